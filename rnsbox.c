@@ -1,0 +1,1637 @@
+/*
+ * rnsbox: a namespace toolbox in one static C program.
+ * SPDX-License-Identifier: MIT (see LICENSE)
+ *
+ * rnsbox does what util-linux unshare/nsenter, ip netns, rootlesskit's child and podman's
+ * rootless-netns helpers do, with raw syscalls and rtnetlink, no library beyond libc, small
+ * enough for an initramfs. It is one file so it can be dropped into any tree and built with
+ * `musl-gcc -static`. It is not a privileged helper: it refuses to run set-user-ID.
+ *
+ * Design: every subcommand parses into one struct of options and runs as a list of phases,
+ * each a helper. Diagnostics go through one family of functions that format into a stack
+ * buffer and emit a line with one write(2), so they are safe in forked children. Children
+ * are made with fork() (never a raw clone), so libc stays consistent in them. Every fd is
+ * close-on-exec from birth. Kernel features are probed with deliberately bad arguments,
+ * never inferred from version numbers.
+ *
+ * Contents (grep -n '^/\*====' rnsbox.c):
+ *   1. includes and compat constants
+ *   2. diagnostics and exit codes
+ *   3. small utilities (files, lines, numbers, children)
+ *   4. report output (text, JSON, shell)
+ *   5. syscall wrappers and probes
+ *   6. netlink
+ *   7. namespace table
+ *   8. id maps and subordinate ids
+ *   9. detect
+ *  10. dispatch table
+ *  11. main
+ */
+
+/*==== 1. includes and compat constants ====*/
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#ifndef RNSBOX_VERSION
+#define RNSBOX_VERSION "unknown"
+#endif
+
+/*
+ * musl ships no Linux UAPI headers, so the few kernel constants and structs rnsbox needs
+ * are defined here, named as the kernel names them. Values are ABI and never change.
+ */
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080 /* Linux 5.6 */
+#endif
+#ifndef CLONE_NEWCGROUP
+#define CLONE_NEWCGROUP 0x02000000
+#endif
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434 /* Linux 5.3, same number on every architecture */
+#endif
+#ifndef SYS_clone3
+#define SYS_clone3 435 /* Linux 5.3 */
+#endif
+#ifndef SYS_open_tree
+#define SYS_open_tree 428 /* Linux 5.2 */
+#endif
+#ifndef SYS_mount_setattr
+#define SYS_mount_setattr 442 /* Linux 5.12 */
+#endif
+
+/* The initial user namespace has had this fixed inode since Linux 3.8 (PROC_USER_INIT_INO). */
+#define USERNS_INIT_INO 0xEFFFFFFDu
+/* create_user_ns() refuses to create a namespace below level 33 (ENOSPC; EUSERS before 4.9). */
+#define USERNS_MAX_LEVEL 33
+
+/* <linux/capability.h> */
+#define CAP_VERSION_3 0x20080522
+struct cap_header { uint32_t version; int pid; };
+struct cap_data { uint32_t effective, permitted, inheritable; };
+
+/* <linux/netlink.h> and <linux/rtnetlink.h> */
+#define NETLINK_ROUTE 0
+#define NLM_F_REQUEST 0x01
+#define NLM_F_ACK 0x04
+#define NLMSG_ERROR 0x2
+#define NLMSG_DONE 0x3
+#define RTM_NEWLINK 16
+#define IFLA_IFNAME 3
+#define NL_ALIGN(n) (((n) + 3u) & ~3u)
+struct nlmsghdr { uint32_t nlmsg_len; uint16_t nlmsg_type, nlmsg_flags; uint32_t nlmsg_seq, nlmsg_pid; };
+struct nlmsgerr { int error; struct nlmsghdr msg; };
+struct sockaddr_nl { sa_family_t nl_family; unsigned short nl_pad; uint32_t nl_pid, nl_groups; };
+struct rtattr { unsigned short rta_len, rta_type; };
+struct ifinfomsg {
+	unsigned char ifi_family, ifi_pad;
+	unsigned short ifi_type;
+	int ifi_index;
+	unsigned ifi_flags, ifi_change;
+};
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define PRINTF(f, a) __attribute__((format(printf, f, a)))
+
+/*==== 2. diagnostics and exit codes ====*/
+
+/*
+ * Exit codes, documented in README. exec adds the command's own status and 128+N for a
+ * command killed by signal N.
+ */
+enum {
+	EX_OK = 0,
+	EX_FAIL = 1,       /* the operation failed */
+	EX_USAGE = 2,      /* bad command line */
+	EX_UNKNOWN = 3,    /* detect -q: cannot tell (a map is unreadable or malformed) */
+};
+
+/* The only mutable global: "rnsbox" or "rnsbox: SUBCMD", set once by dispatch. */
+static char diag_prefix[48] = "rnsbox";
+
+/*
+ * Format one line "PREFIX: MESSAGE[: strerror(err)]\n" into a stack buffer and write it
+ * with a single write(2), so lines from a parent and a forked child never interleave.
+ * err < 0 means no errno part. Callers capture errno before any call that may change it.
+ */
+PRINTF(3, 0) static void vdiag(int err, const char *tag, const char *fmt, va_list ap)
+{
+	char buf[1024];
+	size_t n = (size_t)snprintf(buf, sizeof(buf), "%s: %s", diag_prefix, tag);
+	if (n < sizeof(buf))
+		n += (size_t)vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
+	if (err >= 0 && n < sizeof(buf))
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, ": %s", strerror(err));
+	if (n > sizeof(buf) - 2)
+		n = sizeof(buf) - 2;
+	buf[n++] = '\n';
+	ssize_t w = write(STDERR_FILENO, buf, n);
+	(void)w;
+}
+
+PRINTF(1, 2) static void warn(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vdiag(-1, "", fmt, ap);
+	va_end(ap);
+}
+
+/* A second line after an error whose errno alone is ambiguous. */
+PRINTF(1, 2) static void hint(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vdiag(-1, "hint: ", fmt, ap);
+	va_end(ap);
+}
+
+PRINTF(1, 2) __attribute__((noreturn)) static void die(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vdiag(-1, "", fmt, ap);
+	va_end(ap);
+	_exit(EX_FAIL);
+}
+
+PRINTF(1, 2) __attribute__((noreturn)) static void die_errno(const char *fmt, ...)
+{
+	int err = errno;
+	va_list ap;
+	va_start(ap, fmt);
+	vdiag(err, "", fmt, ap);
+	va_end(ap);
+	_exit(EX_FAIL);
+}
+
+/* A usage error names the problem and where help is; it never dumps the usage text. */
+PRINTF(1, 2) __attribute__((noreturn)) static void die_usage(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vdiag(-1, "", fmt, ap);
+	va_end(ap);
+	hint("see 'rnsbox%s%s --help'", diag_prefix[6] ? " " : "", diag_prefix[6] ? diag_prefix + 8 : "");
+	_exit(EX_USAGE);
+}
+
+/* The usage error for what getopt_long returned; option strings start with "+:". */
+__attribute__((noreturn)) static void die_option(int c, char **argv)
+{
+	if (c == ':')
+		die_usage("option '%s' needs an argument", argv[optind - 1]);
+	if (optopt)
+		die_usage("unknown option '-%c'", optopt);
+	die_usage("unknown option '%s'", argv[optind - 1]);
+}
+
+/*==== 3. small utilities (files, lines, numbers, children) ====*/
+
+/* write(2) all of buf, retrying short writes and EINTR. Returns 0 or -1 with errno. */
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Write a short string to a file that must exist (proc and sys files). 0 or -1 with errno. */
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -1;
+	int rc = write_all(fd, text, strlen(text));
+	int err = errno;
+	close(fd);
+	errno = err;
+	return rc;
+}
+
+/*
+ * A line reader over an fd with a fixed buffer: proc files, /etc/subuid, mountinfo. A line
+ * longer than the buffer is reported as E2BIG rather than silently split.
+ */
+struct lines {
+	int fd, lineno;
+	size_t len, off;
+	char buf[4096];
+};
+
+static int lines_open(struct lines *l, const char *path)
+{
+	l->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	l->lineno = 0;
+	l->len = l->off = 0;
+	return l->fd < 0 ? -1 : 0;
+}
+
+/* Next line without its newline, NULL at end (errno 0) or on error (errno set). */
+static char *lines_next(struct lines *l)
+{
+	for (;;) {
+		char *start = l->buf + l->off;
+		char *nl = memchr(start, '\n', l->len - l->off);
+		if (nl) {
+			*nl = '\0';
+			l->off = (size_t)(nl + 1 - l->buf);
+			l->lineno++;
+			return start;
+		}
+		memmove(l->buf, start, l->len - l->off);
+		l->len -= l->off;
+		l->off = 0;
+		if (l->len == sizeof(l->buf) - 1) {
+			errno = E2BIG;
+			return NULL;
+		}
+		ssize_t n = read(l->fd, l->buf + l->len, sizeof(l->buf) - 1 - l->len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return NULL;
+		if (n == 0) {
+			errno = 0;
+			if (l->len == 0)
+				return NULL;
+			l->buf[l->len++] = '\n'; /* last line without a newline */
+			continue;
+		}
+		l->len += (size_t)n;
+	}
+}
+
+static void lines_close(struct lines *l)
+{
+	if (l->fd >= 0)
+		close(l->fd);
+	l->fd = -1;
+}
+
+/*
+ * Parse a decimal unsigned number that must fit in max, at *s, and advance *s past it.
+ * No sign, no leading whitespace, at least one digit. 0 or -1.
+ */
+static int parse_uint(const char **s, unsigned long long max, unsigned long long *out)
+{
+	const char *p = *s;
+	unsigned long long v = 0;
+	if (*p < '0' || *p > '9')
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		unsigned d = (unsigned)(*p - '0');
+		if (v > (max - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	*s = p;
+	*out = v;
+	return 0;
+}
+
+/* Read a file holding one unsigned number (a sysctl). 0, or -1 with errno (EINVAL: not one). */
+static int read_number(const char *path, unsigned long long *out)
+{
+	char buf[64];
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	int err = errno;
+	close(fd);
+	if (n < 0) {
+		errno = err;
+		return -1;
+	}
+	buf[n] = '\0';
+	const char *p = buf;
+	if (parse_uint(&p, ~0ULL, out) < 0 || (*p != '\0' && strcmp(p, "\n") != 0)) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Run fn(res) in a forked child and copy *res (len bytes) back through a pipe. The child
+ * may change its own credentials and namespaces freely; the caller's are untouched.
+ * Blocks until the child exits. Returns 0, or -1 if the child died before reporting
+ * (errno EPIPE; *status holds its wait status).
+ */
+static int in_child(void (*fn)(void *), void *res, size_t len, int *status)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid < 0) {
+		int err = errno;
+		close(p[0]);
+		close(p[1]);
+		errno = err;
+		return -1;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		fn(res);
+		_exit(write_all(p[1], res, len) < 0);
+	}
+	close(p[1]);
+	size_t got = 0;
+	while (got < len) {
+		ssize_t n = read(p[0], (char *)res + got, len - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(p[0]);
+	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
+		;
+	if (got != len) {
+		errno = EPIPE;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The name of a user in /etc/passwd, read directly: musl's getpwuid would bring malloc,
+ * stdio and an nscd client into a static binary for one lookup. 0, or -1 if not found.
+ */
+static int user_name(uid_t uid, char *buf, size_t size)
+{
+	struct lines l;
+	char *line;
+	int rc = -1;
+	if (lines_open(&l, "/etc/passwd") < 0)
+		return -1;
+	while (rc < 0 && (line = lines_next(&l))) {
+		const char *p = strchr(line, ':'); /* name:password:uid:... */
+		unsigned long long id;
+		if (p)
+			p = strchr(p + 1, ':');
+		if (p && (p++, parse_uint(&p, UINT32_MAX, &id)) == 0 && *p == ':' && id == uid &&
+		    (size_t)snprintf(buf, size, "%.*s", (int)strcspn(line, ":"), line) < size)
+			rc = 0;
+	}
+	lines_close(&l);
+	return rc;
+}
+
+/*
+ * The runtime directory for state and pins: $XDG_RUNTIME_DIR if it is absolute, else
+ * /run/user/UID if it is a directory owned by UID, else /run/rnsbox for root and
+ * /tmp/rnsbox-UID for anyone else. Returns the path; *source says which rule chose it.
+ */
+static const char *runtime_dir(char *buf, size_t size, const char **source)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	uid_t uid = getuid();
+	struct stat st;
+	if (xdg && xdg[0] == '/') {
+		*source = "XDG_RUNTIME_DIR";
+		return xdg;
+	}
+	snprintf(buf, size, "/run/user/%u", (unsigned)uid);
+	if (stat(buf, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == uid) {
+		*source = "run-user";
+		return buf;
+	}
+	*source = "fallback";
+	if (uid == 0)
+		snprintf(buf, size, "/run/rnsbox");
+	else
+		snprintf(buf, size, "/tmp/rnsbox-%u", (unsigned)uid);
+	return buf;
+}
+
+/*==== 4. report output (text, JSON, shell) ====*/
+
+/*
+ * detect and the listing commands emit one tree of facts through these calls, and each
+ * format renders it: text for people (indented "key: value"), one JSON object, or shell
+ * assignments RNSBOX_PATH_KEY='value' that are safe to eval. Arrays hold scalars only:
+ * a word array ('[') becomes one space-separated value in shell and text, a line array
+ * ('(') one value with an element a line. JSON shows both as arrays.
+ */
+enum fmt { FMT_TEXT, FMT_JSON, FMT_SHELL };
+
+#define OUT_DEPTH 4
+struct out {
+	enum fmt fmt;
+	int depth;
+	int count[OUT_DEPTH + 1]; /* members written so far at each level */
+	char kind[OUT_DEPTH + 1]; /* '{', '[' or '(' */
+	const char *key[OUT_DEPTH + 1];
+	size_t len;
+	char buf[4096];
+};
+
+static void out_flush(struct out *o)
+{
+	if (write_all(STDOUT_FILENO, o->buf, o->len) < 0 && errno != EPIPE)
+		die_errno("write standard output");
+	o->len = 0;
+}
+
+static void out_mem(struct out *o, const char *s, size_t n)
+{
+	while (n > 0) {
+		if (o->len == sizeof(o->buf))
+			out_flush(o);
+		size_t k = sizeof(o->buf) - o->len < n ? sizeof(o->buf) - o->len : n;
+		memcpy(o->buf + o->len, s, k);
+		o->len += k;
+		s += k;
+		n -= k;
+	}
+}
+
+static void out_s(struct out *o, const char *s)
+{
+	out_mem(o, s, strlen(s));
+}
+
+PRINTF(2, 3) static void out_f(struct out *o, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	out_mem(o, buf, n < (int)sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+}
+
+/* Length of the valid UTF-8 sequence at s (1-4), or 0 if it is not one. */
+static int utf8_len(const unsigned char *s)
+{
+	int n = s[0] < 0x80 ? 1 : s[0] < 0xc2 ? 0 : s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : s[0] < 0xf5 ? 4 : 0;
+	if ((n == 3 && ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f))) ||
+	    (n == 4 && ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))))
+		return 0;
+	for (int i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+/*
+ * The body of a string value, escaped for the format: JSON escapes quotes, backslashes,
+ * control bytes and bytes that are not UTF-8 (as \u00XX); shell writes inside single
+ * quotes, so only ' needs '\''; text shows control and non-UTF-8 bytes as \xNN.
+ */
+static void out_escaped(struct out *o, const char *str)
+{
+	for (const unsigned char *s = (const unsigned char *)str; *s;) {
+		int n = utf8_len(s);
+		if (o->fmt == FMT_SHELL) {
+			if (*s == '\'')
+				out_s(o, "'\\''");
+			else
+				out_mem(o, (const char *)s, 1);
+			s++;
+		} else if (n > 1 || (n == 1 && *s >= 0x20 && *s != 0x7f &&
+				     !(o->fmt == FMT_JSON && (*s == '"' || *s == '\\')))) {
+			out_mem(o, (const char *)s, (size_t)n);
+			s += n;
+		} else if (o->fmt == FMT_JSON) {
+			if (*s == '"' || *s == '\\')
+				out_f(o, "\\%c", *s);
+			else
+				out_f(o, "\\u%04x", *s);
+			s++;
+		} else {
+			out_f(o, "\\x%02x", *s++);
+		}
+	}
+}
+
+/* Start a member: separator, then the key as the format spells it. */
+static void out_key(struct out *o, const char *key)
+{
+	int d = o->depth, first = o->count[d]++ == 0;
+	if (o->kind[d] == '[') {
+		if (!first || o->fmt == FMT_TEXT)
+			out_s(o, o->fmt == FMT_JSON ? "," : " ");
+		return;
+	}
+	if (o->kind[d] == '(') {
+		if (o->fmt == FMT_TEXT)
+			for (out_s(o, "\n"); d-- > 1;)
+				out_s(o, "  ");
+		else if (!first)
+			out_s(o, o->fmt == FMT_JSON ? "," : "\n");
+		return;
+	}
+	if (o->fmt == FMT_JSON) {
+		out_s(o, first ? "\"" : ",\"");
+		out_escaped(o, key);
+		out_s(o, "\":");
+	} else if (o->fmt == FMT_TEXT) {
+		for (int i = 1; i < d; i++)
+			out_s(o, "  ");
+		out_escaped(o, key);
+		out_s(o, ":");
+	} else {
+		out_s(o, "RNSBOX");
+		for (int i = 2; i <= d + 1; i++) { /* level 1 is the unnamed top object */
+			const char *k = i <= d ? o->key[i] : key;
+			out_s(o, "_");
+			for (; *k; k++) {
+				char c = *k >= 'a' && *k <= 'z' ? (char)(*k - 32) : *k;
+				out_mem(o, (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ? &c : "_", 1);
+			}
+		}
+		out_s(o, "=");
+	}
+}
+
+/* A scalar: val is the rendered text, quoted says whether JSON needs quotes. */
+static void out_val(struct out *o, const char *key, const char *val, int quoted)
+{
+	int in_array = o->kind[o->depth] != '{';
+	out_key(o, key);
+	if (o->fmt == FMT_TEXT && !in_array)
+		out_s(o, " ");
+	if ((o->fmt == FMT_JSON && quoted) || (o->fmt == FMT_SHELL && !in_array))
+		out_s(o, o->fmt == FMT_JSON ? "\"" : "'");
+	out_escaped(o, val);
+	if ((o->fmt == FMT_JSON && quoted) || (o->fmt == FMT_SHELL && !in_array))
+		out_s(o, o->fmt == FMT_JSON ? "\"" : "'");
+	if (o->fmt != FMT_JSON && !in_array)
+		out_s(o, "\n");
+}
+
+static void out_str(struct out *o, const char *key, const char *val)
+{
+	out_val(o, key, val, 1);
+}
+
+/* A missing value: JSON null, shell empty, text the given word ("absent", "unknown"). */
+static void out_none(struct out *o, const char *key, const char *word)
+{
+	out_val(o, key, o->fmt == FMT_JSON ? "null" : o->fmt == FMT_SHELL ? "" : word, 0);
+}
+
+static void out_u64(struct out *o, const char *key, unsigned long long v)
+{
+	char buf[24];
+	snprintf(buf, sizeof(buf), "%llu", v);
+	out_val(o, key, buf, 0);
+}
+
+static void out_bool(struct out *o, const char *key, int v)
+{
+	static const char *const words[3][2] = {{"no", "yes"}, {"false", "true"}, {"0", "1"}};
+	out_val(o, key, words[o->fmt][!!v], 0);
+}
+
+/* Open an object ('{') or array ('[', '('); key is ignored at the top level. */
+static void out_open(struct out *o, const char *key, char kind)
+{
+	if (o->depth > 0 && o->fmt == FMT_SHELL && kind == '{') {
+		o->count[o->depth]++; /* a shell object is only a prefix of its members' names */
+	} else if (o->depth > 0) {
+		out_key(o, key);
+		if (o->fmt == FMT_SHELL)
+			out_s(o, "'");
+		if (o->fmt == FMT_TEXT && kind == '{')
+			out_s(o, "\n");
+	}
+	if (o->fmt == FMT_JSON)
+		out_s(o, kind == '{' ? "{" : "[");
+	o->depth++;
+	o->count[o->depth] = 0;
+	o->kind[o->depth] = kind;
+	o->key[o->depth] = key;
+}
+
+static void out_close(struct out *o)
+{
+	int d = o->depth--;
+	if (o->fmt == FMT_JSON)
+		out_s(o, o->kind[d] == '{' ? "}" : "]");
+	else if (o->kind[d] != '{') {
+		if (o->fmt == FMT_TEXT && o->count[d] == 0)
+			out_s(o, " none");
+		out_s(o, o->fmt == FMT_SHELL ? "'\n" : "\n");
+	}
+	if (o->depth == 0) {
+		if (o->fmt == FMT_JSON)
+			out_s(o, "\n");
+		out_flush(o);
+	}
+}
+
+/*
+ * Things a report could not read, collected while it is made and listed at its end, so
+ * a masked or missing /proc is said plainly instead of guessed around.
+ */
+struct notes {
+	int n;
+	size_t len;
+	char buf[2048];
+};
+
+PRINTF(2, 3) static void note(struct notes *nt, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(nt->buf + nt->len, sizeof(nt->buf) - nt->len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(nt->buf) - nt->len)
+		return; /* full: the first notes matter most */
+	nt->len += (size_t)n + 1;
+	nt->n++;
+}
+
+static void out_notes(struct out *o, const char *key, const struct notes *nt)
+{
+	out_open(o, key, '(');
+	for (size_t off = 0; off < nt->len; off += strlen(nt->buf + off) + 1)
+		out_str(o, "", nt->buf + off);
+	out_close(o);
+}
+
+/*==== 5. syscall wrappers and probes ====*/
+
+static long sys_pidfd_open(pid_t pid, unsigned flags)
+{
+	return syscall(SYS_pidfd_open, pid, flags);
+}
+
+static long sys_clone3(void *args, size_t size)
+{
+	return syscall(SYS_clone3, args, size);
+}
+
+static long sys_open_tree(int dfd, const char *path, unsigned flags)
+{
+	return syscall(SYS_open_tree, dfd, path, flags);
+}
+
+static long sys_mount_setattr(int dfd, const char *path, unsigned flags, void *attr, size_t size)
+{
+	return syscall(SYS_mount_setattr, dfd, path, flags, attr, size);
+}
+
+/*
+ * Classify a probe that called a syscall with a deliberately bad argument (STYLE 13):
+ * ENOSYS means the kernel lacks it, EPERM/EACCES that a policy (seccomp, LSM) blocks it,
+ * anything else (EINVAL, EBADF, EFAULT, success) that it is there.
+ */
+static const char *probe_word(long rc)
+{
+	if (rc >= 0)
+		return "present";
+	if (errno == ENOSYS)
+		return "absent";
+	if (errno == EPERM || errno == EACCES)
+		return "blocked";
+	return "present";
+}
+
+/*==== 6. netlink ====*/
+
+/*
+ * A small checked builder for one rtnetlink request (after libmnl): every put checks
+ * room first and, when there is none, marks the buffer so nl_do refuses to send it.
+ */
+struct nlbuf {
+	unsigned char *p;
+	size_t cap, len;
+	int overflow;
+};
+#define NLBUF(arr) {.p = (arr), .cap = sizeof(arr)}
+
+static void *nl_room(struct nlbuf *b, size_t len)
+{
+	if (b->overflow || b->cap - b->len < NL_ALIGN(len)) {
+		b->overflow = 1;
+		return NULL;
+	}
+	void *p = b->p + b->len;
+	memset(p, 0, NL_ALIGN(len));
+	b->len += NL_ALIGN(len);
+	((struct nlmsghdr *)(void *)b->p)->nlmsg_len = (uint32_t)b->len;
+	return p;
+}
+
+static void nl_put_hdr(struct nlbuf *b, uint16_t type, uint16_t flags)
+{
+	b->len = 0;
+	if (b->cap < sizeof(struct nlmsghdr)) {
+		b->overflow = 1;
+		return;
+	}
+	struct nlmsghdr *h = nl_room(b, sizeof(*h));
+	h->nlmsg_type = type;
+	h->nlmsg_flags = (uint16_t)(flags | NLM_F_REQUEST | NLM_F_ACK);
+}
+
+/* The family header after nlmsghdr (ifinfomsg, ifaddrmsg, rtmsg), zeroed; NULL if no room. */
+static void *nl_put_extra(struct nlbuf *b, size_t len)
+{
+	return nl_room(b, len);
+}
+
+static void nl_put_attr(struct nlbuf *b, uint16_t type, const void *data, size_t len)
+{
+	struct rtattr *a = nl_room(b, sizeof(*a) + len);
+	if (!a)
+		return;
+	a->rta_len = (unsigned short)(sizeof(*a) + len);
+	a->rta_type = type;
+	memcpy(a + 1, data, len);
+}
+
+struct nl {
+	int fd;
+	uint32_t seq, port;
+};
+
+/* Open an rtnetlink socket in the caller's current network namespace. 0 or -errno. */
+static int nl_open(struct nl *nl)
+{
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
+	socklen_t sl = sizeof(sa);
+	nl->seq = 0;
+	nl->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (nl->fd < 0)
+		return -errno;
+	if (bind(nl->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    getsockname(nl->fd, (struct sockaddr *)&sa, &sl) < 0) {
+		int err = errno;
+		close(nl->fd);
+		nl->fd = -1;
+		return -err;
+	}
+	nl->port = sa.nl_pid;
+	return 0;
+}
+
+static void nl_close(struct nl *nl)
+{
+	if (nl->fd >= 0)
+		close(nl->fd);
+	nl->fd = -1;
+}
+
+/*
+ * Send the request in b and wait for its ack. Replies are checked for truncation, for
+ * coming from the kernel (port 0), and for our port and sequence number; NLMSG_ERROR
+ * carries the kernel's verdict. Returns 0 or -errno; the caller adds the context.
+ */
+static int nl_do(struct nl *nl, struct nlbuf *b)
+{
+	struct nlmsghdr *req = (struct nlmsghdr *)(void *)b->p;
+	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+	if (b->overflow)
+		return -EMSGSIZE;
+	req->nlmsg_seq = ++nl->seq;
+	if (sendto(nl->fd, b->p, b->len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
+		return -errno;
+	for (;;) {
+		union { char buf[8192]; struct nlmsghdr align; } u;
+		struct sockaddr_nl from;
+		struct iovec iov = {u.buf, sizeof(u.buf)};
+		struct msghdr mh = {.msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov, .msg_iovlen = 1};
+		ssize_t n = recvmsg(nl->fd, &mh, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (mh.msg_flags & MSG_TRUNC)
+			return -EMSGSIZE;
+		if (from.nl_pid != 0)
+			continue; /* not from the kernel */
+		for (struct nlmsghdr *h = &u.align; n >= (ssize_t)sizeof(*h) && h->nlmsg_len >= sizeof(*h) &&
+						   h->nlmsg_len <= (size_t)n;
+		     n -= NL_ALIGN(h->nlmsg_len), h = (void *)((char *)h + NL_ALIGN(h->nlmsg_len))) {
+			if (h->nlmsg_seq != nl->seq || h->nlmsg_pid != nl->port)
+				continue; /* a stale reply */
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				if (h->nlmsg_len < sizeof(*h) + sizeof(int))
+					return -EBADMSG;
+				return ((struct nlmsgerr *)(void *)(h + 1))->error;
+			}
+			if (h->nlmsg_type == NLMSG_DONE)
+				return 0;
+		}
+	}
+}
+
+/* Set a link up by name, in the namespace nl was opened in. 0 or -errno. */
+static int link_up(struct nl *nl, const char *name)
+{
+	unsigned char buf[128];
+	struct nlbuf b = NLBUF(buf);
+	nl_put_hdr(&b, RTM_NEWLINK, 0);
+	struct ifinfomsg *ifi = nl_put_extra(&b, sizeof(*ifi));
+	if (ifi) {
+		ifi->ifi_flags = IFF_UP;
+		ifi->ifi_change = IFF_UP;
+	}
+	nl_put_attr(&b, IFLA_IFNAME, name, strlen(name) + 1);
+	return nl_do(nl, &b);
+}
+
+/*==== 7. namespace table ====*/
+
+/*
+ * Every namespace type rnsbox knows, in the order namespaces are entered. The user
+ * namespace is joined first to gain privilege over the others and left for last when
+ * privilege is being dropped; that ordering lives in the callers, not in this table.
+ */
+static const struct nsdef {
+	int flag;
+	const char *name;
+} ns_table[] = {
+	{CLONE_NEWUSER, "user"}, {CLONE_NEWCGROUP, "cgroup"}, {CLONE_NEWIPC, "ipc"}, {CLONE_NEWUTS, "uts"},
+	{CLONE_NEWNET, "net"},   {CLONE_NEWPID, "pid"},       {CLONE_NEWNS, "mnt"},  {CLONE_NEWTIME, "time"},
+};
+
+/*==== 8. id maps and subordinate ids ====*/
+
+struct idrange {
+	uint32_t inside, outside, count;
+};
+
+#define IDMAP_MAX 340 /* the kernel's limit on lines in uid_map since Linux 4.15 */
+
+/*
+ * Read a uid_map or gid_map strictly: each line exactly three unsigned 32-bit fields
+ * separated by blanks, count > 0, neither range past 2^32. A malformed map is an error
+ * naming the file and line (errno EINVAL), never a guess. Returns the number of lines
+ * (0 for a map not yet written), or -1 with errno; the message is in why.
+ */
+static int idmap_read(const char *path, struct idrange *r, int max, char *why, size_t whylen)
+{
+	struct lines l;
+	int n = 0;
+	char *line;
+	if (lines_open(&l, path) < 0) {
+		snprintf(why, whylen, "open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	while ((line = lines_next(&l))) {
+		const char *p = line;
+		unsigned long long v[3];
+		int i;
+		for (i = 0; i < 3; i++) {
+			while (*p == ' ' || *p == '\t')
+				p++;
+			if (parse_uint(&p, UINT32_MAX, &v[i]) < 0)
+				break;
+		}
+		while (*p == ' ' || *p == '\t')
+			p++;
+		const char *bad = i < 3 || *p ? "expected three unsigned 32-bit numbers"
+				  : v[2] == 0 ? "zero count"
+				  : v[0] + v[2] > 1ULL << 32 || v[1] + v[2] > 1ULL << 32 ? "range past 2^32"
+				  : n == max ? "too many lines" : NULL;
+		if (bad) {
+			snprintf(why, whylen, "%s:%d: %s", path, l.lineno, bad);
+			lines_close(&l);
+			errno = EINVAL;
+			return -1;
+		}
+		r[n++] = (struct idrange){(uint32_t)v[0], (uint32_t)v[1], (uint32_t)v[2]};
+	}
+	int err = errno;
+	lines_close(&l);
+	if (err) {
+		snprintf(why, whylen, "read %s: %s", path, strerror(err));
+		errno = err;
+		return -1;
+	}
+	return n;
+}
+
+/* Rootless, as rootlesskit and podman define it: inside id 0 maps to an outside id other than 0. */
+static int idmap_rootless(const struct idrange *r, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (r[i].inside == 0 && r[i].outside != 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The subordinate ranges of a user in /etc/subuid or /etc/subgid ("name:start:count"),
+ * matched by user name and by numeric id, as shadow's newuidmap does. Comments and blank
+ * lines are skipped; a malformed line or a zero or overflowing range is noted and skipped.
+ * Returns the number of ranges (inside is 0), or -1 with errno if the file cannot be read.
+ */
+static int subid_read(const char *path, const char *user, unsigned id, struct idrange *r, int max, struct notes *nt)
+{
+	struct lines l;
+	char idstr[16], *line;
+	int n = 0;
+	snprintf(idstr, sizeof(idstr), "%u", id);
+	if (lines_open(&l, path) < 0)
+		return -1;
+	while ((line = lines_next(&l))) {
+		char *colon = strchr(line, ':');
+		const char *p = colon ? colon + 1 : line;
+		unsigned long long start, count;
+		char first = line[strspn(line, " \t")];
+		if (first == '\0' || first == '#')
+			continue;
+		if (!colon || parse_uint(&p, UINT32_MAX, &start) < 0 || *p++ != ':' ||
+		    parse_uint(&p, UINT32_MAX, &count) < 0 || *p || count == 0 || start + count > 1ULL << 32) {
+			note(nt, "%s:%d: malformed line", path, l.lineno);
+			continue;
+		}
+		*colon = '\0';
+		if ((user && strcmp(line, user) == 0) || strcmp(line, idstr) == 0) {
+			if (n == max) {
+				note(nt, "%s:%d: more than %d ranges", path, l.lineno, max);
+				break;
+			}
+			r[n++] = (struct idrange){0, (uint32_t)start, (uint32_t)count};
+		}
+	}
+	int err = errno;
+	lines_close(&l);
+	errno = err;
+	return err ? -1 : n;
+}
+
+/*==== 9. detect ====*/
+
+/*
+ * rnsbox detect: where am I running, and will namespaces work here? Every fact is read
+ * from the kernel (proc files, syscalls) and rendered as text, JSON or shell. Nothing is
+ * inferred from version numbers. A live trial in a child process tries the real steps.
+ */
+struct detect_opts {
+	enum fmt fmt;
+	int quiet;
+};
+
+/* This process's uid_map and gid_map, read strictly; n is -1 where unreadable or malformed. */
+struct detect_maps {
+	int n[2];
+	struct idrange r[2][IDMAP_MAX];
+};
+static const char *const map_names[2] = {"uid_map", "gid_map"};
+
+static void detect_maps_read(struct detect_maps *m)
+{
+	char path[32], why[160];
+	for (int f = 0; f < 2; f++) {
+		snprintf(path, sizeof(path), "/proc/self/%s", map_names[f]);
+		if ((m->n[f] = idmap_read(path, m->r[f], IDMAP_MAX, why, sizeof(why))) < 0)
+			warn("%s", why);
+	}
+}
+
+/* rootless first (from uid_map), then both maps as inside:outside:count. */
+static void detect_maps(struct out *o, const struct detect_maps *m)
+{
+	if (m->n[0] < 0)
+		out_none(o, "rootless", "unknown");
+	else
+		out_bool(o, "rootless", idmap_rootless(m->r[0], m->n[0]));
+	for (int f = 0; f < 2; f++) {
+		if (m->n[f] < 0) {
+			out_none(o, map_names[f], "unreadable");
+			continue;
+		}
+		out_open(o, map_names[f], '[');
+		for (int i = 0; i < m->n[f]; i++) {
+			char s[40];
+			snprintf(s, sizeof(s), "%u:%u:%u", m->r[f][i].inside, m->r[f][i].outside, m->r[f][i].count);
+			out_str(o, "", s);
+		}
+		out_close(o);
+	}
+}
+
+/*
+ * How deep this process's user namespace is below the initial one. The nsfs parent
+ * ioctl (NS_GET_PARENT) cannot answer from inside: it returns EPERM for any ancestor of
+ * the caller's own user namespace. The initial namespace has a fixed inode, and the
+ * depth of any other is found by counting how many more levels the kernel lets a child
+ * create (one-id maps at each level) before the nesting limit stops it.
+ */
+struct depth_probe {
+	int levels, err;
+};
+
+static void depth_child(void *arg)
+{
+	struct depth_probe *d = arg;
+	char map[32];
+	d->levels = 0;
+	for (;;) {
+		unsigned uid = (unsigned)geteuid(), gid = (unsigned)getegid();
+		if (unshare(CLONE_NEWUSER) < 0)
+			break;
+		d->levels++;
+		snprintf(map, sizeof(map), "0 %u 1", uid);
+		if ((write_file("/proc/self/setgroups", "deny") < 0 && errno != ENOENT) ||
+		    write_file("/proc/self/uid_map", map) < 0)
+			break;
+		snprintf(map, sizeof(map), "0 %u 1", gid);
+		if (write_file("/proc/self/gid_map", map) < 0)
+			break;
+	}
+	d->err = errno;
+}
+
+/* The depth of a nested user namespace, or -1 (noted) when the probe cannot tell. */
+static int userns_depth(struct notes *nt)
+{
+	struct depth_probe d;
+	unsigned long long max;
+	int status;
+	if (in_child(depth_child, &d, sizeof(d), &status) < 0)
+		note(nt, "user namespace depth probe: %s", strerror(errno));
+	else if (d.err != ENOSPC && d.err != EUSERS)
+		note(nt, "user namespace depth probe stopped at level %d: %s", d.levels, strerror(d.err));
+	else if (read_number("/proc/sys/user/max_user_namespaces", &max) == 0 && max < USERNS_MAX_LEVEL)
+		note(nt, "user namespace depth probe: user.max_user_namespaces is %llu here", max);
+	else
+		return USERNS_MAX_LEVEL - d.levels;
+	return -1;
+}
+
+static void detect_userns(struct out *o, struct notes *nt)
+{
+	struct stat st;
+	int depth = -1;
+	out_open(o, "userns", '{');
+	if (stat("/proc/self/ns/user", &st) < 0) {
+		out_none(o, "initial", "unknown"); /* noted with the namespaces */
+	} else {
+		out_bool(o, "initial", st.st_ino == USERNS_INIT_INO);
+		depth = st.st_ino == USERNS_INIT_INO ? 0 : userns_depth(nt);
+	}
+	if (depth >= 0)
+		out_u64(o, "depth", (unsigned long long)depth);
+	else
+		out_none(o, "depth", "unknown");
+	out_close(o);
+}
+
+static void detect_ids(struct out *o)
+{
+	uid_t r, e, s;
+	gid_t rg, eg, sg;
+	char name[64];
+	getresuid(&r, &e, &s);
+	getresgid(&rg, &eg, &sg);
+	out_u64(o, "uid", r);
+	out_u64(o, "euid", e);
+	out_u64(o, "gid", rg);
+	out_u64(o, "egid", eg);
+	if (user_name(r, name, sizeof(name)) == 0)
+		out_str(o, "user", name);
+	else
+		out_none(o, "user", "unknown");
+}
+
+/* The effective capability set from capget(2), which works without /proc. */
+static void detect_caps(struct out *o, struct notes *nt)
+{
+	static const char *const names[] = {
+		"chown", "dac_override", "dac_read_search", "fowner", "fsetid", "kill", "setgid", "setuid",
+		"setpcap", "linux_immutable", "net_bind_service", "net_broadcast", "net_admin", "net_raw",
+		"ipc_lock", "ipc_owner", "sys_module", "sys_rawio", "sys_chroot", "sys_ptrace", "sys_pacct",
+		"sys_admin", "sys_boot", "sys_nice", "sys_resource", "sys_time", "sys_tty_config", "mknod",
+		"lease", "audit_write", "audit_control", "setfcap", "mac_override", "mac_admin", "syslog",
+		"wake_alarm", "block_suspend", "audit_read", "perfmon", "bpf", "checkpoint_restore",
+	};
+	struct cap_header h = {CAP_VERSION_3, 0};
+	struct cap_data c[2];
+	char hex[24];
+	if (syscall(SYS_capget, &h, c) < 0) {
+		note(nt, "capget: %s", strerror(errno));
+		out_none(o, "cap_effective", "unknown");
+		return;
+	}
+	unsigned long long eff = (unsigned long long)c[1].effective << 32 | c[0].effective;
+	snprintf(hex, sizeof(hex), "0x%016llx", eff);
+	out_str(o, "cap_effective", hex);
+	out_open(o, "cap_effective_names", '[');
+	for (unsigned i = 0; i < 64; i++) {
+		if (!(eff >> i & 1))
+			continue;
+		if (i < ARRAY_LEN(names)) {
+			out_str(o, "", names[i]);
+		} else {
+			snprintf(hex, sizeof(hex), "cap_%u", i);
+			out_str(o, "", hex);
+		}
+	}
+	out_close(o);
+}
+
+/* The Seccomp: line of /proc/self/status: 0 none, 1 strict, 2 filter; -1 unknown. */
+static int seccomp_mode(void)
+{
+	struct lines l;
+	char *line;
+	int mode = -1;
+	if (lines_open(&l, "/proc/self/status") < 0)
+		return -1;
+	while ((line = lines_next(&l)))
+		if (strncmp(line, "Seccomp:\t", 9) == 0 && line[9] >= '0' && line[9] <= '2' && !line[10])
+			mode = line[9] - '0';
+	lines_close(&l);
+	return mode;
+}
+
+static void detect_security(struct out *o, struct notes *nt)
+{
+	static const char *const modes[] = {"disabled", "strict", "filter"};
+	int mode = seccomp_mode();
+	out_bool(o, "no_new_privs", prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1);
+	if (mode < 0) {
+		note(nt, "/proc/self/status: no Seccomp line readable");
+		out_none(o, "seccomp", "unknown");
+	} else {
+		out_str(o, "seccomp", modes[mode]);
+	}
+}
+
+/* The inode of each namespace this process is in; "absent" where the kernel lacks the type. */
+static void detect_namespaces(struct out *o, struct notes *nt)
+{
+	char path[32];
+	struct stat st;
+	int dir = access("/proc/self/ns", X_OK) == 0 ? 0 : errno;
+	if (dir)
+		note(nt, "/proc/self/ns: %s", strerror(dir));
+	out_open(o, "namespaces", '{');
+	for (size_t i = 0; i < ARRAY_LEN(ns_table); i++) {
+		snprintf(path, sizeof(path), "/proc/self/ns/%s", ns_table[i].name);
+		if (stat(path, &st) == 0) {
+			out_u64(o, ns_table[i].name, (unsigned long long)st.st_ino);
+			continue;
+		}
+		if (!dir && errno != ENOENT)
+			note(nt, "%s: %s", path, strerror(errno));
+		out_none(o, ns_table[i].name, dir ? "unknown" : "absent");
+	}
+	out_close(o);
+}
+
+static void detect_runtime(struct out *o)
+{
+	char buf[64];
+	const char *source;
+	const char *dir = runtime_dir(buf, sizeof(buf), &source);
+	out_open(o, "runtime_dir", '{');
+	out_str(o, "path", dir);
+	out_str(o, "source", source);
+	out_close(o);
+}
+
+/* The sysctls that gate namespace creation; a missing file means the kernel lacks it. */
+static const char *const gate_sysctls[] = {
+	"user.max_user_namespaces", "user.max_mnt_namespaces", "user.max_net_namespaces",
+	"kernel.unprivileged_userns_clone", "kernel.apparmor_restrict_unprivileged_userns",
+};
+
+/* The value of a sysctl by dotted name; 0, or -1 with errno. */
+static int sysctl_read(const char *name, unsigned long long *v)
+{
+	char path[96] = "/proc/sys/";
+	size_t n = strlen(path);
+	for (; *name && n < sizeof(path) - 1; name++)
+		path[n++] = *name == '.' ? '/' : *name;
+	path[n] = '\0';
+	return read_number(path, v);
+}
+
+static void detect_sysctls(struct out *o, struct notes *nt)
+{
+	unsigned long long v;
+	out_open(o, "sysctl", '{');
+	for (size_t i = 0; i < ARRAY_LEN(gate_sysctls); i++) {
+		if (sysctl_read(gate_sysctls[i], &v) == 0) {
+			out_u64(o, gate_sysctls[i], v);
+			continue;
+		}
+		if (errno != ENOENT)
+			note(nt, "sysctl %s: %s", gate_sysctls[i], errno == EINVAL ? "not a number (masked?)" : strerror(errno));
+		out_none(o, gate_sysctls[i], "absent");
+	}
+	out_close(o);
+}
+
+/*
+ * Find an executable on PATH (or the default search path when PATH is unset). Fills buf
+ * and returns 0, or -1 if not found.
+ */
+static int path_find(const char *name, char *buf, size_t size)
+{
+	const char *path = getenv("PATH");
+	if (!path)
+		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	for (const char *p = path;; p++) {
+		size_t len = strcspn(p, ":");
+		if (len > 0 && (size_t)snprintf(buf, size, "%.*s/%s", (int)len, p, name) < size &&
+		    access(buf, X_OK) == 0)
+			return 0;
+		p += len;
+		if (!*p)
+			return -1;
+	}
+}
+
+/* newuidmap and newgidmap: where, and whether they carry the privilege they need. */
+static void detect_helpers(struct out *o)
+{
+	static const char *const helpers[] = {"newuidmap", "newgidmap"};
+	char path[512];
+	struct stat st;
+	for (size_t i = 0; i < ARRAY_LEN(helpers); i++) {
+		out_open(o, helpers[i], '{');
+		if (path_find(helpers[i], path, sizeof(path)) < 0 || stat(path, &st) < 0) {
+			out_none(o, "path", "not found");
+			out_none(o, "privilege", "none");
+		} else {
+			out_str(o, "path", path);
+			out_str(o, "privilege", (st.st_mode & S_ISUID) && st.st_uid == 0 ? "setuid"
+					     : getxattr(path, "security.capability", NULL, 0) > 0 ? "file-capability"
+												  : "none");
+		}
+		out_close(o);
+	}
+}
+
+static void detect_subids(struct out *o, struct notes *nt)
+{
+	static const char *const files[] = {"/etc/subuid", "/etc/subgid"};
+	struct idrange r[64];
+	char name[64];
+	const char *user = user_name(getuid(), name, sizeof(name)) == 0 ? name : NULL;
+	for (int f = 0; f < 2; f++) {
+		int n = subid_read(files[f], user, (unsigned)getuid(), r, (int)ARRAY_LEN(r), nt);
+		if (n < 0 && errno != ENOENT)
+			note(nt, "%s: %s", files[f], strerror(errno));
+		out_open(o, files[f] + 5, '[');
+		for (int i = 0; i < n; i++) {
+			char s[24];
+			snprintf(s, sizeof(s), "%u:%u", r[i].outside, r[i].count);
+			out_str(o, "", s);
+		}
+		out_close(o);
+	}
+}
+
+static void detect_tun(struct out *o)
+{
+	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NOCTTY);
+	out_open(o, "dev_net_tun", '{');
+	out_bool(o, "usable", fd >= 0);
+	if (fd >= 0) {
+		close(fd);
+		out_none(o, "error", "none");
+	} else {
+		out_str(o, "error", strerror(errno));
+	}
+	out_close(o);
+}
+
+/*
+ * Time namespaces: unshare(CLONE_NEWTIME) in a child. EINVAL means the kernel does not
+ * know the flag. EPERM may only mean we lack CAP_SYS_ADMIN, so it is retried in a fresh
+ * user namespace, where the child has that capability.
+ */
+static void timens_child(void *arg)
+{
+	int *err = arg;
+	*err = 0;
+	if (unshare(CLONE_NEWTIME) == 0)
+		return;
+	*err = errno;
+	if (*err == EPERM && unshare(CLONE_NEWUSER) == 0)
+		*err = unshare(CLONE_NEWTIME) == 0 ? 0 : errno;
+}
+
+static void detect_kernel(struct out *o)
+{
+	int err, status;
+	out_open(o, "kernel", '{');
+	if (in_child(timens_child, &err, sizeof(err), &status) < 0) {
+		out_none(o, "time_namespaces", "unknown");
+	} else {
+		errno = err;
+		out_str(o, "time_namespaces", err == EINVAL ? "absent" : probe_word(err ? -1 : 0));
+	}
+	/* Each call has an argument the kernel rejects before doing anything. */
+	out_str(o, "pidfd_open", probe_word(sys_pidfd_open(0, 0)));
+	out_str(o, "clone3", probe_word(sys_clone3(NULL, 0)));
+	out_str(o, "open_tree", probe_word(sys_open_tree(-1, "", ~0u)));
+	out_str(o, "mount_setattr", probe_word(sys_mount_setattr(-1, "", ~0u, NULL, 0)));
+	out_close(o);
+}
+
+/*
+ * The live trial: what rnsbox exec -Urmn will do, step by step, in a child that exits
+ * afterwards. Mounts happen only after the root is made private, so nothing propagates
+ * back to the caller's mount namespace.
+ */
+enum trial_step { T_USERNS, T_SETGROUPS, T_UIDMAP, T_GIDMAP, T_MNTNS, T_NETNS, T_PRIVATE, T_TMPFS, T_LOOPBACK, T_DONE };
+static const char *const trial_names[] = {
+	"create user namespace", "write setgroups", "write uid_map", "write gid_map", "create mount namespace",
+	"create network namespace", "make / private", "mount tmpfs", "bring loopback up",
+};
+struct trial {
+	int step, err;
+};
+
+static void trial_child(void *arg)
+{
+	struct trial *t = arg;
+	char map[32];
+	struct nl nl;
+	unsigned uid = (unsigned)geteuid(), gid = (unsigned)getegid();
+	int rc;
+	t->err = 0;
+	t->step = T_USERNS;
+	if (unshare(CLONE_NEWUSER) < 0)
+		goto fail;
+	t->step = T_SETGROUPS;
+	if (write_file("/proc/self/setgroups", "deny") < 0 && errno != ENOENT)
+		goto fail;
+	t->step = T_UIDMAP;
+	snprintf(map, sizeof(map), "0 %u 1", uid);
+	if (write_file("/proc/self/uid_map", map) < 0)
+		goto fail;
+	t->step = T_GIDMAP;
+	snprintf(map, sizeof(map), "0 %u 1", gid);
+	if (write_file("/proc/self/gid_map", map) < 0)
+		goto fail;
+	t->step = T_MNTNS;
+	if (unshare(CLONE_NEWNS) < 0)
+		goto fail;
+	t->step = T_NETNS;
+	if (unshare(CLONE_NEWNET) < 0)
+		goto fail;
+	t->step = T_PRIVATE;
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		goto fail;
+	t->step = T_TMPFS;
+	if (mount("tmpfs", "/", "tmpfs", MS_NOSUID | MS_NODEV, "size=4k") < 0)
+		goto fail;
+	t->step = T_LOOPBACK;
+	if ((rc = nl_open(&nl)) == 0) {
+		rc = link_up(&nl, "lo");
+		nl_close(&nl);
+	}
+	if (rc < 0) {
+		errno = -rc;
+		goto fail;
+	}
+	t->step = T_DONE;
+	return;
+fail:
+	t->err = errno;
+}
+
+/*
+ * One line of cause and remedy for a failed trial step. The errno alone is ambiguous
+ * (EPERM may be a sysctl, seccomp or an LSM; ENOSPC is a limit, not a full disk), so the
+ * sysctls and the seccomp mode are read to tell which.
+ */
+static const char *trial_hint(const struct trial *t)
+{
+	unsigned long long v;
+	int seccomp = seccomp_mode();
+	int apparmor = sysctl_read("kernel.apparmor_restrict_unprivileged_userns", &v) == 0 && v != 0;
+	switch (t->err) {
+	case ENOSPC:
+	case EUSERS:
+		if (t->step == T_USERNS && sysctl_read("user.max_user_namespaces", &v) == 0 && v == 0)
+			return "user.max_user_namespaces is 0: raise it (sysctl -w user.max_user_namespaces=15000)";
+		if (t->step == T_USERNS)
+			return "the user namespace count limit or the 32-level nesting limit is reached; ENOSPC here "
+			       "is not a full disk";
+		return "a user.max_*_namespaces limit is reached; ENOSPC here is not a full disk";
+	case EPERM:
+	case EACCES:
+		if (seccomp == 2)
+			return "a seccomp filter may deny this call (container runtime profile): allow unshare, "
+			       "mount and setns in it";
+		if (t->step == T_USERNS && sysctl_read("kernel.unprivileged_userns_clone", &v) == 0 && v == 0)
+			return "kernel.unprivileged_userns_clone is 0: set it to 1";
+		if (apparmor)
+			return "kernel.apparmor_restrict_unprivileged_userns is 1: an AppArmor profile must allow "
+			       "userns for this program, or set the sysctl to 0";
+		if (t->step == T_USERNS)
+			return "creating user namespaces is denied here (chroot, LSM policy or container runtime)";
+		if (t->step == T_UIDMAP || t->step == T_GIDMAP)
+			return "the kernel refused the map: without privilege only one's own id may be mapped";
+		return "the new user namespace lacks the privilege for this step (LSM policy or a locked mount)";
+	case ENOSYS:
+		return seccomp == 2 ? "a seccomp filter hides this call" : "the kernel lacks this namespace type";
+	case EINVAL:
+		return t->step == T_USERNS ? "the kernel lacks user namespaces (CONFIG_USER_NS)" : "the kernel refused the arguments";
+	case ENOENT:
+		return "/proc is not mounted or is masked";
+	default:
+		return "unexpected error";
+	}
+}
+
+static void detect_trial(struct out *o)
+{
+	struct trial t;
+	int status;
+	out_open(o, "trial", '{');
+	if (in_child(trial_child, &t, sizeof(t), &status) < 0) {
+		char why[64];
+		if (WIFSIGNALED(status))
+			snprintf(why, sizeof(why), "killed by signal %d", WTERMSIG(status));
+		else
+			snprintf(why, sizeof(why), "no report: %s", strerror(errno));
+		out_bool(o, "ok", 0);
+		out_none(o, "failed_step", "unknown");
+		out_str(o, "error", why);
+		out_str(o, "hint", "a seccomp filter that kills the process, or no memory");
+	} else if (t.step == T_DONE) {
+		out_bool(o, "ok", 1);
+	} else {
+		out_bool(o, "ok", 0);
+		out_str(o, "failed_step", trial_names[t.step]);
+		out_u64(o, "errno", (unsigned long long)t.err);
+		out_str(o, "error", strerror(t.err));
+		out_str(o, "hint", trial_hint(&t));
+	}
+	out_close(o);
+}
+
+static const char detect_usage[] =
+	"usage: rnsbox detect [-q | --json | --shell]\n"
+	"Report whether this process is rootless, how its namespaces are set up, and whether\n"
+	"new namespaces will work here (a live trial in a child process).\n"
+	"  -q, --quiet   print nothing; exit 0 if rootless, 1 if not, 2 usage, 3 cannot tell\n"
+	"  -j, --json    one JSON object\n"
+	"  -s, --shell   KEY='value' lines, safe for eval\n"
+	"  -h, --help    this text\n";
+
+static int cmd_detect(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"quiet", no_argument, NULL, 'q'}, {"json", no_argument, NULL, 'j'},
+		{"shell", no_argument, NULL, 's'}, {"help", no_argument, NULL, 'h'}, {0},
+	};
+	struct detect_opts opt = {.fmt = FMT_TEXT};
+	int c;
+	while ((c = getopt_long(argc, argv, "+:qjsh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'q': opt.quiet = 1; break;
+		case 'j': opt.fmt = FMT_JSON; break;
+		case 's': opt.fmt = FMT_SHELL; break;
+		case 'h': return write_all(STDOUT_FILENO, detect_usage, sizeof(detect_usage) - 1) < 0;
+		default: die_option(c, argv);
+		}
+	}
+	if (optind < argc)
+		die_usage("unexpected argument '%s'", argv[optind]);
+	struct detect_maps m = {.n = {0, 0}};
+	detect_maps_read(&m);
+	if (opt.quiet)
+		return m.n[0] < 0 || m.n[1] < 0 ? EX_UNKNOWN : idmap_rootless(m.r[0], m.n[0]) ? EX_OK : EX_FAIL;
+
+	struct out o = {.fmt = opt.fmt};
+	struct notes nt = {0};
+	out_open(&o, "", '{');
+	out_str(&o, "version", RNSBOX_VERSION);
+	detect_maps(&o, &m);
+	detect_userns(&o, &nt);
+	detect_ids(&o);
+	detect_caps(&o, &nt);
+	detect_security(&o, &nt);
+	detect_namespaces(&o, &nt);
+	detect_runtime(&o);
+	detect_sysctls(&o, &nt);
+	detect_helpers(&o);
+	detect_subids(&o, &nt);
+	detect_tun(&o);
+	detect_kernel(&o);
+	detect_trial(&o);
+	out_notes(&o, "unreadable", &nt);
+	out_close(&o);
+	return m.n[0] < 0 || m.n[1] < 0 ? EX_FAIL : EX_OK;
+}
+
+/*==== 10. dispatch table ====*/
+
+/* Subcommands by name (toybox's toy_find): `rnsbox NAME`, or argv[0] named rnsbox-NAME. */
+static const struct cmd {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+} cmd_table[] = {
+	{"detect", cmd_detect, "report rootless state, namespaces, limits, and whether namespaces work here"},
+};
+
+static const struct cmd *cmd_find(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_LEN(cmd_table); i++)
+		if (strcmp(cmd_table[i].name, name) == 0)
+			return &cmd_table[i];
+	return NULL;
+}
+
+static int run_cmd(const struct cmd *c, int argc, char **argv)
+{
+	snprintf(diag_prefix, sizeof(diag_prefix), "rnsbox: %s", c->name);
+	return c->run(argc, argv);
+}
+
+static int main_help(void)
+{
+	struct out o = {.fmt = FMT_TEXT};
+	out_s(&o, "usage: rnsbox SUBCOMMAND [OPTION]... (or a link named rnsbox-SUBCOMMAND)\n"
+		  "A namespace toolbox for initramfs scripts, minimal images and rootless containers.\n\n");
+	for (size_t i = 0; i < ARRAY_LEN(cmd_table); i++)
+		out_f(&o, "  %-14s %s\n", cmd_table[i].name, cmd_table[i].summary);
+	out_s(&o, "\n  --help, --version\n'rnsbox SUBCOMMAND --help' shows a subcommand's options.\n");
+	out_flush(&o);
+	return EX_OK;
+}
+
+/*==== 11. main ====*/
+
+/*
+ * Make sure fds 0-2 are open, so no file rnsbox opens lands on them (an initramfs may start
+ * it without). /dev/null is preferred; an O_PATH fd on / still holds the slot without it.
+ */
+static void stdio_fill(void)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		if (open("/dev/null", O_RDWR) != fd && open("/", O_PATH) != fd)
+			_exit(EX_FAIL);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	stdio_fill();
+	opterr = 0; /* rnsbox words its own usage errors (die_option) */
+	uid_t r, e, s;
+	gid_t rg, eg, sg;
+	getresuid(&r, &e, &s);
+	getresgid(&rg, &eg, &sg);
+	if (r != e || rg != eg || getauxval(AT_SECURE))
+		die("refusing to run set-user-ID or set-group-ID (uid %u, euid %u, gid %u, egid %u): "
+		    "rnsbox is not a privileged helper", (unsigned)r, (unsigned)e, (unsigned)rg, (unsigned)eg);
+
+	const char *base = argc > 0 ? strrchr(argv[0], '/') : NULL;
+	base = base ? base + 1 : argc > 0 ? argv[0] : "rnsbox";
+	const struct cmd *c = strncmp(base, "rnsbox-", 7) == 0 ? cmd_find(base + 7) : NULL;
+	if (c)
+		return run_cmd(c, argc, argv);
+	if (argc < 2)
+		die_usage("no subcommand given");
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+		return main_help();
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+		struct out o = {.fmt = FMT_TEXT};
+		out_s(&o, "rnsbox " RNSBOX_VERSION "\n");
+		out_flush(&o);
+		return EX_OK;
+	}
+	if (!(c = cmd_find(argv[1])))
+		die_usage("unknown subcommand '%s'", argv[1]);
+	return run_cmd(c, argc - 1, argv + 1);
+}

@@ -1,0 +1,362 @@
+#!/bin/sh
+# rnsbox's test suite. POSIX sh. Run as root it covers everything, dropping to a temporary
+# unprivileged user for the rootless cases; run as a user it skips the root-only cases.
+# Every claim of rnsbox is checked against an independent observer: the kernel's /proc
+# files, toybox, or the shell itself. Prints one line a case and, last,
+# "N passed, N failed, N skipped". Anything changed on the machine (a user, a subuid line)
+# is restored by the EXIT trap.
+# Scripts given to sh -c in single quotes expand their own $0 and $1, on purpose:
+# shellcheck disable=SC2016
+set -u
+cd "$(dirname "$0")" || exit 2
+
+pass=0 fail=0 skipped=0 n=0
+ok() { n=$((n + 1)) pass=$((pass + 1)); echo "ok $n - $1"; }
+not_ok() {
+	n=$((n + 1)) fail=$((fail + 1))
+	echo "not ok $n - $1"
+	shift
+	for line in "$@"; do printf '#   %s\n' "$line"; done
+}
+skip() { n=$((n + 1)) skipped=$((skipped + 1)); echo "ok $n # SKIP $1"; }
+
+# assert_eq NAME EXPECTED ACTUAL
+assert_eq() {
+	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "expected: $2" "actual:   $3"; fi
+}
+# assert_contains NAME HAYSTACK NEEDLE
+assert_contains() {
+	case $2 in
+	*"$3"*) ok "$1" ;;
+	*) not_ok "$1" "expected to contain: $3" "actual: $2" ;;
+	esac
+}
+# assert_exit NAME STATUS COMMAND...: the command's exit status (its output is kept in $out)
+assert_exit() {
+	name=$1 want=$2
+	shift 2
+	out=$("$@" 2>&1)
+	got=$?
+	if [ "$got" = "$want" ]; then ok "$name"; else not_ok "$name" "exit $got, expected $want" "output: $out"; fi
+}
+have() { command -v "$1" >/dev/null 2>&1; }
+
+# --- setup: a private copy of the binary every user can run, and the cleanup trap
+tmp=$(mktemp -d) || exit 2
+tuser='' subuid_saved='' subgid_saved=''
+# restore FILE HOW: put /etc/FILE back as it was (HOW: yes = saved copy, absent = remove)
+restore() {
+	case $2 in
+	yes) cat "$tmp/$1.orig" >"/etc/$1" ;;
+	absent) rm -f "/etc/$1" ;;
+	esac
+}
+cleanup() {
+	restore subuid "$subuid_saved"
+	restore subgid "$subgid_saved"
+	[ -n "$tuser" ] && userdel "$tuser" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+chmod 755 "$tmp"
+cp rnsbox "$tmp/rnsbox" || exit 2
+cp tests/seccomp-deny "$tmp/seccomp-deny" 2>/dev/null
+R=$tmp/rnsbox
+
+root=0
+[ "$(id -u)" = 0 ] && root=1
+# as_user COMMAND...: run as the unprivileged test user with a clean environment
+if [ $root = 1 ]; then
+	tuser=rnsbox-t$$
+	userdel "$tuser" 2>/dev/null
+	useradd -r -M -N -d /nonexistent -s /bin/false "$tuser" || exit 2
+	tuid=$(id -u "$tuser") tgid=$(id -g "$tuser")
+	as_user() { setpriv --reuid="$tuid" --regid="$tgid" --clear-groups env -i PATH="$PATH" "$@"; }
+else
+	tuser=''
+	tuid=$(id -u) tgid=$(id -g)
+	as_user() { env -i PATH="$PATH" "$@"; }
+fi
+have toybox && tb=1 || tb=0
+have jq && jqok=1 || jqok=0
+# json FILTER: read one JSON document on stdin, print the filter's raw result
+json() { jq -r "$1"; }
+
+echo "# rnsbox $("$R" --version), kernel $(uname -r), as uid $(id -u), test uid $tuid"
+
+# --- build and dispatch
+assert_contains "--version prints the stamped version" "$("$R" --version)" "rnsbox 0.1.0"
+assert_contains "--help lists detect with a summary" "$("$R" --help)" "detect         report"
+assert_exit "detect --help exits 0" 0 "$R" detect --help
+assert_contains "detect --help prints detect's usage" "$out" "usage: rnsbox detect"
+assert_exit "no subcommand is a usage error" 2 "$R"
+assert_contains "no subcommand says so" "$out" "no subcommand given"
+assert_exit "unknown subcommand is a usage error" 2 "$R" frobnicate
+assert_contains "unknown subcommand is named" "$out" "unknown subcommand 'frobnicate'"
+assert_exit "unknown long option is a usage error" 2 "$R" detect --bogus
+assert_contains "unknown long option is named" "$out" "rnsbox: detect: unknown option '--bogus'"
+assert_exit "unknown short option is a usage error" 2 "$R" detect -qZ
+assert_contains "unknown short option is named" "$out" "unknown option '-Z'"
+assert_exit "stray argument is a usage error" 2 "$R" detect extra
+assert_contains "stray argument is named" "$out" "unexpected argument 'extra'"
+ln -s rnsbox "$tmp/rnsbox-detect"
+assert_exit "rnsbox-detect link runs detect" 0 "$tmp/rnsbox-detect" --help
+assert_contains "rnsbox-detect link prints detect's usage" "$out" "usage: rnsbox detect"
+
+# --- detect as the caller (root in CI): every fact against the kernel's own files
+rep=$("$R" detect --json)
+st=$?
+assert_eq "detect --json exits 0" 0 "$st"
+if [ "$jqok" = 0 ]; then
+	skip "JSON checks: jq not installed"
+else
+	assert_eq "detect --json is one valid JSON object" object "$(printf '%s' "$rep" | json type)"
+	assert_eq "uid matches id -u" "$(id -u)" "$(printf '%s' "$rep" | json .uid)"
+	assert_eq "gid matches id -g" "$(id -g)" "$(printf '%s' "$rep" | json .gid)"
+	map=$(awk '{printf "%s%s:%s:%s", s, $1, $2, $3; s=" "}' /proc/self/uid_map)
+	assert_eq "uid_map matches /proc/self/uid_map" "$map" "$(printf '%s' "$rep" | json '.uid_map|join(" ")')"
+	want=false
+	awk '$1 == 0 && $2 != 0 {f=1} END {exit !f}' /proc/self/uid_map && want=true
+	assert_eq "rootless agrees with /proc/self/uid_map" "$want" "$(printf '%s' "$rep" | json .rootless)"
+	cap=$(awk '/^CapEff:/ {print "0x" $2}' /proc/self/status)
+	assert_eq "cap_effective matches CapEff in /proc/self/status" "$cap" "$(printf '%s' "$rep" | json .cap_effective)"
+	nnp=$(awk '/^NoNewPrivs:/ {print ($2 ? "true" : "false")}' /proc/self/status)
+	assert_eq "no_new_privs matches /proc/self/status" "$nnp" "$(printf '%s' "$rep" | json .no_new_privs)"
+	bad=''
+	for ns in user cgroup ipc uts net pid mnt time; do
+		if [ -e "/proc/self/ns/$ns" ]; then want=$(stat -L -c %i "/proc/self/ns/$ns"); else want=null; fi
+		got=$(printf '%s' "$rep" | json ".namespaces.$ns")
+		[ "$want" = "$got" ] || bad="$bad $ns:$want/$got"
+	done
+	assert_eq "namespace inodes match stat -L /proc/self/ns/*" "" "$bad"
+	want=$(cat /proc/sys/user/max_user_namespaces)
+	assert_eq "user.max_user_namespaces matches /proc/sys" "$want" \
+		"$(printf '%s' "$rep" | json '.sysctl."user.max_user_namespaces"')"
+	if [ -e /proc/sys/kernel/unprivileged_userns_clone ]; then want=$(cat /proc/sys/kernel/unprivileged_userns_clone); else want=null; fi
+	assert_eq "kernel.unprivileged_userns_clone matches /proc/sys (or absent)" "$want" \
+		"$(printf '%s' "$rep" | json '.sysctl."kernel.unprivileged_userns_clone"')"
+	if [ -e /proc/self/ns/time ]; then want=present; else want=absent; fi
+	assert_eq "time namespace support agrees with /proc/self/ns/time" "$want" \
+		"$(printf '%s' "$rep" | json .kernel.time_namespaces)"
+	if p=$(command -v newuidmap); then
+		want="$p $(if [ -u "$p" ]; then echo setuid; else echo none; fi)"
+	else
+		want="null null"
+	fi
+	case $want in *none) have getcap && getcap "$p" | grep -q cap_setuid && want="$p file-capability" ;; esac
+	assert_eq "newuidmap path and privilege agree with the file" "$want" \
+		"$(printf '%s' "$rep" | json '"\(.newuidmap.path) \(.newuidmap.privilege)"')"
+	if (: <>/dev/net/tun) 2>/dev/null; then want=true; else want=false; fi
+	assert_eq "/dev/net/tun usability agrees with the shell opening it" "$want" \
+		"$(printf '%s' "$rep" | json .dev_net_tun.usable)"
+	if [ $root = 1 ]; then
+		assert_eq "root in the initial user namespace: initial, depth 0" "true 0" \
+			"$(printf '%s' "$rep" | json '"\(.userns.initial) \(.userns.depth)"')"
+	fi
+	if [ "$tb" = 1 ] && toybox unshare -rmn toybox ifconfig lo up 2>/dev/null; then want=true; else want=false; fi
+	assert_eq "live trial agrees with toybox unshare -rmn + ifconfig lo up" "$want" "$(printf '%s' "$rep" | json .trial.ok)"
+	assert_eq "nothing unreadable with /proc mounted" "" "$(printf '%s' "$rep" | json '.unreadable|join(",")')"
+fi
+txt=$("$R" detect)
+assert_contains "text report leads with rootless" "$(printf '%s\n' "$txt" | sed -n 2p)" "rootless: "
+assert_contains "text report shows the trial" "$txt" "trial:"
+
+# --- quiet mode exit codes
+if [ $root = 1 ]; then
+	assert_exit "detect -q as root in the initial namespace exits 1" 1 "$R" detect -q
+	assert_eq "detect -q prints nothing" "" "$out"
+fi
+assert_exit "detect -q as an unprivileged user on the host exits 1" 1 as_user "$R" detect -q
+if [ "$tb" = 1 ]; then
+	assert_exit "detect -q under unshare -r (rootless) exits 0" 0 as_user toybox unshare -r "$R" detect -q
+else
+	skip "detect -q in a user namespace: toybox not installed"
+fi
+assert_exit "detect -q with a bad option exits 2" 2 "$R" detect -q --nope
+
+# --- rootless: an unprivileged user, in and under user namespaces
+if [ "$jqok" = 1 ]; then
+	rep=$(as_user "$R" detect --json)
+	assert_eq "as a user: uid is the user's" "$tuid" "$(printf '%s' "$rep" | json .uid)"
+	if [ -d "/run/user/$tuid" ]; then want="/run/user/$tuid run-user"; else want="/tmp/rnsbox-$tuid fallback"; fi
+	assert_eq "as a user without XDG_RUNTIME_DIR: runtime dir by the documented rule" "$want" \
+		"$(printf '%s' "$rep" | json '"\(.runtime_dir.path) \(.runtime_dir.source)"')"
+	if as_user sh -c ': <>/dev/net/tun' 2>/dev/null; then want=true; else want=false; fi
+	assert_eq "as a user: /dev/net/tun usability agrees with the shell" "$want" "$(printf '%s' "$rep" | json .dev_net_tun.usable)"
+	cap=$(as_user awk '/^CapEff:/ {print "0x" $2}' /proc/self/status)
+	assert_eq "as a user: cap_effective matches /proc/self/status" "$cap" "$(printf '%s' "$rep" | json .cap_effective)"
+	if [ "$tb" = 1 ]; then
+		rep=$(as_user toybox unshare -r "$R" detect --json)
+		want=$(as_user toybox unshare -r awk '{printf "%s:%s:%s", $1, $2, $3}' /proc/self/uid_map)
+		assert_eq "under unshare -r: uid_map matches the kernel's" "$want" "$(printf '%s' "$rep" | json '.uid_map|join(" ")')"
+		assert_eq "under unshare -r: rootless, nested at depth 1" "true false 1" \
+			"$(printf '%s' "$rep" | json '"\(.rootless) \(.userns.initial) \(.userns.depth)"')"
+		assert_eq "under unshare -r: the user namespace inode differs from the host's" "true" \
+			"$(printf '%s' "$rep" | json ".namespaces.user != $(stat -L -c %i /proc/self/ns/user)")"
+		rep=$(as_user toybox unshare -r toybox unshare -r "$R" detect --json)
+		assert_eq "under two unshare -r: depth 2, inner uid 0 maps to 0 so not rootless" "false 2" \
+			"$(printf '%s' "$rep" | json '"\(.rootless) \(.userns.depth)"')"
+		if as_user toybox unshare -rmn toybox ifconfig lo up 2>/dev/null; then want=true; else want=false; fi
+		assert_eq "as a user: live trial agrees with toybox unshare -rmn + ifconfig lo up" "$want" \
+			"$(as_user "$R" detect --json | json .trial.ok)"
+		# The limit is per user namespace: set to 0 inside a throwaway one, gone with it.
+		rep=$(as_user toybox unshare -r sh -c 'echo 0 >/proc/sys/user/max_user_namespaces && exec "$0" detect --json' "$R")
+		assert_eq "max_user_namespaces=0: trial fails creating the user namespace with ENOSPC" \
+			"false create user namespace 28" \
+			"$(printf '%s' "$rep" | json '"\(.trial.ok) \(.trial.failed_step) \(.trial.errno)"')"
+		assert_contains "max_user_namespaces=0: the hint names the sysctl" \
+			"$(printf '%s' "$rep" | json .trial.hint)" "user.max_user_namespaces is 0"
+		assert_contains "max_user_namespaces=0: depth is unknown and says why" \
+			"$(printf '%s' "$rep" | json '"\(.userns.depth) \(.unreadable|join(","))"')" "null user namespace depth probe"
+	else
+		skip "user namespace cases: toybox not installed"
+	fi
+else
+	skip "rootless JSON checks: jq not installed"
+fi
+
+# --- subordinate ids, by name and by numeric uid (root only: edits /etc/subuid, restored by trap)
+if [ $root = 1 ] && [ "$jqok" = 1 ]; then
+	for f in subuid subgid; do
+		if [ -e "/etc/$f" ]; then cp "/etc/$f" "$tmp/$f.orig" && eval "${f}_saved=yes"; else eval "${f}_saved=absent"; fi
+	done
+	{ [ -e "$tmp/subuid.orig" ] && cat "$tmp/subuid.orig"
+	  printf '# a comment\n\n%s:200000:65536\nother:100000:65536\n%s:300000:1000\n%s:9:0\nbroken line\n' \
+		"$tuser" "$tuid" "$tuser"; } >"$tmp/subuid.new"
+	cat "$tmp/subuid.new" >/etc/subuid
+	{ [ -e "$tmp/subgid.orig" ] && cat "$tmp/subgid.orig"; printf '%s:400000:65536\n' "$tuser"; } >/etc/subgid
+	rep=$(as_user "$R" detect --json)
+	assert_eq "subuid ranges by name and by uid, comments and others skipped" "200000:65536 300000:1000" \
+		"$(printf '%s' "$rep" | json '.subuid|join(" ")')"
+	assert_eq "subgid range by user name (subgid is keyed by user, not group)" "400000:65536" "$(printf '%s' "$rep" | json '.subgid|join(" ")')"
+	line0=0
+	[ -e "$tmp/subuid.orig" ] && line0=$(grep -c '' "$tmp/subuid.orig")
+	assert_contains "a zero-count subuid line is reported by line number" \
+		"$(printf '%s' "$rep" | json '.unreadable|join(",")')" "/etc/subuid:$((line0 + 6)): malformed line"
+	assert_contains "a malformed subuid line is reported by line number" \
+		"$(printf '%s' "$rep" | json '.unreadable|join(",")')" "/etc/subuid:$((line0 + 7)): malformed line"
+	restore subuid "$subuid_saved" && subuid_saved=''
+	restore subgid "$subgid_saved" && subgid_saved=''
+else
+	skip "subordinate id cases: need root (they edit /etc/subuid) and jq"
+fi
+
+# --- output safety: a hostile XDG_RUNTIME_DIR survives --shell eval and --json exactly
+hostile=$(printf "/tmp/x y'; touch %s/pwned; echo '\$(id)\`id\`\\\\\"\001end" "$tmp")
+sh_out=$(XDG_RUNTIME_DIR=$hostile "$R" detect --shell)
+got=$(eval "$sh_out" && printf '%s' "$RNSBOX_RUNTIME_DIR_PATH")
+assert_eq "--shell: a hostile value round-trips through eval" "$hostile" "$got"
+if [ -e "$tmp/pwned" ]; then not_ok "--shell: eval runs nothing from a value"; else ok "--shell: eval runs nothing from a value"; fi
+assert_eq "--shell: every line is one RNSBOX_NAME='...' assignment" "" \
+	"$(printf '%s\n' "$sh_out" | grep -v "^RNSBOX_[A-Z0-9_]*='.*'\$")"
+if [ "$jqok" = 1 ]; then
+	got=$(XDG_RUNTIME_DIR=$hostile "$R" detect --json | json .runtime_dir.path)
+	assert_eq "--json: a hostile value round-trips through a JSON parser" "$hostile" "$got"
+	got=$(XDG_RUNTIME_DIR=relative/dir "$R" detect --json | json .runtime_dir.source)
+	assert_eq "a relative XDG_RUNTIME_DIR is ignored" "false" "$([ "$got" = XDG_RUNTIME_DIR ] && echo true || echo false)"
+fi
+
+# --- a broken /proc: missing, masked, or holding malformed maps (root: needs a mount namespace)
+if [ $root = 1 ] && [ "$tb" = 1 ] && [ "$jqok" = 1 ]; then
+	priv='toybox mount -o rprivate none / || exit 99;'
+	rep=$(toybox unshare -m sh -c "$priv"' toybox umount -l /proc || exit 99; exec "$0" detect --json' "$R" 2>"$tmp/err")
+	st=$?
+	assert_eq "without /proc: exits 1 (rootless unknown), no crash" 1 "$st"
+	assert_contains "without /proc: says the map could not be read" "$(cat "$tmp/err")" "open /proc/self/uid_map: No such file"
+	assert_eq "without /proc: rootless null, namespaces unknown, trial fails at the maps" \
+		"null null write uid_map" \
+		"$(printf '%s' "$rep" | json '"\(.rootless) \(.namespaces.net) \(.trial.failed_step)"')"
+	assert_contains "without /proc: lists what it could not read" \
+		"$(printf '%s' "$rep" | json '.unreadable|join(",")')" "/proc/self/ns: No such file"
+	assert_exit "without /proc: detect -q exits 3 (cannot tell)" 3 \
+		toybox unshare -m sh -c "$priv"' toybox umount -l /proc || exit 99; exec "$0" detect -q' "$R"
+	: >"$tmp/empty"
+	rep=$(toybox unshare -m sh -c "$priv"' toybox mount -o bind "$1" /proc/sys/user/max_user_namespaces || exit 99
+		exec "$0" detect --json' "$R" "$tmp/empty")
+	assert_eq "a masked sysctl reads as null and is noted" "null sysctl user.max_user_namespaces: not a number (masked?)" \
+		"$(printf '%s' "$rep" | json '"\(.sysctl."user.max_user_namespaces") \(.unreadable|join(","))"')"
+	# A tmpfs over /proc in a private mount namespace lets the test write the map rnsbox reads.
+	for m in '0 1000' '0 1000 0' '0 4294967295 2' '0 4294967296 1' 'x 1 1' '0 1 1 junk' '-1 0 1' '0 0 1
+5 6'; do
+		out=$(toybox unshare -m sh -c "$priv"' toybox mount -t tmpfs none /proc || exit 99; mkdir /proc/self
+			printf "%s\n" "$1" >/proc/self/uid_map; printf "0 0 1\n" >/proc/self/gid_map
+			"$0" detect -q; echo "exit=$?"' "$R" "$m" 2>&1)
+		case $out in
+		*"rnsbox: detect: /proc/self/uid_map:"[12]": "*"exit=3") ok "malformed uid_map '$(printf '%s' "$m" | tr '\n' '|')' is refused by file:line" ;;
+		*) not_ok "malformed uid_map '$m' is refused by file:line" "output: $out" ;;
+		esac
+	done
+	out=$(toybox unshare -m sh -c "$priv"' toybox mount -t tmpfs none /proc || exit 99; mkdir /proc/self
+		printf "0 1000 1\n1 100000 65536\n" >/proc/self/uid_map; : >/proc/self/gid_map
+		"$0" detect -q; echo "exit=$?"' "$R" 2>&1)
+	assert_eq "a well-formed map with 0 -> 1000 is rootless (-q exits 0)" "exit=0" "$out"
+else
+	skip "broken /proc cases: need root, toybox and jq"
+fi
+
+# --- seccomp: probes and the trial against a filter the fixture installs
+if [ -x "$tmp/seccomp-deny" ] && [ "$jqok" = 1 ]; then
+	sd=$tmp/seccomp-deny
+	rep=$(as_user "$sd" ENOSYS clone3 open_tree mount_setattr pidfd_open -- "$R" detect --json)
+	assert_eq "syscalls failing with ENOSYS are absent" "absent absent absent absent" \
+		"$(printf '%s' "$rep" | json '.kernel|"\(.clone3) \(.open_tree) \(.mount_setattr) \(.pidfd_open)"')"
+	rep=$(as_user "$sd" EPERM clone3 open_tree mount_setattr pidfd_open -- "$R" detect --json)
+	assert_eq "syscalls failing with EPERM are blocked" "blocked blocked blocked blocked" \
+		"$(printf '%s' "$rep" | json '.kernel|"\(.clone3) \(.open_tree) \(.mount_setattr) \(.pidfd_open)"')"
+	rep=$(as_user "$sd" EPERM unshare -- "$R" detect --json)
+	assert_eq "seccomp denying unshare: trial fails creating the user namespace with EPERM" \
+		"false create user namespace 1" \
+		"$(printf '%s' "$rep" | json '"\(.trial.ok) \(.trial.failed_step) \(.trial.errno)"')"
+	assert_contains "seccomp denying unshare: the hint names seccomp" "$(printf '%s' "$rep" | json .trial.hint)" "seccomp filter"
+	assert_eq "under the filter: seccomp filter and no_new_privs reported" "filter true" \
+		"$(printf '%s' "$rep" | json '"\(.seccomp) \(.no_new_privs)"')"
+	rep=$(as_user "$sd" KILL unshare -- "$R" detect --json)
+	st=$?
+	assert_eq "seccomp killing unshare: detect still reports (exit 0)" 0 "$st"
+	assert_eq "seccomp killing unshare: the trial says the child was killed by SIGSYS" "false killed by signal 31" \
+		"$(printf '%s' "$rep" | json '"\(.trial.ok) \(.trial.error)"')"
+else
+	skip "seccomp cases: tests/seccomp-deny not built (make check builds it) or no jq"
+fi
+
+# --- process hygiene: set-user-ID refusal, fds 0-2, close-on-exec
+if [ $root = 1 ]; then
+	cp "$R" "$tmp/rnsbox-suid" && chmod 4755 "$tmp/rnsbox-suid"
+	mp=$(df -P "$tmp" | awk 'NR==2 {print $6}')
+	if awk -v m="$mp" '$5 == m && $6 ~ /nosuid/ {f=1} END {exit !f}' /proc/self/mountinfo; then
+		skip "set-user-ID refusal: $tmp is on a nosuid mount"
+	else
+		assert_exit "a set-user-ID copy refuses to run" 1 as_user "$tmp/rnsbox-suid" detect -q
+		assert_contains "the refusal says why" "$out" "refusing to run set-user-ID"
+	fi
+fi
+if [ "$jqok" = 1 ]; then
+	assert_eq "with stdin and stderr closed: still one valid report" object \
+		"$("$R" detect --json <&- 2>&- | json type)"
+fi
+if have strace; then
+	strace -f -qq -o "$tmp/trace" -e trace=openat,open,socket,pipe2,pipe "$R" detect --json <&- >/dev/null 2>&-
+	assert_contains "a closed stdin is filled with /dev/null before anything else" \
+		"$(grep -m1 -E 'open(at)?\(' "$tmp/trace" | sed 's/|O_LARGEFILE//')" '"/dev/null", O_RDWR) = 0'
+	leaky=$(grep -E '^[0-9]+ +(openat|open|socket|pipe2?)\(' "$tmp/trace" | grep -v CLOEXEC | grep -v '"/dev/null"' | grep -v '= -1' | head -3)
+	assert_eq "every fd rnsbox opens is close-on-exec" "" "$leaky"
+else
+	skip "fd checks: strace not installed"
+fi
+
+# --- the shell files themselves
+if have shellcheck; then
+	set -- test.sh .ci/run
+	for f in tests/*.sh bench/*.sh; do [ -e "$f" ] && set -- "$@" "$f"; done
+	if sc=$(shellcheck "$@" 2>&1); then
+		ok "shellcheck: every shell file is clean ($*)"
+	else
+		not_ok "shellcheck: every shell file is clean" "$sc"
+	fi
+else
+	skip "shellcheck not installed"
+fi
+
+echo "$pass passed, $fail failed, $skipped skipped"
+[ "$fail" = 0 ]
