@@ -24,8 +24,9 @@
  *   7. namespace table
  *   8. id maps and subordinate ids
  *   9. detect
- *  10. dispatch table
- *  11. main
+ *  10. exec (and the unshare applet)
+ *  11. dispatch table
+ *  12. main
  */
 
 /*==== 1. includes and compat constants ====*/
@@ -34,8 +35,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <net/if.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -47,6 +50,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -384,27 +388,59 @@ static int in_child(void (*fn)(void *), void *res, size_t len, int *status)
 }
 
 /*
- * The name of a user in /etc/passwd, read directly: musl's getpwuid would bring malloc,
- * stdio and an nscd client into a static binary for one lookup. 0, or -1 if not found.
+ * Look a user or group up in /etc/passwd or /etc/group ("name:x:id:..."), read directly:
+ * musl's getpw* would bring malloc, stdio and an nscd client into a static binary. With
+ * name set, find its id; else find the name of *id into buf. 0, or -1 if not found.
  */
-static int user_name(uid_t uid, char *buf, size_t size)
+static int idfile_lookup(const char *path, const char *name, unsigned *id, char *buf, size_t size)
 {
 	struct lines l;
 	char *line;
 	int rc = -1;
-	if (lines_open(&l, "/etc/passwd") < 0)
+	if (lines_open(&l, path) < 0)
 		return -1;
 	while (rc < 0 && (line = lines_next(&l))) {
-		const char *p = strchr(line, ':'); /* name:password:uid:... */
-		unsigned long long id;
-		if (p)
-			p = strchr(p + 1, ':');
-		if (p && (p++, parse_uint(&p, UINT32_MAX, &id)) == 0 && *p == ':' && id == uid &&
-		    (size_t)snprintf(buf, size, "%.*s", (int)strcspn(line, ":"), line) < size)
-			rc = 0;
+		size_t len = strcspn(line, ":");
+		const char *p = line[len] ? strchr(line + len + 1, ':') : NULL;
+		unsigned long long v;
+		if (!p || (p++, parse_uint(&p, UINT32_MAX, &v)) < 0 || *p != ':')
+			continue;
+		if (name ? strlen(name) == len && strncmp(line, name, len) == 0 : v == *id) {
+			if (name)
+				*id = (unsigned)v;
+			rc = name || (size_t)snprintf(buf, size, "%.*s", (int)len, line) < size ? 0 : -1;
+		}
 	}
 	lines_close(&l);
 	return rc;
+}
+
+/* Signal names for --kill-child and friends (the numbers differ between architectures). */
+static const struct signame {
+	int num;
+	const char *name;
+} sig_table[] = {
+	{SIGHUP, "HUP"},   {SIGINT, "INT"},   {SIGQUIT, "QUIT"}, {SIGILL, "ILL"},       {SIGTRAP, "TRAP"},
+	{SIGABRT, "ABRT"}, {SIGBUS, "BUS"},   {SIGFPE, "FPE"},   {SIGKILL, "KILL"},     {SIGUSR1, "USR1"},
+	{SIGSEGV, "SEGV"}, {SIGUSR2, "USR2"}, {SIGPIPE, "PIPE"}, {SIGALRM, "ALRM"},     {SIGTERM, "TERM"},
+	{SIGCHLD, "CHLD"}, {SIGCONT, "CONT"}, {SIGSTOP, "STOP"}, {SIGTSTP, "TSTP"},     {SIGTTIN, "TTIN"},
+	{SIGTTOU, "TTOU"}, {SIGURG, "URG"},   {SIGXCPU, "XCPU"}, {SIGXFSZ, "XFSZ"},     {SIGVTALRM, "VTALRM"},
+	{SIGPROF, "PROF"}, {SIGWINCH, "WINCH"}, {SIGIO, "IO"},   {SIGPWR, "PWR"},       {SIGSYS, "SYS"},
+};
+
+/* A signal by number (1-64), NAME or SIGNAME, any case. The number, or -1. */
+static int parse_signal(const char *s)
+{
+	unsigned long long v;
+	const char *p = s;
+	if (parse_uint(&p, 64, &v) == 0)
+		return !*p && v > 0 ? (int)v : -1;
+	if (strncasecmp(s, "SIG", 3) == 0)
+		s += 3;
+	for (size_t i = 0; i < ARRAY_LEN(sig_table); i++)
+		if (strcasecmp(s, sig_table[i].name) == 0)
+			return sig_table[i].num;
+	return -1;
 }
 
 /*
@@ -874,11 +910,27 @@ static int link_up(struct nl *nl, const char *name)
  */
 static const struct nsdef {
 	int flag;
-	const char *name;
+	const char *name;    /* in /proc/PID/ns */
+	char opt;            /* unshare's and nsenter's short option */
+	const char *longopt; /* and long option */
 } ns_table[] = {
-	{CLONE_NEWUSER, "user"}, {CLONE_NEWCGROUP, "cgroup"}, {CLONE_NEWIPC, "ipc"}, {CLONE_NEWUTS, "uts"},
-	{CLONE_NEWNET, "net"},   {CLONE_NEWPID, "pid"},       {CLONE_NEWNS, "mnt"},  {CLONE_NEWTIME, "time"},
+	{CLONE_NEWUSER, "user", 'U', "user"}, {CLONE_NEWCGROUP, "cgroup", 'C', "cgroup"},
+	{CLONE_NEWIPC, "ipc", 'i', "ipc"},    {CLONE_NEWUTS, "uts", 'u', "uts"},
+	{CLONE_NEWNET, "net", 'n', "net"},    {CLONE_NEWPID, "pid", 'p', "pid"},
+	{CLONE_NEWNS, "mnt", 'm', "mount"},   {CLONE_NEWTIME, "time", 'T', "time"},
 };
+#define NS_COUNT ((int)ARRAY_LEN(ns_table))
+
+/* The names of the namespace types in flags, "net,mnt", for messages. */
+static const char *ns_names(int flags, char *buf, size_t size)
+{
+	size_t n = 0;
+	buf[0] = '\0';
+	for (int i = 0; i < NS_COUNT; i++)
+		if (flags & ns_table[i].flag && n < size)
+			n += (size_t)snprintf(buf + n, size - n, "%s%s", n ? "," : "", ns_table[i].name);
+	return buf;
+}
 
 /*==== 8. id maps and subordinate ids ====*/
 
@@ -1116,7 +1168,7 @@ static void detect_ids(struct out *o)
 	out_u64(o, "euid", e);
 	out_u64(o, "gid", rg);
 	out_u64(o, "egid", eg);
-	if (user_name(r, name, sizeof(name)) == 0)
+	if (idfile_lookup("/etc/passwd", NULL, &r, name, sizeof(name)) == 0)
 		out_str(o, "user", name);
 	else
 		out_none(o, "user", "unknown");
@@ -1298,7 +1350,8 @@ static void detect_subids(struct out *o, struct notes *nt)
 	static const char *const files[] = {"/etc/subuid", "/etc/subgid"};
 	struct idrange r[64];
 	char name[64];
-	const char *user = user_name(getuid(), name, sizeof(name)) == 0 ? name : NULL;
+	unsigned uid = (unsigned)getuid();
+	const char *user = idfile_lookup("/etc/passwd", NULL, &uid, name, sizeof(name)) == 0 ? name : NULL;
 	for (int f = 0; f < 2; f++) {
 		int n = subid_read(files[f], user, (unsigned)getuid(), r, (int)ARRAY_LEN(r), nt);
 		if (n < 0 && errno != ENOENT)
@@ -1551,15 +1604,407 @@ static int cmd_detect(int argc, char **argv)
 	return m.n[0] < 0 || m.n[1] < 0 ? EX_FAIL : EX_OK;
 }
 
-/*==== 10. dispatch table ====*/
+/*==== 10. exec ====*/
 
-/* Subcommands by name (toybox's toy_find): `rnsbox NAME`, or argv[0] named rnsbox-NAME. */
+/*
+ * rnsbox exec (and the unshare applet): create namespaces and run a command, as
+ * util-linux unshare does, with what rootlesskit's child does around it: ids mapped,
+ * /proc and /sys mounted, loopback up, signals forwarded, orphans reaped.
+ *
+ * Phases, each a helper: parse; unshare every requested type in one call; map ids; fork
+ * if asked (the parent only supervises from then on); in the process that will run the
+ * command: propagation, mounts, loopback, root and cwd, ids, parent-death signal; in a new
+ * PID namespace, PID 1 forks the command and reaps; exec. Dying is allowed in every phase:
+ * nothing has been made outside the new namespaces, which vanish with the process.
+ */
+struct exec_opts {
+	int applet;                /* 1: the unshare applet (util-linux's behaviour exactly) */
+	int flags;                 /* CLONE_NEW* to create */
+	int fork, no_lo, mount_sys, reaper, keep_caps;
+	long map_uid, map_gid;     /* inside id of a one-id map; -1: none */
+	int setgroups;             /* -1: default (deny when needed), 0 deny, 1 allow */
+	unsigned long propagation; /* MS_PRIVATE (default), MS_SHARED, MS_SLAVE; 0: unchanged */
+	const char *mount_proc;    /* where to mount a new proc; NULL: no */
+	int kill_sig;              /* parent-death signal; 0: none */
+	const char *root, *wd;
+	long uid, gid;             /* -S and -G; -1: unchanged */
+	char **argv;               /* the command; NULL: $SHELL or /bin/sh */
+	/* set while running */
+	sigset_t mask;             /* the caller's signal mask, restored for the command */
+	int sync_fd;               /* read end held open by the parent, for --kill-child */
+};
+
+/* A user or group by number or name, for an option. Dies with a usage error naming it. */
+static long parse_id(const char *opt, const char *s, int group)
+{
+	unsigned long long v;
+	unsigned id;
+	const char *p = s;
+	if (parse_uint(&p, UINT32_MAX - 1, &v) == 0 && !*p)
+		return (long)v;
+	if (idfile_lookup(group ? "/etc/group" : "/etc/passwd", s, &id, NULL, 0) < 0)
+		die_usage("%s: unknown %s '%s'", opt, group ? "group" : "user", s);
+	return id;
+}
+
+/* Why unshare failed, when its errno alone does not say. */
+static void unshare_hint(int err, int flags)
+{
+	if (err == ENOSPC || err == EUSERS)
+		hint("a namespace count limit (user.max_*_namespaces) or the user namespace nesting limit "
+		     "is reached; ENOSPC is not a full disk");
+	else if ((err == EPERM || err == EACCES) && !(flags & CLONE_NEWUSER))
+		hint("creating these namespaces needs CAP_SYS_ADMIN; add -U (user namespace) to run without it");
+	else if (err == EPERM || err == EACCES)
+		hint("creating a user namespace is denied here; 'rnsbox detect' says why");
+	else if (err == EINVAL)
+		hint("the kernel lacks one of these namespace types, or the process has threads");
+}
+
+/*
+ * One-id maps, written by the process itself right after unshare (no helper needed).
+ * Having left its user namespace, the writer has no capability in the parent, even as
+ * root, so the kernel takes a gid_map from it only after setgroups says "deny".
+ */
+static void exec_maps(const struct exec_opts *o, unsigned euid, unsigned egid)
+{
+	char map[40];
+	if (o->setgroups >= 0 || o->map_gid >= 0) {
+		const char *v = o->setgroups == 1 ? "allow" : "deny";
+		if (write_file("/proc/self/setgroups", v) < 0 && errno != ENOENT)
+			die_errno("write %s to /proc/self/setgroups", v);
+	}
+	if (o->map_uid >= 0) {
+		snprintf(map, sizeof(map), "%ld %u 1", o->map_uid, euid);
+		if (write_file("/proc/self/uid_map", map) < 0)
+			die_errno("write '%s' to /proc/self/uid_map", map);
+	}
+	if (o->map_gid >= 0) {
+		snprintf(map, sizeof(map), "%ld %u 1", o->map_gid, egid);
+		if (write_file("/proc/self/gid_map", map) < 0)
+			die_errno("write '%s' to /proc/self/gid_map", map);
+	}
+}
+
+/* The exit status that reports a wait status: the code, or 128+N for signal N. */
+static int exit_code(int status)
+{
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/*
+ * Fork. The child returns 0 with signals still blocked (the command gets the caller's
+ * mask back just before exec). The parent never returns: it forwards every signal it
+ * gets to the child, reaps (every child when reap_all, as PID 1 or a subreaper must),
+ * and exits with the child's status when the child ends. When the caller owns the
+ * terminal, the child gets its own process group in the foreground, so a ^C reaches the
+ * command once, and the parent takes the terminal back afterwards.
+ */
+static pid_t fork_supervised(struct exec_opts *o, int reap_all)
+{
+	sigset_t all;
+	int sync[2], st, tty = isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp();
+	sigfillset(&all);
+	for (int i = 0; i < 6; i++) /* synchronous faults must stay deliverable */
+		sigdelset(&all, (int[]){SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS}[i]);
+	sigprocmask(SIG_BLOCK, &all, NULL);
+	if (pipe2(sync, O_CLOEXEC) < 0)
+		die_errno("pipe");
+	pid_t pid = fork();
+	if (pid < 0)
+		die_errno("fork");
+	if (pid == 0) {
+		close(sync[1]);
+		o->sync_fd = sync[0];
+		if (tty && setpgid(0, 0) == 0)
+			tcsetpgrp(STDIN_FILENO, getpid()); /* SIGTTOU is blocked, so this is allowed */
+		return 0;
+	}
+	close(sync[0]);
+	if (tty)
+		setpgid(pid, pid);
+	for (;;) {
+		siginfo_t si;
+		int sig = sigwaitinfo(&all, &si);
+		if (sig < 0)
+			continue; /* EINTR */
+		if (sig != SIGCHLD) {
+			kill(pid, sig);
+			continue;
+		}
+		for (pid_t p; (p = waitpid(reap_all ? -1 : pid, &st, WNOHANG)) > 0;) {
+			if (p != pid)
+				continue;
+			if (tty)
+				tcsetpgrp(STDIN_FILENO, getpgrp());
+			_exit(exit_code(st));
+		}
+	}
+}
+
+/* A fresh proc at dir for the new PID namespace. */
+static void exec_mount_proc(const char *dir)
+{
+	if (mount("proc", dir, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) == 0)
+		return;
+	int err = errno;
+	warn("mount proc on %s: %s", dir, strerror(err));
+	if (err == EPERM)
+		hint("in a user namespace the kernel mounts a new proc only where the outer /proc is fully "
+		     "visible; a /proc with masked paths (a container's) prevents it");
+	_exit(EX_FAIL);
+}
+
+/* sysfs for the new network namespace; read-only where read-write is refused. */
+static void exec_mount_sys(void)
+{
+	unsigned long f = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+	if (mount("sysfs", "/sys", "sysfs", f, NULL) < 0 && mount("sysfs", "/sys", "sysfs", f | MS_RDONLY, NULL) < 0)
+		die_errno("mount sysfs on /sys");
+}
+
+/* Keep the capabilities of the new user namespace across exec, as ambient ones. */
+static void exec_keep_caps(void)
+{
+	struct cap_header h = {CAP_VERSION_3, 0};
+	struct cap_data c[2];
+	if (syscall(SYS_capget, &h, c) < 0)
+		die_errno("capget");
+	c[0].inheritable = c[0].permitted;
+	c[1].inheritable = c[1].permitted;
+	if (syscall(SYS_capset, &h, c) < 0)
+		die_errno("capset");
+	for (int cap = 0; cap < 64; cap++)
+		if (c[cap / 32].permitted >> (cap % 32) & 1)
+			prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0);
+}
+
+/*
+ * --kill-child: set the parent-death signal last (a change of ids clears it), then look
+ * at the pipe only the parent writes to: if the parent died before prctl, it is at EOF.
+ */
+static void exec_kill_child(const struct exec_opts *o)
+{
+	struct pollfd p = {.fd = o->sync_fd, .events = POLLIN};
+	if (prctl(PR_SET_PDEATHSIG, o->kill_sig, 0, 0, 0) < 0)
+		die_errno("set parent-death signal");
+	if (poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLIN)))
+		_exit(128 + o->kill_sig); /* PID 1 would ignore the signal itself */
+}
+
+/* Run the command, or the shell; 127 when not found, 126 when it cannot run. */
+__attribute__((noreturn)) static void exec_command(const struct exec_opts *o)
+{
+	const char *sh = getenv("SHELL");
+	char *shell[] = {(char *)(sh && *sh ? sh : "/bin/sh"), NULL};
+	char **argv = o->argv ? o->argv : shell;
+	sigprocmask(SIG_SETMASK, &o->mask, NULL);
+	execvp(argv[0], argv);
+	int err = errno;
+	warn("exec %s: %s", argv[0], strerror(err));
+	_exit(err == ENOENT || err == ENOTDIR ? 127 : 126);
+}
+
+/* The process that runs the command: mounts, network, root, ids, then exec. */
+__attribute__((noreturn)) static void exec_child(struct exec_opts *o)
+{
+	struct nl nl;
+	int rc;
+	if ((o->flags & CLONE_NEWNS) && o->propagation && mount("none", "/", NULL, MS_REC | o->propagation, NULL) < 0)
+		die_errno("set propagation of /");
+	if (o->mount_proc)
+		exec_mount_proc(o->mount_proc);
+	if (o->mount_sys)
+		exec_mount_sys();
+	if ((o->flags & CLONE_NEWNET) && !o->no_lo) {
+		if ((rc = nl_open(&nl)) == 0) {
+			rc = link_up(&nl, "lo");
+			nl_close(&nl);
+		}
+		if (rc < 0 && rc != -EEXIST) {
+			errno = -rc;
+			die_errno("bring loopback up");
+		}
+	}
+	if (o->root && chroot(o->root) < 0)
+		die_errno("chroot %s", o->root);
+	if (o->wd ? chdir(o->wd) < 0 : o->root && chdir("/") < 0)
+		die_errno("chdir %s", o->wd ? o->wd : "/");
+	if (o->gid >= 0 && (setgroups(0, NULL) < 0 && errno != EPERM ? -1 : setgid((gid_t)o->gid)) < 0)
+		die_errno("setgid %ld", o->gid);
+	if (o->uid >= 0 && setuid((uid_t)o->uid) < 0)
+		die_errno("setuid %ld", o->uid);
+	if (o->keep_caps)
+		exec_keep_caps();
+	if (o->kill_sig)
+		exec_kill_child(o);
+	/* PID 1 of a new PID namespace stays as its init and runs the command as PID 2. */
+	if (!o->applet && (o->flags & CLONE_NEWPID) && getpid() == 1)
+		fork_supervised(o, 1);
+	exec_command(o);
+}
+
+static int exec_run(struct exec_opts *o)
+{
+	unsigned euid = (unsigned)geteuid(), egid = (unsigned)getegid();
+	char names[64];
+	sigprocmask(SIG_SETMASK, NULL, &o->mask);
+	if (o->flags && unshare(o->flags) < 0) {
+		int err = errno;
+		warn("unshare %s: %s", ns_names(o->flags, names, sizeof(names)), strerror(err));
+		unshare_hint(err, o->flags);
+		return EX_FAIL;
+	}
+	exec_maps(o, euid, egid);
+	/* Set in the parent before fork: a child does not inherit it, but exec would keep it. */
+	if (o->reaper && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+		die_errno("become a subreaper");
+	if (o->fork)
+		fork_supervised(o, o->reaper);
+	exec_child(o);
+}
+
+static const char exec_usage[] =
+	"usage: rnsbox exec [OPTION]... [--] [COMMAND [ARG]...]\n"
+	"Create namespaces and run COMMAND in them (default $SHELL), as util-linux unshare does.\n"
+	"  -U, --user  -m, --mount  -u, --uts  -i, --ipc  -n, --net  -p, --pid  -C, --cgroup\n"
+	"  -T, --time                 create that namespace type\n"
+	"  -f, --fork                 run COMMAND in a child; exit with its status (128+N for signal N)\n"
+	"  -r, --map-root-user        map the caller's uid and gid to root (implies -U)\n"
+	"  -c, --map-current-user     map the caller's uid and gid to themselves (implies -U)\n"
+	"      --map-user=UID|NAME    map the caller's uid to UID inside (implies -U)\n"
+	"      --map-group=GID|NAME   map the caller's gid to GID inside (implies -U)\n"
+	"      --setgroups=allow|deny set /proc/self/setgroups (deny before an unprivileged gid map)\n"
+	"      --propagation=private|shared|slave|unchanged   of / in a new mount namespace\n"
+	"      --mount-proc[=DIR]     mount a new proc at DIR (/proc) for the new PID namespace\n"
+	"      --mount-sys            mount a fresh sysfs at /sys for the new network namespace\n"
+	"      --no-lo                leave loopback down in a new network namespace\n"
+	"      --kill-child[=SIGNAL]  send SIGNAL (KILL) to the child if rnsbox dies (implies -f)\n"
+	"      --reaper               become a subreaper and reap orphans (implies -f)\n"
+	"  -R, --root=DIR             chroot to DIR      -w, --wd=DIR  chdir to DIR\n"
+	"  -S, --setuid=UID           setuid first       -G, --setgid=GID  setgid first\n"
+	"      --keep-caps            keep the user namespace's capabilities across exec\n"
+	"In a new PID namespace rnsbox forks (-p implies -f) and stays as PID 1, reaping orphans;\n"
+	"as the unshare applet it behaves as util-linux unshare (-p needs -f; COMMAND is PID 1).\n";
+
+enum {
+	OPT_MAP_USER = 256, OPT_MAP_GROUP, OPT_SETGROUPS, OPT_PROPAGATION, OPT_MOUNT_PROC, OPT_MOUNT_SYS,
+	OPT_NO_LO, OPT_KILL_CHILD, OPT_REAPER, OPT_KEEP_CAPS,
+};
+
+static void exec_parse(struct exec_opts *o, int argc, char **argv)
+{
+	static const struct option fixed[] = {
+		{"fork", no_argument, NULL, 'f'},           {"map-root-user", no_argument, NULL, 'r'},
+		{"map-current-user", no_argument, NULL, 'c'}, {"map-user", required_argument, NULL, OPT_MAP_USER},
+		{"map-group", required_argument, NULL, OPT_MAP_GROUP}, {"setgroups", required_argument, NULL, OPT_SETGROUPS},
+		{"propagation", required_argument, NULL, OPT_PROPAGATION},
+		{"mount-proc", optional_argument, NULL, OPT_MOUNT_PROC}, {"mount-sys", no_argument, NULL, OPT_MOUNT_SYS},
+		{"no-lo", no_argument, NULL, OPT_NO_LO},     {"kill-child", optional_argument, NULL, OPT_KILL_CHILD},
+		{"reaper", no_argument, NULL, OPT_REAPER},   {"root", required_argument, NULL, 'R'},
+		{"wd", required_argument, NULL, 'w'},        {"setuid", required_argument, NULL, 'S'},
+		{"setgid", required_argument, NULL, 'G'},    {"keep-caps", no_argument, NULL, OPT_KEEP_CAPS},
+		{"help", no_argument, NULL, 'h'},            {0},
+	};
+	struct option longopts[ARRAY_LEN(fixed) + NS_COUNT];
+	int c, ns;
+	for (ns = 0; ns < NS_COUNT; ns++)
+		longopts[ns] = (struct option){ns_table[ns].longopt, no_argument, NULL, ns_table[ns].opt};
+	memcpy(longopts + NS_COUNT, fixed, sizeof(fixed));
+	while ((c = getopt_long(argc, argv, "+:UmuinpCTfrcR:w:S:G:h", longopts, NULL)) != -1) {
+		for (ns = 0; ns < NS_COUNT && ns_table[ns].opt != c; ns++)
+			;
+		if (ns < NS_COUNT) {
+			o->flags |= ns_table[ns].flag;
+			continue;
+		}
+		switch (c) {
+		case 'f': o->fork = 1; break;
+		case 'r': o->map_uid = o->map_gid = 0; break;
+		case 'c': o->map_uid = (long)geteuid(), o->map_gid = (long)getegid(); break;
+		case OPT_MAP_USER: o->map_uid = parse_id("--map-user", optarg, 0); break;
+		case OPT_MAP_GROUP: o->map_gid = parse_id("--map-group", optarg, 1); break;
+		case OPT_SETGROUPS:
+			if ((o->setgroups = strcmp(optarg, "allow") == 0 ? 1 : strcmp(optarg, "deny") == 0 ? 0 : -2) == -2)
+				die_usage("--setgroups: '%s' is not allow or deny", optarg);
+			break;
+		case OPT_PROPAGATION:
+			o->propagation = strcmp(optarg, "private") == 0 ? MS_PRIVATE
+				       : strcmp(optarg, "shared") == 0 ? MS_SHARED
+				       : strcmp(optarg, "slave") == 0  ? MS_SLAVE
+				       : strcmp(optarg, "unchanged") == 0 ? 0 : ~0UL;
+			if (o->propagation == ~0UL)
+				die_usage("--propagation: '%s' is not private, shared, slave or unchanged", optarg);
+			break;
+		case OPT_MOUNT_PROC: o->mount_proc = optarg ? optarg : "/proc"; break;
+		case OPT_MOUNT_SYS: o->mount_sys = 1; break;
+		case OPT_NO_LO: o->no_lo = 1; break;
+		case OPT_KILL_CHILD:
+			if ((o->kill_sig = optarg ? parse_signal(optarg) : SIGKILL) < 0)
+				die_usage("--kill-child: unknown signal '%s'", optarg);
+			break;
+		case OPT_REAPER: o->reaper = 1; break;
+		case 'R': o->root = optarg; break;
+		case 'w': o->wd = optarg; break;
+		case 'S': o->uid = parse_id("--setuid", optarg, 0); break;
+		case 'G': o->gid = parse_id("--setgid", optarg, 1); break;
+		case OPT_KEEP_CAPS: o->keep_caps = 1; break;
+		case 'h': _exit(write_all(STDOUT_FILENO, exec_usage, sizeof(exec_usage) - 1) < 0);
+		default: die_option(c, argv);
+		}
+	}
+	if (optind < argc)
+		o->argv = argv + optind;
+	/* What implies what, as util-linux has it, plus rnsbox's own options. */
+	if (o->map_uid >= 0 || o->map_gid >= 0)
+		o->flags |= CLONE_NEWUSER;
+	if (o->mount_proc || o->mount_sys)
+		o->flags |= CLONE_NEWNS;
+	if (o->kill_sig || o->reaper || (!o->applet && (o->flags & CLONE_NEWPID)))
+		o->fork = 1;
+	if (o->setgroups == 1 && o->map_gid >= 0)
+		die_usage("--setgroups=allow: the kernel takes a one-id gid map only after setgroups is denied");
+	if (o->mount_proc && !(o->flags & CLONE_NEWPID))
+		die_usage("--mount-proc: needs a new PID namespace (-p)");
+	if (o->mount_sys && !(o->flags & CLONE_NEWNET))
+		die_usage("--mount-sys: needs a new network namespace (-n)");
+}
+
+static int cmd_exec_as(int argc, char **argv, int applet)
+{
+	struct exec_opts o = {
+		.applet = applet, .map_uid = -1, .map_gid = -1, .setgroups = -1,
+		.propagation = MS_PRIVATE, .uid = -1, .gid = -1, .sync_fd = -1,
+	};
+	exec_parse(&o, argc, argv);
+	return exec_run(&o);
+}
+
+static int cmd_exec(int argc, char **argv)
+{
+	return cmd_exec_as(argc, argv, 0);
+}
+
+static int cmd_unshare(int argc, char **argv)
+{
+	return cmd_exec_as(argc, argv, 1);
+}
+
+/*==== 11. dispatch table ====*/
+
+/*
+ * Subcommands by name (toybox's toy_find): `rnsbox NAME`, argv[0] named rnsbox-NAME, or,
+ * for the applets that stand in for util-linux commands, argv[0] named NAME itself.
+ */
 static const struct cmd {
 	const char *name;
 	int (*run)(int argc, char **argv);
+	int applet;
 	const char *summary;
 } cmd_table[] = {
-	{"detect", cmd_detect, "report rootless state, namespaces, limits, and whether namespaces work here"},
+	{"detect", cmd_detect, 0, "report rootless state, namespaces, limits, and whether namespaces work here"},
+	{"exec", cmd_exec, 0, "create namespaces and run a command in them"},
+	{"unshare", cmd_unshare, 1, "the util-linux unshare applet (rnsbox exec with its exact behaviour)"},
 };
 
 static const struct cmd *cmd_find(const char *name)
@@ -1588,7 +2033,7 @@ static int main_help(void)
 	return EX_OK;
 }
 
-/*==== 11. main ====*/
+/*==== 12. main ====*/
 
 /*
  * Make sure fds 0-2 are open, so no file rnsbox opens lands on them (an initramfs may start
@@ -1618,8 +2063,8 @@ int main(int argc, char **argv)
 
 	const char *base = argc > 0 ? strrchr(argv[0], '/') : NULL;
 	base = base ? base + 1 : argc > 0 ? argv[0] : "rnsbox";
-	const struct cmd *c = strncmp(base, "rnsbox-", 7) == 0 ? cmd_find(base + 7) : NULL;
-	if (c)
+	const struct cmd *c = strncmp(base, "rnsbox-", 7) == 0 ? cmd_find(base + 7) : cmd_find(base);
+	if (c && (c->applet || strncmp(base, "rnsbox-", 7) == 0))
 		return run_cmd(c, argc, argv);
 	if (argc < 2)
 		die_usage("no subcommand given");

@@ -40,6 +40,8 @@ assert_exit() {
 	if [ "$got" = "$want" ]; then ok "$name"; else not_ok "$name" "exit $got, expected $want" "output: $out"; fi
 }
 have() { command -v "$1" >/dev/null 2>&1; }
+# words: the input's words on one line, separated by single spaces
+words() { tr -s ' \t\n' '   ' | sed 's/^ //; s/ $//'; }
 
 # --- setup: a private copy of the binary every user can run, and the cleanup trap
 tmp=$(mktemp -d) || exit 2
@@ -51,7 +53,17 @@ restore() {
 	absent) rm -f "/etc/$1" ;;
 	esac
 }
+# kill_user: end every process of the test user (a failed case must not leave one behind)
+kill_user() {
+	[ -n "$tuser" ] || return 0
+	for st in /proc/[0-9]*/status; do
+		awk -v u="$tuid" '/^Uid:/ {exit !($2 == u)}' "$st" 2>/dev/null || continue
+		p=${st#/proc/}
+		kill -KILL "${p%/status}" 2>/dev/null
+	done
+}
 cleanup() {
+	kill_user
 	restore subuid "$subuid_saved"
 	restore subgid "$subgid_saved"
 	[ -n "$tuser" ] && userdel "$tuser" 2>/dev/null
@@ -73,10 +85,13 @@ if [ $root = 1 ]; then
 	useradd -r -M -N -d /nonexistent -s /bin/false "$tuser" || exit 2
 	tuid=$(id -u "$tuser") tgid=$(id -g "$tuser")
 	as_user() { setpriv --reuid="$tuid" --regid="$tgid" --clear-groups env -i PATH="$PATH" "$@"; }
+	# spawn_user COMMAND... &: as as_user, but exec'd, so that $! is the command itself
+	spawn_user() { exec setpriv --reuid="$tuid" --regid="$tgid" --clear-groups env -i PATH="$PATH" "$@"; }
 else
 	tuser=''
 	tuid=$(id -u) tgid=$(id -g)
 	as_user() { env -i PATH="$PATH" "$@"; }
+	spawn_user() { exec env -i PATH="$PATH" "$@"; }
 fi
 have toybox && tb=1 || tb=0
 have jq && jqok=1 || jqok=0
@@ -319,6 +334,109 @@ if [ -x "$tmp/seccomp-deny" ] && [ "$jqok" = 1 ]; then
 else
 	skip "seccomp cases: tests/seccomp-deny not built (make check builds it) or no jq"
 fi
+
+# --- exec: creating namespaces, checked from inside with toybox and /proc
+# nsino TYPE: the inode of this shell's namespace of TYPE
+nsino() { stat -L -c %i "/proc/self/ns/$1"; }
+if [ "$tb" = 1 ]; then
+	got=$(as_user "$R" exec -Ur -muinpCT -- toybox stat -L -c '%n %i' /proc/self/ns/user /proc/self/ns/mnt \
+		/proc/self/ns/uts /proc/self/ns/ipc /proc/self/ns/net /proc/self/ns/pid /proc/self/ns/cgroup /proc/self/ns/time)
+	bad=''
+	for ns in user mnt uts ipc net pid cgroup time; do
+		in=$(printf '%s\n' "$got" | awk -v f="/proc/self/ns/$ns" '$1 == f {print $2}')
+		[ -n "$in" ] && [ "$in" != "$(nsino "$ns")" ] || bad="$bad $ns"
+	done
+	assert_eq "exec -Ur -muinpCT: every namespace inode differs from the host's (rootless)" "" "$bad"
+	got=$(as_user "$R" exec -n -- toybox stat -L -c %i /proc/self/ns/net 2>&1)
+	assert_eq "exec -n as a user without -U: unshare fails" 1 "$?"
+	assert_contains "exec -n as a user: the error names the call and the cause" "$got" "rnsbox: exec: unshare net: Operation not permitted"
+	assert_contains "exec -n as a user: a hint says what would work" "$got" "add -U"
+	got=$(as_user "$R" exec -r cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups | words)
+	assert_eq "exec -r maps uid and gid to 0 and denies setgroups (kernel's view)" "0 $tuid 1 0 $tgid 1 deny" "$got"
+	got=$(as_user "$R" exec -c sh -c 'id -u; id -g')
+	assert_eq "exec -c maps the caller to itself" "$tuid $tgid" "$(printf '%s' "$got" | words)"
+	got=$(as_user "$R" exec --map-user=root --map-group=7 sh -c 'cat /proc/self/uid_map; id -g' | words)
+	assert_eq "exec --map-user=NAME --map-group=GID" "0 $tuid 1 7" "$got"
+	assert_exit "exec --map-user=nosuchuser is a usage error" 2 "$R" exec --map-user=nosuchuser true
+	assert_contains "exec --map-user: the unknown user is named" "$out" "--map-user: unknown user 'nosuchuser'"
+	assert_exit "exec --setgroups=allow with a one-id gid map is refused" 2 "$R" exec -r --setgroups=allow true
+	got=$(as_user "$R" exec -rn toybox ifconfig lo)
+	assert_contains "exec -rn: loopback is up inside (toybox ifconfig)" "$got" "UP"
+	assert_contains "exec -rn: loopback has 127.0.0.1" "$got" "127.0.0.1"
+	got=$(as_user "$R" exec -rn --no-lo toybox ifconfig lo)
+	case $got in *UP*) not_ok "exec --no-lo leaves loopback down" "$got" ;; *) ok "exec --no-lo leaves loopback down" ;; esac
+	got=$(as_user "$R" exec -rn --mount-sys toybox ls /sys/class/net)
+	assert_eq "exec --mount-sys: /sys shows the new namespace's links only" "lo" "$got"
+	assert_exit "exec --mount-sys without -n is a usage error" 2 "$R" exec -r --mount-sys true
+else
+	skip "exec namespace cases: toybox not installed"
+fi
+
+# --- exec: PID 1, reaping, exit status, signals
+got=$(as_user "$R" exec -rp --mount-proc sh -c 'echo $$; cat /proc/1/comm')
+assert_eq "exec -p: the command is PID 2 under rnsbox as PID 1" "2 rnsbox" "$(printf '%s' "$got" | words)"
+ln -s rnsbox "$tmp/unshare"
+got=$(as_user "$tmp/unshare" -rpf --mount-proc sh -c 'echo $$')
+assert_eq "unshare applet -rpf: the command is PID 1, as util-linux has it" "1" "$got"
+assert_exit "exec --mount-proc without -p is a usage error" 2 "$R" exec -r --mount-proc true
+assert_contains "exec --mount-proc without -p says why" "$out" "--mount-proc: needs a new PID namespace (-p)"
+# An orphan that exits must be reaped by PID 1. The command leaves one, then execs sleep
+# (which never reaps); a checker counts the zombies in the namespace.
+zombies='(sleep 0.5; awk "\$3 == \"Z\"" /proc/[0-9]*/stat | wc -l) & sh -c "sleep 0.1 &"; exec sleep 1'
+assert_eq "exec -p: PID 1 reaps orphans, no zombie is left" 0 "$(as_user "$R" exec -rp --mount-proc sh -c "$zombies")"
+assert_eq "unshare -pf, the command as PID 1 that never reaps: a zombie stays (the check can fail)" 1 \
+	"$(as_user "$tmp/unshare" -rpf --mount-proc sh -c "$zombies")"
+got=$(as_user "$R" exec --reaper sh -c 'o=$(sh -c "sleep 1 >/dev/null & echo \$!"); sleep 0.3; awk "/^PPid:/ {print \$2}" /proc/$o/status; echo $PPID')
+assert_eq "exec --reaper: orphans are re-parented to rnsbox" 1 "$(printf '%s\n' "$got" | uniq | wc -l)"
+assert_exit "exec: the command's own exit status" 7 "$R" exec sh -c 'exit 7'
+assert_exit "exec -f: the child's exit status" 7 "$R" exec -f sh -c 'exit 7'
+assert_exit "exec -f: 128+N when the command dies of signal N" 137 "$R" exec -f sh -c 'kill -KILL $$'
+assert_exit "exec: a missing command exits 127" 127 "$R" exec -f no-such-command-rnsbox
+assert_contains "exec: a missing command is named" "$out" "rnsbox: exec: exec no-such-command-rnsbox: No such file or directory"
+assert_exit "exec: a non-executable command exits 126" 126 "$R" exec /etc/passwd
+for sig in TERM HUP USR1 USR2 WINCH; do
+	spawn_user "$R" exec -rpf sh -c "trap 'exit 42' $sig; while :; do sleep 0.05; done" &
+	pid=$!
+	sleep 0.3
+	kill -s "$sig" "$pid"
+	wait "$pid"
+	assert_eq "exec -p: SIG$sig is forwarded to the command (through PID 1)" 42 "$?"
+done
+spawn_user "$R" exec --kill-child sh -c 'exec sleep 30' &
+pid=$!
+sleep 0.3
+child=$(cat "/proc/$pid/task/$pid/children" 2>/dev/null)
+kill -KILL "$pid"
+wait "$pid" 2>/dev/null
+i=0
+while [ -n "$child" ] && [ -e "/proc/$child" ] && [ $i -lt 50 ]; do sleep 0.05; i=$((i + 1)); done
+if [ -n "$child" ] && [ ! -e "/proc/$child" ]; then ok "exec --kill-child: the command dies with rnsbox"; else not_ok "exec --kill-child: the command dies with rnsbox" "child=$child"; fi
+assert_exit "exec --kill-child=BOGUS is a usage error" 2 "$R" exec --kill-child=BOGUS true
+assert_contains "exec: an unknown signal is named" "$out" "--kill-child: unknown signal 'BOGUS'"
+
+# --- exec: mounts, root, ids
+prop() { awk '$5 == "/" {o=""; for (i = 7; $i != "-"; i++) o = o $i " "; print o}' /proc/self/mountinfo; }
+host_prop=$(prop)
+got=$(as_user "$R" exec -rm sh -c 'awk '\''$5 == "/" {o=""; for (i = 7; $i != "-"; i++) o = o $i " "; print o}'\'' /proc/self/mountinfo')
+assert_eq "exec -m: / is private by default (no shared or master tag)" "" "$got"
+got=$(as_user "$R" exec -rm --propagation=shared sh -c 'awk '\''$5 == "/" {print $7}'\'' /proc/self/mountinfo')
+assert_contains "exec -m --propagation=shared: / is shared" "$got" "shared:"
+got=$(as_user "$R" exec -rm --propagation=unchanged sh -c 'awk '\''$5 == "/" {o=""; for (i = 7; $i != "-"; i++) o = o $i " "; print o}'\'' /proc/self/mountinfo')
+assert_eq "exec -m --propagation=unchanged: / keeps the host's propagation" "$host_prop" "$got"
+assert_exit "exec --propagation=bogus is a usage error" 2 "$R" exec -m --propagation=bogus true
+assert_eq "exec -w: the command starts in DIR" /tmp "$("$R" exec -w /tmp pwd)"
+mkdir "$tmp/root" && cp "$R" "$tmp/root/rnsbox"
+assert_exit "exec -R: the command runs chrooted" 0 "$R" exec -R "$tmp/root" /rnsbox --version
+assert_exit "exec -w to a missing directory fails" 1 "$R" exec -w /nonexistent-rnsbox true
+assert_contains "exec -w: the missing directory is named" "$out" "chdir /nonexistent-rnsbox: No such file"
+if [ $root = 1 ]; then
+	assert_eq "exec -S -G as root: the command runs as the user" "$tuid $tgid" "$("$R" exec -S "$tuid" -G "$tgid" sh -c 'echo $(id -u) $(id -g)')"
+fi
+eff() { awk '/^CapEff:/ {print $2}'; }
+assert_eq "exec --map-user=1 without --keep-caps: no capabilities after exec" 0000000000000000 \
+	"$(as_user "$R" exec --map-user=1 --map-group=1 cat /proc/self/status | eff)"
+got=$(as_user "$R" exec --map-user=1 --map-group=1 --keep-caps cat /proc/self/status | eff)
+case $got in 0000000000000000|'') not_ok "exec --keep-caps: the capabilities survive exec" "$got" ;; *) ok "exec --keep-caps: the capabilities survive exec" ;; esac
 
 # --- process hygiene: set-user-ID refusal, fds 0-2, close-on-exec
 if [ $root = 1 ]; then
