@@ -24,7 +24,7 @@
  *   7. namespace table
  *   8. id maps and subordinate ids
  *   9. detect
- *  10. exec (and the unshare applet)
+ *  10. exec (and the unshare and nsenter applets)
  *  11. dispatch table
  *  12. main
  */
@@ -1604,7 +1604,7 @@ static int cmd_detect(int argc, char **argv)
 	return m.n[0] < 0 || m.n[1] < 0 ? EX_FAIL : EX_OK;
 }
 
-/*==== 10. exec ====*/
+/*==== 10. exec (and the unshare and nsenter applets) ====*/
 
 /*
  * rnsbox exec (and the unshare applet): create namespaces and run a command, as
@@ -1633,6 +1633,38 @@ struct exec_opts {
 	sigset_t mask;             /* the caller's signal mask, restored for the command */
 	int sync_fd;               /* read end held open by the parent, for --kill-child */
 };
+
+/*
+ * getopt_long over the namespace options, built from ns_table (-n/--net and so on, each
+ * taking an optional =FILE when with_file), and a subcommand's own options (fixed, ending
+ * in a zero row; shortopts without the leading "+:"). For a namespace option it returns
+ * 'N' with *ns set to its table index (optarg is the FILE or NULL); otherwise as
+ * getopt_long. Options never permute argv.
+ */
+static int ns_getopt(int argc, char **argv, int with_file, const char *shortopts, const struct option *fixed, int *ns)
+{
+	struct option longopts[NS_COUNT + 24];
+	char opts[NS_COUNT * 3 + 64] = "+:";
+	size_t n = 0, len = 2;
+	for (int i = 0; i < NS_COUNT; i++) {
+		longopts[n++] = (struct option){ns_table[i].longopt, with_file ? optional_argument : no_argument, NULL,
+						ns_table[i].opt};
+		opts[len++] = ns_table[i].opt;
+		if (with_file) {
+			opts[len++] = ':';
+			opts[len++] = ':';
+		}
+	}
+	snprintf(opts + len, sizeof(opts) - len, "%s", shortopts);
+	while (n < ARRAY_LEN(longopts) - 1 && fixed->name)
+		longopts[n++] = *fixed++;
+	longopts[n] = (struct option){0};
+	int c = getopt_long(argc, argv, opts, longopts, NULL);
+	for (*ns = 0; *ns < NS_COUNT; ++*ns)
+		if (ns_table[*ns].opt == c)
+			return 'N';
+	return c;
+}
 
 /* A user or group by number or name, for an option. Dies with a usage error naming it. */
 static long parse_id(const char *opt, const char *s, int group)
@@ -1906,19 +1938,10 @@ static void exec_parse(struct exec_opts *o, int argc, char **argv)
 		{"setgid", required_argument, NULL, 'G'},    {"keep-caps", no_argument, NULL, OPT_KEEP_CAPS},
 		{"help", no_argument, NULL, 'h'},            {0},
 	};
-	struct option longopts[ARRAY_LEN(fixed) + NS_COUNT];
 	int c, ns;
-	for (ns = 0; ns < NS_COUNT; ns++)
-		longopts[ns] = (struct option){ns_table[ns].longopt, no_argument, NULL, ns_table[ns].opt};
-	memcpy(longopts + NS_COUNT, fixed, sizeof(fixed));
-	while ((c = getopt_long(argc, argv, "+:UmuinpCTfrcR:w:S:G:h", longopts, NULL)) != -1) {
-		for (ns = 0; ns < NS_COUNT && ns_table[ns].opt != c; ns++)
-			;
-		if (ns < NS_COUNT) {
-			o->flags |= ns_table[ns].flag;
-			continue;
-		}
+	while ((c = ns_getopt(argc, argv, 0, "frcR:w:S:G:h", fixed, &ns)) != -1) {
 		switch (c) {
+		case 'N': o->flags |= ns_table[ns].flag; break;
 		case 'f': o->fork = 1; break;
 		case 'r': o->map_uid = o->map_gid = 0; break;
 		case 'c': o->map_uid = (long)geteuid(), o->map_gid = (long)getegid(); break;
@@ -1990,6 +2013,229 @@ static int cmd_unshare(int argc, char **argv)
 	return cmd_exec_as(argc, argv, 1);
 }
 
+/*
+ * rnsbox nsenter (and the nsenter applet): join the namespaces of a process or those
+ * pinned at files, then run a command there, as util-linux nsenter does. One
+ * setns(pidfd, flags) joins a target's namespaces at once (Linux 5.8); where that is
+ * refused, each namespace is joined by its own fd in two passes, the user namespace
+ * first (to gain privilege over the others) and what failed retried in the second pass,
+ * so that an error names the namespace and the file.
+ */
+struct nsenter_opts {
+	struct exec_opts run; /* the shared tail: ids, fork, exec */
+	const char *file[NS_COUNT];
+	int want;             /* CLONE_NEW* to join */
+	long target;          /* -1: none */
+	int all, preserve, no_fork;
+	const char *root, *wd; /* "" means the target's */
+};
+
+static const char nsenter_usage[] =
+	"usage: rnsbox nsenter [OPTION]... [--] [COMMAND [ARG]...]\n"
+	"Run COMMAND (default $SHELL) in the namespaces of a process or of pinned files.\n"
+	"  -t, --target=PID           the process whose namespaces to join\n"
+	"  -U, --user[=FILE]  -m, --mount[=FILE]  -u, --uts[=FILE]  -i, --ipc[=FILE]\n"
+	"  -n, --net[=FILE]   -p, --pid[=FILE]    -C, --cgroup[=FILE]  -T, --time[=FILE]\n"
+	"                             join that namespace, of PID or pinned at FILE\n"
+	"  -a, --all                  join every namespace of PID that differs from ours\n"
+	"  -S, --setuid=UID  -G, --setgid=GID   ids to take (default 0 after joining -U)\n"
+	"      --preserve-credentials   keep our ids after joining a user namespace\n"
+	"  -r, --root[=DIR]           chroot to DIR (default: the target's root)\n"
+	"  -w, --wd[=DIR]             chdir to DIR (default: the target's working directory)\n"
+	"  -F, --no-fork              do not fork after joining a PID namespace\n"
+	"      --kill-child[=SIGNAL]  send SIGNAL (KILL) to the forked child if rnsbox dies\n";
+
+enum { OPT_PRESERVE = 300 };
+
+static void nsenter_parse(struct nsenter_opts *o, int argc, char **argv)
+{
+	static const struct option fixed[] = {
+		{"target", required_argument, NULL, 't'}, {"all", no_argument, NULL, 'a'},
+		{"setuid", required_argument, NULL, 'S'}, {"setgid", required_argument, NULL, 'G'},
+		{"preserve-credentials", no_argument, NULL, OPT_PRESERVE},
+		{"root", optional_argument, NULL, 'r'},   {"wd", optional_argument, NULL, 'w'},
+		{"no-fork", no_argument, NULL, 'F'},      {"kill-child", optional_argument, NULL, OPT_KILL_CHILD},
+		{"help", no_argument, NULL, 'h'},         {0},
+	};
+	unsigned long long v;
+	const char *p;
+	int c, ns;
+	while ((c = ns_getopt(argc, argv, 1, "t:aS:G:r::w::Fh", fixed, &ns)) != -1) {
+		switch (c) {
+		case 'N':
+			o->want |= ns_table[ns].flag;
+			o->file[ns] = optarg;
+			break;
+		case 't':
+			p = optarg;
+			if (parse_uint(&p, INT32_MAX, &v) < 0 || *p || v == 0)
+				die_usage("--target: '%s' is not a process id", optarg);
+			o->target = (long)v;
+			break;
+		case 'a': o->all = 1; break;
+		case 'S': o->run.uid = parse_id("--setuid", optarg, 0); break;
+		case 'G': o->run.gid = parse_id("--setgid", optarg, 1); break;
+		case OPT_PRESERVE: o->preserve = 1; break;
+		case 'r': o->root = optarg ? optarg : ""; break;
+		case 'w': o->wd = optarg ? optarg : ""; break;
+		case 'F': o->no_fork = 1; break;
+		case OPT_KILL_CHILD:
+			if ((o->run.kill_sig = optarg ? parse_signal(optarg) : SIGKILL) < 0)
+				die_usage("--kill-child: unknown signal '%s'", optarg);
+			break;
+		case 'h': _exit(write_all(STDOUT_FILENO, nsenter_usage, sizeof(nsenter_usage) - 1) < 0);
+		default: die_option(c, argv);
+		}
+	}
+	if (optind < argc)
+		o->run.argv = argv + optind;
+	if (o->target < 0 && (o->all || (o->root && !*o->root) || (o->wd && !*o->wd)))
+		die_usage("%s: needs a target process (-t)", o->all ? "--all" : o->root && !*o->root ? "--root" : "--wd");
+	for (ns = 0; ns < NS_COUNT; ns++)
+		if ((o->want & ns_table[ns].flag) && !o->file[ns] && o->target < 0)
+			die_usage("--%s: neither a file nor a target process (-t) given", ns_table[ns].longopt);
+	if (!o->want && !o->all)
+		die_usage("no namespace to join: name one (-n, --net=FILE, ...) or --all");
+}
+
+/* The file of a namespace to join: FILE as given, or the target's /proc/PID/ns/NAME. */
+static const char *nsenter_path(const struct nsenter_opts *o, int ns, char *buf, size_t size)
+{
+	if (o->file[ns])
+		return o->file[ns];
+	/* A process joins the PID and time namespaces its children will have. */
+	snprintf(buf, size, "/proc/%ld/ns/%s", o->target, ns_table[ns].name);
+	return buf;
+}
+
+/*
+ * With --all: every namespace of the target that exists (the kernel may lack a type)
+ * and is not already ours (same device and inode), since setns into one's own user
+ * namespace is refused.
+ */
+static void nsenter_all(struct nsenter_opts *o)
+{
+	char path[64], self[32];
+	struct stat a, b;
+	for (int ns = 0; ns < NS_COUNT; ns++) {
+		if (o->file[ns])
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/ns/%s", o->target, ns_table[ns].name);
+		snprintf(self, sizeof(self), "/proc/self/ns/%s", ns_table[ns].name);
+		if (stat(path, &a) < 0) {
+			if (errno == ENOENT && kill((pid_t)o->target, 0) == 0)
+				continue;
+			die_errno("--all: stat %s", path);
+		}
+		if (stat(self, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+			continue;
+		o->want |= ns_table[ns].flag;
+	}
+}
+
+/* Join every wanted namespace; dies naming the first that cannot be joined. */
+static void nsenter_join(struct nsenter_opts *o)
+{
+	char path[64];
+	int fd[NS_COUNT], left = 0, err[NS_COUNT] = {0};
+	int only_target = 1;
+	for (int ns = 0; ns < NS_COUNT; ns++)
+		if (o->file[ns])
+			only_target = 0;
+	if (!o->want)
+		return; /* --all found every namespace already ours */
+	if (only_target) {
+		long pidfd = sys_pidfd_open((pid_t)o->target, 0);
+		if (pidfd < 0 && errno == ESRCH)
+			die("--target %ld: no such process", o->target);
+		if (pidfd >= 0) {
+			int rc = setns((int)pidfd, o->want);
+			close((int)pidfd);
+			if (rc == 0)
+				return;
+		}
+	}
+	/* Open every file first: once in another mount namespace, the paths change. */
+	for (int ns = 0; ns < NS_COUNT; ns++) {
+		fd[ns] = -1;
+		if (!(o->want & ns_table[ns].flag))
+			continue;
+		const char *p = nsenter_path(o, ns, path, sizeof(path));
+		if ((fd[ns] = open(p, O_RDONLY | O_CLOEXEC)) < 0)
+			die_errno("open %s", p);
+		left++;
+	}
+	for (int pass = 0; pass < 2 && left; pass++) {
+		for (int ns = 0; ns < NS_COUNT; ns++) { /* the table starts with user */
+			if (fd[ns] < 0)
+				continue;
+			if (setns(fd[ns], ns_table[ns].flag) < 0) {
+				err[ns] = errno;
+				continue;
+			}
+			close(fd[ns]);
+			fd[ns] = -1;
+			left--;
+		}
+	}
+	for (int ns = 0; ns < NS_COUNT; ns++) {
+		if (fd[ns] < 0)
+			continue;
+		warn("setns %s (%s): %s", ns_table[ns].name, nsenter_path(o, ns, path, sizeof(path)), strerror(err[ns]));
+		if (err[ns] == EINVAL)
+			hint("the file is not a %s namespace, or is our own user namespace", ns_table[ns].name);
+		else if (err[ns] == EPERM)
+			hint("joining needs CAP_SYS_ADMIN over the namespace: join its user namespace too (-U)");
+		_exit(EX_FAIL);
+	}
+}
+
+/* Open the root and working directory to use later, before the mount namespace changes. */
+static int nsenter_dir(const struct nsenter_opts *o, const char *dir, const char *what)
+{
+	char path[64];
+	int fd;
+	if (!dir)
+		return -1;
+	if (!*dir)
+		snprintf(path, sizeof(path), "/proc/%ld/%s", o->target, what);
+	if ((fd = open(*dir ? dir : path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		die_errno("open %s", *dir ? dir : path);
+	return fd;
+}
+
+static int cmd_nsenter(int argc, char **argv)
+{
+	struct nsenter_opts o = {.target = -1, .run = {.uid = -1, .gid = -1, .sync_fd = -1}};
+	nsenter_parse(&o, argc, argv);
+	if (o.all)
+		nsenter_all(&o);
+	int root = nsenter_dir(&o, o.root, "root"), wd = nsenter_dir(&o, o.wd, "cwd");
+	sigprocmask(SIG_SETMASK, NULL, &o.run.mask);
+	nsenter_join(&o);
+	/* In a user namespace one takes its root unless asked otherwise, as util-linux does. */
+	if ((o.want & CLONE_NEWUSER) && !o.preserve) {
+		if (o.run.gid < 0)
+			o.run.gid = 0;
+		if (o.run.uid < 0)
+			o.run.uid = 0;
+	}
+	if (root >= 0 && (fchdir(root) < 0 || chroot(".") < 0))
+		die_errno("chroot %s", o.root);
+	if (wd >= 0 ? fchdir(wd) < 0 : root >= 0 && chdir("/") < 0)
+		die_errno("chdir %s", wd >= 0 ? o.wd : "/");
+	if (o.run.gid >= 0 && (setgroups(0, NULL) < 0 && errno != EPERM ? -1 : setgid((gid_t)o.run.gid)) < 0)
+		die_errno("setgid %ld", o.run.gid);
+	if (o.run.uid >= 0 && setuid((uid_t)o.run.uid) < 0)
+		die_errno("setuid %ld", o.run.uid);
+	/* setns(CLONE_NEWPID) moves only the children: fork so the command lives there. */
+	if (((o.want & CLONE_NEWPID) && !o.no_fork) || o.run.kill_sig)
+		fork_supervised(&o.run, 0);
+	if (o.run.kill_sig)
+		exec_kill_child(&o.run);
+	exec_command(&o.run);
+}
+
 /*==== 11. dispatch table ====*/
 
 /*
@@ -2004,6 +2250,7 @@ static const struct cmd {
 } cmd_table[] = {
 	{"detect", cmd_detect, 0, "report rootless state, namespaces, limits, and whether namespaces work here"},
 	{"exec", cmd_exec, 0, "create namespaces and run a command in them"},
+	{"nsenter", cmd_nsenter, 1, "join the namespaces of a process or of pinned files, and run a command"},
 	{"unshare", cmd_unshare, 1, "the util-linux unshare applet (rnsbox exec with its exact behaviour)"},
 };
 

@@ -414,6 +414,65 @@ if [ -n "$child" ] && [ ! -e "/proc/$child" ]; then ok "exec --kill-child: the c
 assert_exit "exec --kill-child=BOGUS is a usage error" 2 "$R" exec --kill-child=BOGUS true
 assert_contains "exec: an unknown signal is named" "$out" "--kill-child: unknown signal 'BOGUS'"
 
+# --- nsenter: joining a process's namespaces, checked against /proc/PID/ns of the target
+# target_of PID: the process that runs the command under rnsbox PID (itself, or its child)
+target_of() { c=$(awk '{print $1}' "/proc/$1/task/$1/children" 2>/dev/null); echo "${c:-$1}"; }
+spawn_user "$R" exec -Urmnu -w /tmp sleep 30 &
+tpid=$!
+spawn_user "$R" exec --map-user=5 --map-group=5 -n sleep 30 &
+mpid=$!
+spawn_user "$R" exec -rpf --mount-proc sleep 30 &
+ppid_=$!
+ln -s rnsbox "$tmp/nsenter"
+sleep 0.3
+ppid_=$(target_of "$ppid_")
+got=$(as_user "$R" nsenter -t "$tpid" -U -n stat -L -c %i /proc/self/ns/net)
+assert_eq "nsenter -t PID -U -n: in the target's network namespace" "$(stat -L -c %i "/proc/$tpid/ns/net")" "$got"
+got=$(as_user "$R" nsenter -t "$tpid" -a stat -L -c %i /proc/self/ns/user /proc/self/ns/mnt /proc/self/ns/net /proc/self/ns/uts | words)
+assert_eq "nsenter -a: in every namespace of the target" \
+	"$(stat -L -c %i "/proc/$tpid/ns/user" "/proc/$tpid/ns/mnt" "/proc/$tpid/ns/net" "/proc/$tpid/ns/uts" | words)" "$got"
+assert_eq "nsenter -a: takes root in the target's user namespace" 0 "$(as_user "$R" nsenter -t "$tpid" -a id -u)"
+assert_eq "nsenter -w: the target's working directory" /tmp "$(as_user "$R" nsenter -t "$tpid" -a -w pwd)"
+assert_exit "nsenter -a with our own process joins nothing and runs" 0 "$R" nsenter -t $$ -a true
+assert_exit "nsenter -U into a map without uid 0: taking root fails" 1 as_user "$R" nsenter -t "$mpid" -U -n id -u
+assert_contains "nsenter: the failing setuid is named" "$out" "rnsbox: nsenter: setgid 0: Invalid argument"
+assert_eq "nsenter --preserve-credentials keeps our ids (uid 5 inside)" 5 \
+	"$(as_user "$R" nsenter -t "$mpid" -U -n --preserve-credentials id -u)"
+got=$(as_user "$R" nsenter -t "$ppid_" -U -p sh -c 'echo $$; stat -L -c %i /proc/self/ns/pid' | words)
+case $got in
+"1 "*|"") not_ok "nsenter -p forks: the command lives in the target's PID namespace" "$got" ;;
+*) assert_eq "nsenter -p forks: the command lives in the target's PID namespace" "$(stat -L -c %i "/proc/$ppid_/ns/pid")" "${got#* }" ;;
+esac
+got=$(as_user "$R" nsenter -F -t "$ppid_" -U -p stat -L -c %i /proc/self/ns/pid /proc/self/ns/pid_for_children | words)
+assert_eq "nsenter -F: no fork, only children would enter the PID namespace" \
+	"$(nsino pid) $(stat -L -c %i "/proc/$ppid_/ns/pid")" "$got"
+got=$(as_user "$tmp/nsenter" -t "$tpid" -U -u stat -L -c %i /proc/self/ns/uts)
+assert_eq "nsenter applet (a link named nsenter)" "$(stat -L -c %i "/proc/$tpid/ns/uts")" "$got"
+if have nsenter && [ "$(command -v nsenter)" != "$tmp/nsenter" ]; then
+	# util-linux 2.38 dies on setgroups EPERM in a setgroups-denied namespace; rnsbox does not.
+	assert_eq "rnsbox nsenter and util-linux nsenter land in the same namespace" \
+		"$(as_user nsenter -t "$tpid" -U -n --preserve-credentials stat -L -c %i /proc/self/ns/net)" \
+		"$(as_user "$R" nsenter -t "$tpid" -U -n --preserve-credentials stat -L -c %i /proc/self/ns/net)"
+fi
+if [ $root = 1 ] && [ "$tb" = 1 ]; then
+	: >"$tmp/netpin"
+	got=$(toybox unshare -m sh -c 'toybox mount -o rprivate none / && toybox mount -o bind "/proc/$1/ns/net" "$2" &&
+		exec "$3" nsenter --net="$2" stat -L -c %i /proc/self/ns/net' sh "$tpid" "$tmp/netpin" "$R")
+	assert_eq "nsenter --net=FILE: joins a namespace pinned by a bind mount" "$(stat -L -c %i "/proc/$tpid/ns/net")" "$got"
+fi
+assert_exit "nsenter: a missing target fails" 1 "$R" nsenter -t 999999999 -n true
+assert_contains "nsenter: the missing target is named" "$out" "--target 999999999: no such process"
+assert_exit "nsenter: a namespace with neither file nor target is a usage error" 2 "$R" nsenter -n true
+assert_contains "nsenter: says which namespace lacks a source" "$out" "--net: neither a file nor a target process (-t) given"
+assert_exit "nsenter --all without a target is a usage error" 2 "$R" nsenter -a true
+assert_exit "nsenter --target=abc is a usage error" 2 "$R" nsenter -t abc -n true
+assert_exit "nsenter: an unreadable namespace file fails" 1 as_user "$R" nsenter -t 1 -n true
+assert_contains "nsenter: the unreadable file is named" "$out" "open /proc/1/ns/net: Permission denied"
+assert_exit "nsenter: a file of another type is refused" 1 "$R" nsenter --net=/proc/self/ns/uts true
+assert_contains "nsenter: the refused file is named, with a hint" "$out" "setns net (/proc/self/ns/uts): Invalid argument"
+kill "$tpid" "$mpid" "$ppid_" 2>/dev/null
+wait
+
 # --- exec: mounts, root, ids
 prop() { awk '$5 == "/" {o=""; for (i = 7; $i != "-"; i++) o = o $i " "; print o}' /proc/self/mountinfo; }
 host_prop=$(prop)
