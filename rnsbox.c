@@ -2197,10 +2197,12 @@ static int nsenter_dir(const struct nsenter_opts *o, const char *dir, const char
 	int fd;
 	if (!dir)
 		return -1;
-	if (!*dir)
+	if (!*dir) { /* the target's own */
 		snprintf(path, sizeof(path), "/proc/%ld/%s", o->target, what);
-	if ((fd = open(*dir ? dir : path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		die_errno("open %s", *dir ? dir : path);
+		dir = path;
+	}
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		die_errno("open %s", dir);
 	return fd;
 }
 
