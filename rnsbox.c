@@ -921,6 +921,15 @@ static const struct nsdef {
 };
 #define NS_COUNT ((int)ARRAY_LEN(ns_table))
 
+/* The table index of a CLONE_NEW* flag. */
+static int ns_index(int flag)
+{
+	int i = 0;
+	while (i < NS_COUNT - 1 && ns_table[i].flag != flag)
+		i++;
+	return i;
+}
+
 /* The names of the namespace types in flags, "net,mnt", for messages. */
 static const char *ns_names(int flags, char *buf, size_t size)
 {
@@ -1001,10 +1010,12 @@ static int idmap_rootless(const struct idrange *r, int n)
 /*
  * The subordinate ranges of a user in /etc/subuid or /etc/subgid ("name:start:count"),
  * matched by user name and by numeric id, as shadow's newuidmap does. Comments and blank
- * lines are skipped; a malformed line or a zero or overflowing range is noted and skipped.
+ * lines are skipped; a malformed line or a zero or overflowing range is noted and skipped,
+ * unless strict and it is the user's own: then it is an error (EINVAL, noted).
  * Returns the number of ranges (inside is 0), or -1 with errno if the file cannot be read.
  */
-static int subid_read(const char *path, const char *user, unsigned id, struct idrange *r, int max, struct notes *nt)
+static int subid_read(const char *path, const char *user, unsigned id, struct idrange *r, int max, int strict,
+		      struct notes *nt)
 {
 	struct lines l;
 	char idstr[16], *line;
@@ -1019,13 +1030,20 @@ static int subid_read(const char *path, const char *user, unsigned id, struct id
 		char first = line[strspn(line, " \t")];
 		if (first == '\0' || first == '#')
 			continue;
+		size_t len = strcspn(line, ":");
+		int mine = (user && len == strlen(user) && strncmp(line, user, len) == 0) ||
+			   (len == strlen(idstr) && strncmp(line, idstr, len) == 0);
 		if (!colon || parse_uint(&p, UINT32_MAX, &start) < 0 || *p++ != ':' ||
 		    parse_uint(&p, UINT32_MAX, &count) < 0 || *p || count == 0 || start + count > 1ULL << 32) {
-			note(nt, "%s:%d: malformed line", path, l.lineno);
+			note(nt, "%s:%d: malformed line (zero count, range past 2^32, or not name:start:count)", path, l.lineno);
+			if (strict && mine) {
+				lines_close(&l);
+				errno = EINVAL;
+				return -1;
+			}
 			continue;
 		}
-		*colon = '\0';
-		if ((user && strcmp(line, user) == 0) || strcmp(line, idstr) == 0) {
+		if (mine) {
 			if (n == max) {
 				note(nt, "%s:%d: more than %d ranges", path, l.lineno, max);
 				break;
@@ -1037,6 +1055,124 @@ static int subid_read(const char *path, const char *user, unsigned id, struct id
 	lines_close(&l);
 	errno = err;
 	return err ? -1 : n;
+}
+
+/* A uid or gid map being built for a new user namespace. */
+struct idmap {
+	int n;
+	struct idrange r[IDMAP_MAX];
+};
+
+/*
+ * Parse one --map-users/--map-groups value into m: "inside:outside:count" (util-linux
+ * 2.39 and later) or "outside,inside,count" (2.38), told apart by the separator; "auto"
+ * sets *autom instead. Dies with a usage error naming the option.
+ */
+static void idmap_parse(const char *opt, const char *s, struct idmap *m, int *autom)
+{
+	unsigned long long v[3];
+	const char *p = s;
+	char sep = strchr(s, ':') ? ':' : ',';
+	if (strcmp(s, "auto") == 0) {
+		*autom = 1;
+		return;
+	}
+	for (int i = 0; i < 3; i++)
+		if (parse_uint(&p, UINT32_MAX, &v[i]) < 0 || *p++ != (i < 2 ? sep : '\0'))
+			die_usage("%s: '%s' is not INSIDE:OUTSIDE:COUNT (or OUTSIDE,INSIDE,COUNT)", opt, s);
+	if (sep == ',') { /* 2.38 order: outer first */
+		unsigned long long t = v[0];
+		v[0] = v[1];
+		v[1] = t;
+	}
+	if (v[2] == 0 || v[0] + v[2] > 1ULL << 32 || v[1] + v[2] > 1ULL << 32)
+		die_usage("%s: '%s': %s", opt, s, v[2] ? "range past 2^32" : "zero count");
+	if (m->n == IDMAP_MAX)
+		die_usage("%s: more than %d ranges", opt, IDMAP_MAX);
+	m->r[m->n++] = (struct idrange){(uint32_t)v[0], (uint32_t)v[1], (uint32_t)v[2]};
+}
+
+/* Whether [a, a+n) and [b, b+m) meet. */
+static int span_overlap(uint32_t a, uint32_t n, uint32_t b, uint32_t m)
+{
+	return (uint64_t)a < (uint64_t)b + m && (uint64_t)b < (uint64_t)a + n;
+}
+
+/* The first pair of lines in m whose inside or outside ranges overlap, as a message; NULL if none. */
+static const char *idmap_overlap(const struct idmap *m, char *buf, size_t size)
+{
+	for (int i = 0; i < m->n; i++)
+		for (int j = i + 1; j < m->n; j++)
+			if (span_overlap(m->r[i].inside, m->r[i].count, m->r[j].inside, m->r[j].count) ||
+			    span_overlap(m->r[i].outside, m->r[i].count, m->r[j].outside, m->r[j].count)) {
+				snprintf(buf, size, "%u:%u:%u overlaps %u:%u:%u", m->r[i].inside, m->r[i].outside,
+					 m->r[i].count, m->r[j].inside, m->r[j].outside, m->r[j].count);
+				return buf;
+			}
+	return NULL;
+}
+
+/*
+ * --map-auto: the caller's subordinate ranges from file, sorted and merged where they
+ * touch, without any range that holds the caller's own id (it is mapped on its own),
+ * laid out from inside id 0 upwards around the ids m already maps. Dies naming the file
+ * and line of a bad entry of the caller's.
+ */
+static void idmap_auto(struct idmap *m, const char *file, unsigned self)
+{
+	struct idrange sub[64];
+	struct notes nt = {0};
+	char name[64];
+	unsigned uid = (unsigned)getuid();
+	const char *user = idfile_lookup("/etc/passwd", NULL, &uid, name, sizeof(name)) == 0 ? name : NULL;
+	int n = subid_read(file, user, uid, sub, (int)ARRAY_LEN(sub), 1, &nt);
+	if (n < 0 && errno == EINVAL)
+		die("--map-auto: %s", nt.buf);
+	if (n < 0)
+		die_errno("--map-auto: read %s", file);
+	for (int i = 1; i < n; i++) /* insertion sort by outside start */
+		for (int j = i; j > 0 && sub[j].outside < sub[j - 1].outside; j--) {
+			struct idrange t = sub[j];
+			sub[j] = sub[j - 1];
+			sub[j - 1] = t;
+		}
+	int k = 0;
+	for (int i = 0; i < n; i++) {
+		if (span_overlap(sub[i].outside, sub[i].count, self, 1))
+			continue;
+		if (k > 0 && (uint64_t)sub[k - 1].outside + sub[k - 1].count >= sub[i].outside) {
+			uint64_t end = (uint64_t)sub[i].outside + sub[i].count;
+			if (end > (uint64_t)sub[k - 1].outside + sub[k - 1].count)
+				sub[k - 1].count = (uint32_t)(end - sub[k - 1].outside);
+			continue;
+		}
+		sub[k++] = sub[i];
+	}
+	if (k == 0)
+		die("--map-auto: no subordinate ids for %s (uid %u) in %s", user ? user : "this user", uid, file);
+	uint64_t next = 0;
+	for (int i = 0; i < k; i++) {
+		uint32_t out = sub[i].outside, left = sub[i].count;
+		while (left > 0) {
+			uint64_t chunk = left, end = next;
+			for (int j = 0; j < m->n; j++) /* skip inside ids already taken */
+				if (span_overlap((uint32_t)next, 1, m->r[j].inside, m->r[j].count))
+					end = (uint64_t)m->r[j].inside + m->r[j].count;
+			if (end != next) {
+				next = end;
+				continue;
+			}
+			for (int j = 0; j < m->n; j++)
+				if (m->r[j].inside >= next && m->r[j].inside - next < chunk)
+					chunk = m->r[j].inside - next;
+			if (next + chunk > 1ULL << 32 || m->n == IDMAP_MAX)
+				die("--map-auto: the subordinate ranges in %s do not fit", file);
+			m->r[m->n++] = (struct idrange){(uint32_t)next, out, (uint32_t)chunk};
+			next += chunk;
+			out += (uint32_t)chunk;
+			left -= (uint32_t)chunk;
+		}
+	}
 }
 
 /*==== 9. detect ====*/
@@ -1353,7 +1489,7 @@ static void detect_subids(struct out *o, struct notes *nt)
 	unsigned uid = (unsigned)getuid();
 	const char *user = idfile_lookup("/etc/passwd", NULL, &uid, name, sizeof(name)) == 0 ? name : NULL;
 	for (int f = 0; f < 2; f++) {
-		int n = subid_read(files[f], user, (unsigned)getuid(), r, (int)ARRAY_LEN(r), nt);
+		int n = subid_read(files[f], user, (unsigned)getuid(), r, (int)ARRAY_LEN(r), 0, nt);
 		if (n < 0 && errno != ENOENT)
 			note(nt, "%s: %s", files[f], strerror(errno));
 		out_open(o, files[f] + 5, '[');
@@ -1617,6 +1753,11 @@ static int cmd_detect(int argc, char **argv)
  * PID namespace, PID 1 forks the command and reaps; exec. Dying is allowed in every phase:
  * nothing has been made outside the new namespaces, which vanish with the process.
  */
+struct helper {
+	pid_t pid;
+	int go, res; /* write end of the go pipe, read end of the result pipe */
+};
+
 struct exec_opts {
 	int applet;                /* 1: the unshare applet (util-linux's behaviour exactly) */
 	int flags;                 /* CLONE_NEW* to create */
@@ -1629,28 +1770,36 @@ struct exec_opts {
 	const char *root, *wd;
 	long uid, gid;             /* -S and -G; -1: unchanged */
 	char **argv;               /* the command; NULL: $SHELL or /bin/sh */
+	struct idmap uids, gids;   /* --map-users, --map-groups (then the whole map) */
+	int auto_uids, auto_gids;  /* --map-auto, or "auto" as a map */
+	const char *persist[NS_COUNT]; /* -n=FILE and so on */
+	long long offset[2];       /* --monotonic, --boottime seconds */
+	int set_offset[2];
 	/* set while running */
+	struct helper helper;      /* the helper outside, while it has work left */
+	int pin_pid;               /* the helper is still to pin the PID namespace */
 	sigset_t mask;             /* the caller's signal mask, restored for the command */
 	int sync_fd;               /* read end held open by the parent, for --kill-child */
 };
 
 /*
- * getopt_long over the namespace options, built from ns_table (-n/--net and so on, each
- * taking an optional =FILE when with_file), and a subcommand's own options (fixed, ending
- * in a zero row; shortopts without the leading "+:"). For a namespace option it returns
- * 'N' with *ns set to its table index (optarg is the FILE or NULL); otherwise as
- * getopt_long. Options never permute argv.
+ * getopt_long over the namespace options, built from ns_table (-n/--net and so on), and a
+ * subcommand's own options (fixed, ending in a zero row; shortopts without the leading
+ * "+:"). files says which forms take an optional FILE: NS_FILE_LONG (--net=FILE only, as
+ * util-linux unshare, so -Ur stays -U -r) or NS_FILE_BOTH (also -nFILE, as nsenter).
+ * For a namespace option it returns 'N' with *ns set to its table index (optarg is the
+ * FILE or NULL); otherwise as getopt_long. Options never permute argv.
  */
-static int ns_getopt(int argc, char **argv, int with_file, const char *shortopts, const struct option *fixed, int *ns)
+enum { NS_FILE_LONG = 1, NS_FILE_BOTH = 2 };
+static int ns_getopt(int argc, char **argv, int files, const char *shortopts, const struct option *fixed, int *ns)
 {
 	struct option longopts[NS_COUNT + 24];
 	char opts[NS_COUNT * 3 + 64] = "+:";
 	size_t n = 0, len = 2;
 	for (int i = 0; i < NS_COUNT; i++) {
-		longopts[n++] = (struct option){ns_table[i].longopt, with_file ? optional_argument : no_argument, NULL,
-						ns_table[i].opt};
+		longopts[n++] = (struct option){ns_table[i].longopt, optional_argument, NULL, ns_table[i].opt};
 		opts[len++] = ns_table[i].opt;
-		if (with_file) {
+		if (files == NS_FILE_BOTH) {
 			opts[len++] = ':';
 			opts[len++] = ':';
 		}
@@ -1661,8 +1810,11 @@ static int ns_getopt(int argc, char **argv, int with_file, const char *shortopts
 	longopts[n] = (struct option){0};
 	int c = getopt_long(argc, argv, opts, longopts, NULL);
 	for (*ns = 0; *ns < NS_COUNT; ++*ns)
-		if (ns_table[*ns].opt == c)
+		if (ns_table[*ns].opt == c) {
+			if (optarg && *optarg == '=') /* -n=FILE, as --net=FILE */
+				optarg++;
 			return 'N';
+		}
 	return c;
 }
 
@@ -1701,21 +1853,260 @@ static void unshare_hint(int err, int flags)
 static void exec_maps(const struct exec_opts *o, unsigned euid, unsigned egid)
 {
 	char map[40];
-	if (o->setgroups >= 0 || o->map_gid >= 0) {
+	/* A ranged map (uids.n, gids.n) holds the one-id entry too; the helper wrote it. */
+	if (!o->gids.n && (o->setgroups >= 0 || o->map_gid >= 0)) {
 		const char *v = o->setgroups == 1 ? "allow" : "deny";
 		if (write_file("/proc/self/setgroups", v) < 0 && errno != ENOENT)
 			die_errno("write %s to /proc/self/setgroups", v);
 	}
-	if (o->map_uid >= 0) {
+	if (o->map_uid >= 0 && !o->uids.n) {
 		snprintf(map, sizeof(map), "%ld %u 1", o->map_uid, euid);
 		if (write_file("/proc/self/uid_map", map) < 0)
 			die_errno("write '%s' to /proc/self/uid_map", map);
 	}
-	if (o->map_gid >= 0) {
+	if (o->map_gid >= 0 && !o->gids.n) {
 		snprintf(map, sizeof(map), "%ld %u 1", o->map_gid, egid);
 		if (write_file("/proc/self/gid_map", map) < 0)
 			die_errno("write '%s' to /proc/self/gid_map", map);
 	}
+}
+
+/*
+ * The helper for what only a process outside the new namespaces can do: write ranged id
+ * maps (directly when it holds CAP_SETUID/CAP_SETGID, else through the set-user-ID
+ * newuidmap/newgidmap) and pin namespaces at files with bind mounts. It is forked before
+ * unshare, waits for the parent's go, works on the parent's /proc/PID, and reports one
+ * result. If the parent dies or fails first, the helper sees EOF and does nothing. On a
+ * failure it undoes what it made (mounts, files) before it reports.
+ */
+struct helper_result {
+	int ok;
+	char msg[600], hint[200];
+};
+
+PRINTF(3, 4) static void result_fail(struct helper_result *r, const char *hint_text, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
+	va_end(ap);
+	snprintf(r->hint, sizeof(r->hint), "%s", hint_text ? hint_text : "");
+	r->ok = 0;
+}
+
+/*
+ * Run newuidmap or newgidmap for pid with map m, its stderr kept for the message.
+ * Says exactly why when it is missing, lacks its privilege, or fails.
+ */
+static int run_mapper(const char *tool, pid_t pid, const struct idmap *m, struct helper_result *r)
+{
+	char path[256], args[3 * IDMAP_MAX + 2][12], *argv[3 * IDMAP_MAX + 3], err[400];
+	struct stat st;
+	int p[2], status, n = 0;
+	if (path_find(tool, path, sizeof(path)) < 0 || stat(path, &st) < 0) {
+		result_fail(r, "install shadow's uidmap package", "%s: not found on PATH", tool);
+		return -1;
+	}
+	if (!((st.st_mode & S_ISUID) && st.st_uid == 0) && getxattr(path, "security.capability", NULL, 0) <= 0) {
+		result_fail(r, "it must be set-user-ID root or carry cap_setuid/cap_setgid", "%s: %s is neither "
+			    "set-user-ID root nor has file capabilities", tool, path);
+		return -1;
+	}
+	argv[0] = (char *)tool;
+	snprintf(args[0], sizeof(args[0]), "%d", (int)pid);
+	argv[1] = args[0];
+	for (int i = 0; i < m->n; i++)
+		for (int k = 0; k < 3; k++) {
+			uint32_t v = k == 0 ? m->r[i].inside : k == 1 ? m->r[i].outside : m->r[i].count;
+			snprintf(args[1 + 3 * i + k], sizeof(args[0]), "%u", v);
+			argv[2 + 3 * i + k] = args[1 + 3 * i + k];
+		}
+	argv[2 + 3 * m->n] = NULL;
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return result_fail(r, NULL, "pipe: %s", strerror(errno)), -1;
+	pid_t c = fork();
+	if (c == 0) {
+		dup2(p[1], STDERR_FILENO);
+		execv(path, argv);
+		_exit(127);
+	}
+	close(p[1]);
+	ssize_t k;
+	while (c > 0 && (k = read(p[0], err + n, sizeof(err) - 1 - (size_t)n)) > 0)
+		n += (int)k;
+	close(p[0]);
+	err[n] = '\0';
+	while (n > 0 && err[n - 1] == '\n')
+		err[--n] = '\0';
+	if (c < 0 || waitpid(c, &status, 0) < 0 || status != 0) {
+		result_fail(r, NULL, "%s %d ...: %s%s", path, (int)pid,
+			    c < 0 ? strerror(errno) : WIFEXITED(status) ? "failed" : "killed", n ? ": " : "");
+		snprintf(r->msg + strlen(r->msg), sizeof(r->msg) - strlen(r->msg), "%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Write the whole map m to /proc/PID/FILE directly (the helper is privileged). */
+static int write_map(pid_t pid, const char *file, const struct idmap *m, struct helper_result *r)
+{
+	char path[48], text[IDMAP_MAX * 34];
+	size_t len = 0;
+	for (int i = 0; i < m->n; i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "%u %u %u\n", m->r[i].inside, m->r[i].outside,
+					m->r[i].count);
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	if (write_file(path, text) == 0)
+		return 0;
+	result_fail(r, NULL, "write %s: %s", path, strerror(errno));
+	return -1;
+}
+
+static int cap_effective(int cap)
+{
+	struct cap_header h = {CAP_VERSION_3, 0};
+	struct cap_data c[2];
+	return syscall(SYS_capget, &h, c) == 0 && (c[cap / 32].effective >> (cap % 32) & 1);
+}
+
+/*
+ * Pin namespace ns of pid at file with a bind mount; the file is made if missing
+ * (exclusively, never through a symlink) and removed again if the mount fails.
+ */
+static int persist_one(pid_t pid, int ns, const char *file, struct helper_result *r)
+{
+	char src[64];
+	int created = 0, fd;
+	struct stat st;
+	/* The time namespace is the one children get; a PID namespace is pinned from its PID 1. */
+	const char *name = ns_table[ns].flag == CLONE_NEWTIME ? "_for_children" : "";
+	snprintf(src, sizeof(src), "/proc/%d/ns/%s%s", (int)pid, ns_table[ns].name, name);
+	if ((fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444)) >= 0) {
+		close(fd);
+		created = 1;
+	} else if (errno != EEXIST || lstat(file, &st) < 0 || S_ISLNK(st.st_mode)) {
+		result_fail(r, NULL, "--%s=%s: %s", ns_table[ns].longopt, file,
+			    errno == EEXIST ? "is a symbolic link" : strerror(errno));
+		return -1;
+	}
+	if (mount(src, file, NULL, MS_BIND, NULL) == 0)
+		return 0;
+	int err = errno;
+	if (created)
+		unlink(file);
+	result_fail(r, err == EINVAL && ns_table[ns].flag == CLONE_NEWNS
+			       ? "a mount namespace can be pinned only on a private mount (not shared with it)" : NULL,
+		    "bind %s on %s: %s", src, file, strerror(err));
+	return -1;
+}
+
+/*
+ * Phase 1 (pid is the parent, after unshare): the maps, then every pin but the PID
+ * namespace's. Phase 2 (pid is the forked child, PID 1 of the new namespace): the PID
+ * namespace's pin, which the kernel shows only once the namespace has its PID 1.
+ */
+static void helper_work(const struct exec_opts *o, pid_t pid, int phase, struct helper_result *r)
+{
+	char path[48];
+	int ns;
+	r->ok = 1;
+	if (phase == 2) {
+		ns = ns_index(CLONE_NEWPID);
+		persist_one(pid, ns, o->persist[ns], r);
+		return;
+	}
+	if (o->uids.n && (cap_effective(7 /* CAP_SETUID */) ? write_map(pid, "uid_map", &o->uids, r)
+							       : run_mapper("newuidmap", pid, &o->uids, r)) < 0)
+		return;
+	if (o->gids.n && o->setgroups >= 0) {
+		snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
+		if (write_file(path, o->setgroups ? "allow" : "deny") < 0)
+			return result_fail(r, NULL, "write %s: %s", path, strerror(errno));
+	}
+	if (o->gids.n && (cap_effective(6 /* CAP_SETGID */) ? write_map(pid, "gid_map", &o->gids, r)
+							       : run_mapper("newgidmap", pid, &o->gids, r)) < 0)
+		return;
+	for (ns = 0; ns < NS_COUNT; ns++)
+		if (o->persist[ns] && ns_table[ns].flag != CLONE_NEWPID && persist_one(pid, ns, o->persist[ns], r) < 0)
+			break;
+	if (ns == NS_COUNT)
+		return;
+	while (ns-- > 0) /* undo the pins already made */
+		if (o->persist[ns] && umount2(o->persist[ns], MNT_DETACH) == 0)
+			unlink(o->persist[ns]);
+}
+
+/* Fork the helper, before unshare. It waits on h->go. */
+static void helper_start(const struct exec_opts *o, struct helper *h)
+{
+	int go[2], res[2];
+	struct helper_result r;
+	char c;
+	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(res, O_CLOEXEC) < 0)
+		die_errno("pipe");
+	pid_t parent = getpid();
+	if ((h->pid = fork()) < 0)
+		die_errno("fork");
+	if (h->pid == 0) {
+		pid_t child;
+		close(go[1]);
+		close(res[0]);
+		if (read(go[0], &c, 1) != 1)
+			_exit(0); /* the parent failed or died: nothing to do */
+		helper_work(o, parent, 1, &r);
+		if (write_all(res[1], &r, sizeof(r)) < 0 || !r.ok)
+			_exit(1);
+		if (read(go[0], &child, sizeof(child)) != sizeof(child))
+			_exit(0); /* no phase 2 */
+		helper_work(o, child, 2, &r);
+		_exit(write_all(res[1], &r, sizeof(r)) < 0);
+	}
+	close(go[0]);
+	close(res[1]);
+	h->go = go[1];
+	h->res = res[0];
+}
+
+/*
+ * Let the helper work (msg is the go byte, or the child's pid for phase 2) and wait for
+ * its result; unless more is to come, end it. Dies with its message on failure.
+ */
+static void helper_step(struct helper *h, const void *msg, size_t len, int last)
+{
+	struct helper_result r = {.ok = 0, .msg = "the helper died", .hint = ""};
+	size_t got = 0;
+	int status;
+	if (write(h->go, msg, len) == (ssize_t)len)
+		while (got < sizeof(r)) {
+			ssize_t n = read(h->res, (char *)&r + got, sizeof(r) - got);
+			if (n <= 0)
+				break;
+			got += (size_t)n;
+		}
+	if (last || got != sizeof(r) || !r.ok) {
+		close(h->go);
+		close(h->res);
+		waitpid(h->pid, &status, 0);
+	}
+	if (got == sizeof(r) && r.ok)
+		return;
+	warn("%s", r.msg);
+	if (r.hint[0])
+		hint("%s", r.hint);
+	_exit(EX_FAIL);
+}
+
+/* --monotonic and --boottime, before any process enters the new time namespace. */
+static void exec_time_offsets(const struct exec_opts *o)
+{
+	char text[96];
+	size_t n = 0;
+	for (int i = 0; i < 2; i++)
+		if (o->set_offset[i])
+			n += (size_t)snprintf(text + n, sizeof(text) - n, "%s %lld 0\n", i ? "boottime" : "monotonic",
+					      o->offset[i]);
+	if (n && write_file("/proc/self/timens_offsets", text) < 0)
+		die_errno("write /proc/self/timens_offsets");
 }
 
 /* The exit status that reports a wait status: the code, or 128+N for signal N. */
@@ -1746,13 +2137,23 @@ static pid_t fork_supervised(struct exec_opts *o, int reap_all)
 	if (pid < 0)
 		die_errno("fork");
 	if (pid == 0) {
+		char c;
 		close(sync[1]);
 		o->sync_fd = sync[0];
+		if (o->pin_pid && read(sync[0], &c, 1) != 1)
+			_exit(EX_FAIL); /* the parent failed to pin our PID namespace */
+		o->pin_pid = 0;
 		if (tty && setpgid(0, 0) == 0)
 			tcsetpgrp(STDIN_FILENO, getpid()); /* SIGTTOU is blocked, so this is allowed */
 		return 0;
 	}
 	close(sync[0]);
+	if (o->pin_pid) { /* pin the new PID namespace from its PID 1, then let it go on */
+		helper_step(&o->helper, &pid, sizeof(pid), 1);
+		o->pin_pid = 0;
+		if (write(sync[1], "g", 1) != 1)
+			die_errno("release the child");
+	}
 	if (tty)
 		setpgid(pid, pid);
 	for (;;) {
@@ -1820,7 +2221,7 @@ static void exec_kill_child(const struct exec_opts *o)
 	struct pollfd p = {.fd = o->sync_fd, .events = POLLIN};
 	if (prctl(PR_SET_PDEATHSIG, o->kill_sig, 0, 0, 0) < 0)
 		die_errno("set parent-death signal");
-	if (poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLIN)))
+	if (poll(&p, 1, 0) > 0 && (p.revents & POLLHUP))
 		_exit(128 + o->kill_sig); /* PID 1 would ignore the signal itself */
 }
 
@@ -1880,14 +2281,24 @@ static int exec_run(struct exec_opts *o)
 {
 	unsigned euid = (unsigned)geteuid(), egid = (unsigned)getegid();
 	char names[64];
+	int need_helper = o->uids.n || o->gids.n;
+	for (int ns = 0; ns < NS_COUNT; ns++)
+		need_helper |= o->persist[ns] != NULL;
 	sigprocmask(SIG_SETMASK, NULL, &o->mask);
+	if (need_helper)
+		helper_start(o, &o->helper);
 	if (o->flags && unshare(o->flags) < 0) {
 		int err = errno;
 		warn("unshare %s: %s", ns_names(o->flags, names, sizeof(names)), strerror(err));
 		unshare_hint(err, o->flags);
-		return EX_FAIL;
+		return EX_FAIL; /* the helper sees EOF on its go pipe and exits */
+	}
+	if (need_helper) {
+		o->pin_pid = o->persist[ns_index(CLONE_NEWPID)] != NULL;
+		helper_step(&o->helper, "g", 1, !o->pin_pid);
 	}
 	exec_maps(o, euid, egid);
+	exec_time_offsets(o);
 	/* Set in the parent before fork: a child does not inherit it, but exec would keep it. */
 	if (o->reaper && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
 		die_errno("become a subreaper");
@@ -1916,13 +2327,46 @@ static const char exec_usage[] =
 	"  -R, --root=DIR             chroot to DIR      -w, --wd=DIR  chdir to DIR\n"
 	"  -S, --setuid=UID           setuid first       -G, --setgid=GID  setgid first\n"
 	"      --keep-caps            keep the user namespace's capabilities across exec\n"
+	"      --map-users=IN:OUT:COUNT, --map-groups=IN:OUT:COUNT (or OUT,IN,COUNT; repeatable)\n"
+	"                             ranged maps, through newuidmap/newgidmap when unprivileged\n"
+	"      --map-auto             map the caller's subordinate ids (/etc/subuid, /etc/subgid)\n"
+	"      --monotonic=SECS, --boottime=SECS   clock offsets in a new time namespace (-T)\n"
+	"      --user=FILE, --net=FILE, ...   also pin that namespace at FILE\n"
 	"In a new PID namespace rnsbox forks (-p implies -f) and stays as PID 1, reaping orphans;\n"
 	"as the unshare applet it behaves as util-linux unshare (-p needs -f; COMMAND is PID 1).\n";
 
 enum {
 	OPT_MAP_USER = 256, OPT_MAP_GROUP, OPT_SETGROUPS, OPT_PROPAGATION, OPT_MOUNT_PROC, OPT_MOUNT_SYS,
-	OPT_NO_LO, OPT_KILL_CHILD, OPT_REAPER, OPT_KEEP_CAPS,
+	OPT_NO_LO, OPT_KILL_CHILD, OPT_REAPER, OPT_KEEP_CAPS, OPT_MAP_USERS, OPT_MAP_GROUPS, OPT_MAP_AUTO,
+	OPT_MONOTONIC, OPT_BOOTTIME,
 };
+
+/*
+ * Complete the maps once every option is read: ranged maps and --map-auto make the whole
+ * map (with the one-id entry, if any, in it), written by the helper; overlaps are usage
+ * errors, caught before anything is created.
+ */
+static void exec_idmaps(struct exec_opts *o)
+{
+	char why[80];
+	struct { struct idmap *m; long single; unsigned self; int autom; const char *file, *opt; } t[2] = {
+		{&o->uids, o->map_uid, (unsigned)geteuid(), o->auto_uids, "/etc/subuid", "--map-users"},
+		{&o->gids, o->map_gid, (unsigned)getegid(), o->auto_gids, "/etc/subgid", "--map-groups"},
+	};
+	for (int i = 0; i < 2; i++) {
+		if (!t[i].m->n && !t[i].autom)
+			continue;
+		if (t[i].single >= 0) {
+			if (t[i].m->n == IDMAP_MAX)
+				die_usage("%s: more than %d ranges", t[i].opt, IDMAP_MAX);
+			t[i].m->r[t[i].m->n++] = (struct idrange){(uint32_t)t[i].single, t[i].self, 1};
+		}
+		if (idmap_overlap(t[i].m, why, sizeof(why)))
+			die_usage("%s: %s", t[i].opt, why);
+		if (t[i].autom)
+			idmap_auto(t[i].m, t[i].file, t[i].self);
+	}
+}
 
 static void exec_parse(struct exec_opts *o, int argc, char **argv)
 {
@@ -1936,12 +2380,33 @@ static void exec_parse(struct exec_opts *o, int argc, char **argv)
 		{"reaper", no_argument, NULL, OPT_REAPER},   {"root", required_argument, NULL, 'R'},
 		{"wd", required_argument, NULL, 'w'},        {"setuid", required_argument, NULL, 'S'},
 		{"setgid", required_argument, NULL, 'G'},    {"keep-caps", no_argument, NULL, OPT_KEEP_CAPS},
+		{"map-users", required_argument, NULL, OPT_MAP_USERS},
+		{"map-groups", required_argument, NULL, OPT_MAP_GROUPS},
+		{"map-auto", no_argument, NULL, OPT_MAP_AUTO},
+		{"monotonic", required_argument, NULL, OPT_MONOTONIC},
+		{"boottime", required_argument, NULL, OPT_BOOTTIME},
 		{"help", no_argument, NULL, 'h'},            {0},
 	};
+	unsigned long long v;
+	const char *p;
 	int c, ns;
-	while ((c = ns_getopt(argc, argv, 0, "frcR:w:S:G:h", fixed, &ns)) != -1) {
+	while ((c = ns_getopt(argc, argv, NS_FILE_LONG, "frcR:w:S:G:h", fixed, &ns)) != -1) {
 		switch (c) {
-		case 'N': o->flags |= ns_table[ns].flag; break;
+		case 'N':
+			o->flags |= ns_table[ns].flag;
+			o->persist[ns] = optarg;
+			break;
+		case OPT_MAP_USERS: idmap_parse("--map-users", optarg, &o->uids, &o->auto_uids); break;
+		case OPT_MAP_GROUPS: idmap_parse("--map-groups", optarg, &o->gids, &o->auto_gids); break;
+		case OPT_MAP_AUTO: o->auto_uids = o->auto_gids = 1; break;
+		case OPT_MONOTONIC:
+		case OPT_BOOTTIME:
+			p = optarg + (*optarg == '-');
+			if (parse_uint(&p, INT32_MAX, &v) < 0 || *p)
+				die_usage("--%s: '%s' is not a whole number of seconds", c == OPT_MONOTONIC ? "monotonic" : "boottime", optarg);
+			o->offset[c == OPT_BOOTTIME] = *optarg == '-' ? -(long long)v : (long long)v;
+			o->set_offset[c == OPT_BOOTTIME] = 1;
+			break;
 		case 'f': o->fork = 1; break;
 		case 'r': o->map_uid = o->map_gid = 0; break;
 		case 'c': o->map_uid = (long)geteuid(), o->map_gid = (long)getegid(); break;
@@ -1978,14 +2443,19 @@ static void exec_parse(struct exec_opts *o, int argc, char **argv)
 	}
 	if (optind < argc)
 		o->argv = argv + optind;
+	exec_idmaps(o);
 	/* What implies what, as util-linux has it, plus rnsbox's own options. */
-	if (o->map_uid >= 0 || o->map_gid >= 0)
+	if (o->map_uid >= 0 || o->map_gid >= 0 || o->uids.n || o->gids.n)
 		o->flags |= CLONE_NEWUSER;
+	if (o->set_offset[0] || o->set_offset[1])
+		o->flags |= CLONE_NEWTIME;
 	if (o->mount_proc || o->mount_sys)
 		o->flags |= CLONE_NEWNS;
+	if (o->persist[ns_index(CLONE_NEWPID)])
+		o->fork = 1; /* a PID namespace can be pinned only once it has a PID 1 */
 	if (o->kill_sig || o->reaper || (!o->applet && (o->flags & CLONE_NEWPID)))
 		o->fork = 1;
-	if (o->setgroups == 1 && o->map_gid >= 0)
+	if (o->setgroups == 1 && o->map_gid >= 0 && !o->gids.n)
 		die_usage("--setgroups=allow: the kernel takes a one-id gid map only after setgroups is denied");
 	if (o->mount_proc && !(o->flags & CLONE_NEWPID))
 		die_usage("--mount-proc: needs a new PID namespace (-p)");
@@ -2060,7 +2530,7 @@ static void nsenter_parse(struct nsenter_opts *o, int argc, char **argv)
 	unsigned long long v;
 	const char *p;
 	int c, ns;
-	while ((c = ns_getopt(argc, argv, 1, "t:aS:G:r::w::Fh", fixed, &ns)) != -1) {
+	while ((c = ns_getopt(argc, argv, NS_FILE_BOTH, "t:aS:G:r::w::Fh", fixed, &ns)) != -1) {
 		switch (c) {
 		case 'N':
 			o->want |= ns_table[ns].flag;

@@ -232,10 +232,18 @@ else
 fi
 
 # --- subordinate ids, by name and by numeric uid (root only: edits /etc/subuid, restored by trap)
-if [ $root = 1 ] && [ "$jqok" = 1 ]; then
+# save_subids: keep /etc/subuid and /etc/subgid as they are, for restore (and the trap)
+save_subids() {
 	for f in subuid subgid; do
 		if [ -e "/etc/$f" ]; then cp "/etc/$f" "$tmp/$f.orig" && eval "${f}_saved=yes"; else eval "${f}_saved=absent"; fi
 	done
+}
+restore_subids() {
+	restore subuid "$subuid_saved" && subuid_saved=''
+	restore subgid "$subgid_saved" && subgid_saved=''
+}
+if [ $root = 1 ] && [ "$jqok" = 1 ]; then
+	save_subids
 	{ [ -e "$tmp/subuid.orig" ] && cat "$tmp/subuid.orig"
 	  printf '# a comment\n\n%s:200000:65536\nother:100000:65536\n%s:300000:1000\n%s:9:0\nbroken line\n' \
 		"$tuser" "$tuid" "$tuser"; } >"$tmp/subuid.new"
@@ -251,8 +259,7 @@ if [ $root = 1 ] && [ "$jqok" = 1 ]; then
 		"$(printf '%s' "$rep" | json '.unreadable|join(",")')" "/etc/subuid:$((line0 + 6)): malformed line"
 	assert_contains "a malformed subuid line is reported by line number" \
 		"$(printf '%s' "$rep" | json '.unreadable|join(",")')" "/etc/subuid:$((line0 + 7)): malformed line"
-	restore subuid "$subuid_saved" && subuid_saved=''
-	restore subgid "$subgid_saved" && subgid_saved=''
+	restore_subids
 else
 	skip "subordinate id cases: need root (they edit /etc/subuid) and jq"
 fi
@@ -413,6 +420,78 @@ while [ -n "$child" ] && [ -e "/proc/$child" ] && [ $i -lt 50 ]; do sleep 0.05; 
 if [ -n "$child" ] && [ ! -e "/proc/$child" ]; then ok "exec --kill-child: the command dies with rnsbox"; else not_ok "exec --kill-child: the command dies with rnsbox" "child=$child"; fi
 assert_exit "exec --kill-child=BOGUS is a usage error" 2 "$R" exec --kill-child=BOGUS true
 assert_contains "exec: an unknown signal is named" "$out" "--kill-child: unknown signal 'BOGUS'"
+
+# --- exec: ranged maps (directly as root, through newuidmap rootless), pins, time offsets
+maps() { cat /proc/self/uid_map /proc/self/gid_map; }
+if [ $root = 1 ]; then
+	got=$("$R" exec --map-users=0:100000:65536 --map-groups=100000,0,65536 cat /proc/self/uid_map /proc/self/gid_map | words)
+	assert_eq "exec --map-users/--map-groups as root: written directly, both map orders" \
+		"0 100000 65536 0 100000 65536" "$got"
+	save_subids
+	{ [ -e "$tmp/subuid.orig" ] && cat "$tmp/subuid.orig"
+	  printf '%s:200000:1000\nother:100000:65536\n%s:201000:1000\n%s:%s:5\n' "$tuser" "$tuser" "$tuser" "$tuid"; } >/etc/subuid
+	{ [ -e "$tmp/subgid.orig" ] && cat "$tmp/subgid.orig"; printf '%s:300000:65536\n' "$tuser"; } >/etc/subgid
+	got=$(as_user "$R" exec -r --map-auto cat /proc/self/uid_map /proc/self/gid_map | words)
+	assert_eq "exec -r --map-auto rootless: newuidmap maps 0 to the caller, merged subordinate ranges above" \
+		"0 $tuid 1 1 200000 2000 0 $tgid 1 1 300000 65536" "$got"
+	got=$(as_user "$R" exec -c --map-auto cat /proc/self/uid_map | words)
+	assert_eq "exec -c --map-auto: the ranges are laid out around the caller's own id" \
+		"$tuid $tuid 1 0 200000 $tuid $((tuid + 1)) $((200000 + tuid)) $((2000 - tuid))" "$got"
+	assert_exit "exec --map-users outside the subordinate ranges: newuidmap refuses" 1 as_user "$R" exec --map-users=0:500000:10 true
+	assert_contains "exec: newuidmap's own error is shown" "$out" "newuidmap: uid range [0-10) -> [500000-500010) not allowed"
+	assert_exit "exec --map-auto without newuidmap on PATH fails" 1 setpriv --reuid="$tuid" --regid="$tgid" --clear-groups \
+		env -i PATH=/nonexistent "$R" exec --map-auto /bin/true
+	assert_contains "exec: a missing newuidmap is named" "$out" "newuidmap: not found on PATH"
+	mkdir "$tmp/nm" && cp "$(command -v newuidmap)" "$tmp/nm/newuidmap" && chmod 755 "$tmp/nm/newuidmap"
+	assert_exit "exec --map-auto with a newuidmap that is not set-user-ID fails" 1 setpriv --reuid="$tuid" --regid="$tgid" \
+		--clear-groups env -i PATH="$tmp/nm" "$R" exec --map-auto /bin/true
+	assert_contains "exec: says newuidmap lacks its privilege" "$out" "is neither set-user-ID root nor has file capabilities"
+	printf '%s:400000:0\n' "$tuser" >>/etc/subuid
+	assert_exit "exec --map-auto with a zero-count range of the caller's fails" 1 as_user "$R" exec --map-auto true
+	assert_contains "exec: the bad subuid line is named" "$out" "/etc/subuid:"
+	restore_subids
+else
+	skip "ranged map cases: need root (they edit /etc/subuid)"
+fi
+for bad in 0:100000:10,5:100005:1 0:1:0 0:4294967295:2 0:x:1 1,2 auto,x; do
+	case $bad in *,5:*) set -- --map-users=0:100000:10 --map-users=5:100005:1 ;; *) set -- --map-users="$bad" ;; esac
+	assert_exit "exec --map-users=$bad is refused before anything is made (exit 2)" 2 "$R" exec "$@" true
+done
+assert_contains "exec: overlapping ranges are named" \
+	"$("$R" exec --map-users=0:100000:10 --map-users=5:100005:1 true 2>&1)" "0:100000:10 overlaps 5:100005:1"
+set --
+i=0
+while [ $i -le 340 ]; do set -- "$@" --map-users="$i:$((100000 + i)):1"; i=$((i + 1)); done
+assert_exit "exec: 341 map lines (the kernel takes 340) is a usage error" 2 "$R" exec "$@" true
+# A negative offset may not move the clock before zero (ERANGE), so -1 s is safe on any uptime.
+got=$(as_user "$R" exec -rT --monotonic=86400 --boottime=-1 cat /proc/self/timens_offsets | words)
+assert_eq "exec -T --monotonic --boottime: the offsets of the new time namespace" "monotonic 86400 0 boottime -1 0" "$got"
+up_in=$(as_user "$R" exec -rT --boottime=3600 cut -d' ' -f1 /proc/uptime)
+up_out=$(cut -d' ' -f1 /proc/uptime)
+assert_eq "exec --boottime=3600: uptime inside is an hour ahead" 1 \
+	"$(awk -v a="$up_in" -v b="$up_out" 'BEGIN {d = a - b; print (d > 3590 && d < 3610)}')"
+assert_exit "exec --monotonic=soon is a usage error" 2 "$R" exec --monotonic=soon true
+if [ $root = 1 ] && [ "$tb" = 1 ]; then
+	mkdir "$tmp/pins"
+	got=$(toybox unshare -m sh -c 'toybox mount -o rprivate none / || exit 99
+		"$0" exec --net="$1/net" --uts="$1/uts" --pid="$1/pid" -f stat -L -c %i /proc/self/ns/net /proc/self/ns/uts /proc/self/ns/pid
+		stat -f -c %T "$1/net" "$1/uts" "$1/pid"; stat -L -c %i "$1/net" "$1/uts" "$1/pid"
+		"$0" nsenter --net="$1/net" toybox ifconfig lo | grep -c UP' "$R" "$tmp/pins" | words)
+	# shellcheck disable=SC2086 # split the words on purpose
+	set -- $got
+	assert_eq "exec --net=F --uts=F --pid=F: each is an nsfs pin" "nsfs nsfs nsfs" "$4 $5 $6"
+	assert_eq "exec pins: the pinned inodes are the command's namespaces" "$1 $2 $3" "$7 $8 $9"
+	assert_eq "exec pins: the namespace outlives the command (nsenter --net=F, lo up)" 1 "${10}"
+	mkdir "$tmp/pins2"
+	got=$(toybox unshare -m sh -c 'toybox mount -o rprivate none / || exit 99
+		ln -s /etc/hostname "$1/link"
+		"$0" exec --net="$1/net" --uts="$1/link" true; echo "exit=$?"; ls "$1"; grep -c "$1" /proc/self/mountinfo' \
+		"$R" "$tmp/pins2" 2>&1 | words)
+	assert_eq "exec: a pin onto a symlink is refused, the pins made before it undone" \
+		"rnsbox: exec: --uts=$tmp/pins2/link: is a symbolic link exit=1 link 0" "$got"
+	assert_exit "exec: a pin in a missing directory fails" 1 "$R" exec --net=/nonexistent-rnsbox/net true
+	assert_contains "exec: the missing pin path is named" "$out" "--net=/nonexistent-rnsbox/net: No such file"
+fi
 
 # --- nsenter: joining a process's namespaces, checked against /proc/PID/ns of the target
 # target_of PID: the process that runs the command under rnsbox PID (itself, or its child)
