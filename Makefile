@@ -34,11 +34,12 @@ check-static: rnsbox
 	@if readelf -dW rnsbox | grep -q NEEDED; then echo 'rnsbox: needs shared libraries' >&2; exit 1; fi
 	@echo "rnsbox is static: $$(stat -c %s rnsbox) bytes"
 
-# A test fixture (tests/seccomp-deny.c), built with the same compiler.
-tests/seccomp-deny: tests/seccomp-deny.c
-	$(CC) -std=gnu11 -Wall -Wextra -Werror -Os $(STATIC) -o $@ tests/seccomp-deny.c
+# Test fixtures (tests/*.c), built with the same compiler.
+FIXTURES = tests/seccomp-deny tests/listen-fds
+tests/%: tests/%.c
+	$(CC) -std=gnu11 -Wall -Wextra -Werror -Os $(STATIC) -o $@ $<
 
-check: rnsbox tests/seccomp-deny check-static
+check: rnsbox $(FIXTURES) check-static
 	./test.sh
 
 lint:
@@ -52,6 +53,6 @@ install: rnsbox
 	install -m 0755 rnsbox $(DESTDIR)$(BINDIR)/rnsbox
 
 clean:
-	rm -f rnsbox tests/seccomp-deny
+	rm -f rnsbox $(FIXTURES)
 
 .PHONY: all check check-static lint install clean

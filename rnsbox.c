@@ -128,24 +128,68 @@ enum {
 	EX_UNKNOWN = 3,    /* detect -q: cannot tell (a map is unreadable or malformed) */
 };
 
-/* The only mutable global: "rnsbox" or "rnsbox: SUBCMD", set once by dispatch. */
-static char diag_prefix[48] = "rnsbox";
+/*
+ * The only mutable global, the diagnostics state: the prefix ("rnsbox" or "rnsbox:
+ * SUBCMD", set once by dispatch) and, for exec, where a fatal error is also reported:
+ * as a JSON line on --json-status-fd, and as one byte on a pipe that tells the
+ * supervising parent the command never started. -1 where unused.
+ */
+static struct {
+	char prefix[48];
+	int status_fd, failed_fd;
+} diag = {"rnsbox", -1, -1};
+
+/* JSON string body of s into buf: quotes, backslashes and control bytes escaped. */
+static void json_escape(char *buf, size_t size, const char *s)
+{
+	size_t n = 0;
+	for (; *s && n + 7 < size; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			n += (size_t)snprintf(buf + n, size - n, "\\%c", c);
+		else if (c < 0x20)
+			n += (size_t)snprintf(buf + n, size - n, "\\u%04x", c);
+		else
+			buf[n++] = (char)c;
+	}
+	buf[n] = '\0';
+}
+
+/* A fatal error, for the parent and the status fd (exec); msg is the diagnostic line. */
+static void diag_fatal(const char *msg)
+{
+	char line[700], esc[600];
+	if (diag.status_fd >= 0) {
+		json_escape(esc, sizeof(esc), msg);
+		int n = snprintf(line, sizeof(line), "{\"pid\": -1, \"message\": \"%s\"}\n", esc);
+		ssize_t w = write(diag.status_fd, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+		(void)w;
+	}
+	if (diag.failed_fd >= 0) {
+		ssize_t w = write(diag.failed_fd, "f", 1);
+		(void)w;
+	}
+}
 
 /*
  * Format one line "PREFIX: MESSAGE[: strerror(err)]\n" into a stack buffer and write it
  * with a single write(2), so lines from a parent and a forked child never interleave.
- * err < 0 means no errno part. Callers capture errno before any call that may change it.
+ * err < 0 means no errno part; fatal lines are also reported by diag_fatal. Callers
+ * capture errno before any call that may change it.
  */
-PRINTF(3, 0) static void vdiag(int err, const char *tag, const char *fmt, va_list ap)
+PRINTF(4, 0) static void vdiag(int err, int fatal, const char *tag, const char *fmt, va_list ap)
 {
 	char buf[1024];
-	size_t n = (size_t)snprintf(buf, sizeof(buf), "%s: %s", diag_prefix, tag);
+	size_t n = (size_t)snprintf(buf, sizeof(buf), "%s: %s", diag.prefix, tag);
 	if (n < sizeof(buf))
 		n += (size_t)vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
 	if (err >= 0 && n < sizeof(buf))
 		n += (size_t)snprintf(buf + n, sizeof(buf) - n, ": %s", strerror(err));
 	if (n > sizeof(buf) - 2)
 		n = sizeof(buf) - 2;
+	buf[n] = '\0';
+	if (fatal)
+		diag_fatal(buf);
 	buf[n++] = '\n';
 	ssize_t w = write(STDERR_FILENO, buf, n);
 	(void)w;
@@ -155,7 +199,7 @@ PRINTF(1, 2) static void warn(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vdiag(-1, "", fmt, ap);
+	vdiag(-1, 0, "", fmt, ap);
 	va_end(ap);
 }
 
@@ -164,7 +208,7 @@ PRINTF(1, 2) static void hint(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vdiag(-1, "hint: ", fmt, ap);
+	vdiag(-1, 0, "hint: ", fmt, ap);
 	va_end(ap);
 }
 
@@ -172,7 +216,7 @@ PRINTF(1, 2) __attribute__((noreturn)) static void die(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vdiag(-1, "", fmt, ap);
+	vdiag(-1, 1, "", fmt, ap);
 	va_end(ap);
 	_exit(EX_FAIL);
 }
@@ -182,9 +226,21 @@ PRINTF(1, 2) __attribute__((noreturn)) static void die_errno(const char *fmt, ..
 	int err = errno;
 	va_list ap;
 	va_start(ap, fmt);
-	vdiag(err, "", fmt, ap);
+	vdiag(err, 1, "", fmt, ap);
 	va_end(ap);
 	_exit(EX_FAIL);
+}
+
+/* A fatal error, then a hint line if hint_text is set, then exit with code. */
+PRINTF(3, 4) __attribute__((noreturn)) static void die_hint(int code, const char *hint_text, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vdiag(-1, 1, "", fmt, ap);
+	va_end(ap);
+	if (hint_text)
+		hint("%s", hint_text);
+	_exit(code);
 }
 
 /* A usage error names the problem and where help is; it never dumps the usage text. */
@@ -192,9 +248,9 @@ PRINTF(1, 2) __attribute__((noreturn)) static void die_usage(const char *fmt, ..
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vdiag(-1, "", fmt, ap);
+	vdiag(-1, 1, "", fmt, ap);
 	va_end(ap);
-	hint("see 'rnsbox%s%s --help'", diag_prefix[6] ? " " : "", diag_prefix[6] ? diag_prefix + 8 : "");
+	hint("see 'rnsbox%s%s --help'", diag.prefix[6] ? " " : "", diag.prefix[6] ? diag.prefix + 8 : "");
 	_exit(EX_USAGE);
 }
 
@@ -1776,8 +1832,12 @@ struct exec_opts {
 	long long offset[2];       /* --monotonic, --boottime seconds */
 	int set_offset[2];
 	/* set while running */
+	int block_fd, status_fd;   /* --block-fd, --json-status-fd; -1: none */
 	struct helper helper;      /* the helper outside, while it has work left */
 	int pin_pid;               /* the helper is still to pin the PID namespace */
+	int listen;                /* LISTEN_PID named rnsbox: pass LISTEN_FDS on, fix LISTEN_PID */
+	int forked;                /* this process is a child of fork_supervised */
+	pid_t outer_pid;           /* the pid of the process that runs the command, as the caller sees it */
 	sigset_t mask;             /* the caller's signal mask, restored for the command */
 	int sync_fd;               /* read end held open by the parent, for --kill-child */
 };
@@ -1793,7 +1853,7 @@ struct exec_opts {
 enum { NS_FILE_LONG = 1, NS_FILE_BOTH = 2 };
 static int ns_getopt(int argc, char **argv, int files, const char *shortopts, const struct option *fixed, int *ns)
 {
-	struct option longopts[NS_COUNT + 24];
+	struct option longopts[NS_COUNT + 40];
 	char opts[NS_COUNT * 3 + 64] = "+:";
 	size_t n = 0, len = 2;
 	for (int i = 0; i < NS_COUNT; i++) {
@@ -1805,8 +1865,11 @@ static int ns_getopt(int argc, char **argv, int files, const char *shortopts, co
 		}
 	}
 	snprintf(opts + len, sizeof(opts) - len, "%s", shortopts);
-	while (n < ARRAY_LEN(longopts) - 1 && fixed->name)
+	while (fixed->name) {
+		if (n == ARRAY_LEN(longopts) - 1)
+			die("internal error: too many options for ns_getopt");
 		longopts[n++] = *fixed++;
+	}
 	longopts[n] = (struct option){0};
 	int c = getopt_long(argc, argv, opts, longopts, NULL);
 	for (*ns = 0; *ns < NS_COUNT; ++*ns)
@@ -1831,18 +1894,19 @@ static long parse_id(const char *opt, const char *s, int group)
 	return id;
 }
 
-/* Why unshare failed, when its errno alone does not say. */
-static void unshare_hint(int err, int flags)
+/* Why unshare failed, when its errno alone does not say; NULL when it does. */
+static const char *unshare_hint(int err, int flags)
 {
 	if (err == ENOSPC || err == EUSERS)
-		hint("a namespace count limit (user.max_*_namespaces) or the user namespace nesting limit "
-		     "is reached; ENOSPC is not a full disk");
-	else if ((err == EPERM || err == EACCES) && !(flags & CLONE_NEWUSER))
-		hint("creating these namespaces needs CAP_SYS_ADMIN; add -U (user namespace) to run without it");
-	else if (err == EPERM || err == EACCES)
-		hint("creating a user namespace is denied here; 'rnsbox detect' says why");
-	else if (err == EINVAL)
-		hint("the kernel lacks one of these namespace types, or the process has threads");
+		return "a namespace count limit (user.max_*_namespaces) or the user namespace nesting limit "
+		       "is reached; ENOSPC is not a full disk";
+	if ((err == EPERM || err == EACCES) && !(flags & CLONE_NEWUSER))
+		return "creating these namespaces needs CAP_SYS_ADMIN; add -U (user namespace) to run without it";
+	if (err == EPERM || err == EACCES)
+		return "creating a user namespace is denied here; 'rnsbox detect' says why";
+	if (err == EINVAL)
+		return "the kernel lacks one of these namespace types, or the process has threads";
+	return NULL;
 }
 
 /*
@@ -2088,12 +2152,8 @@ static void helper_step(struct helper *h, const void *msg, size_t len, int last)
 		close(h->res);
 		waitpid(h->pid, &status, 0);
 	}
-	if (got == sizeof(r) && r.ok)
-		return;
-	warn("%s", r.msg);
-	if (r.hint[0])
-		hint("%s", r.hint);
-	_exit(EX_FAIL);
+	if (got != sizeof(r) || !r.ok)
+		die_hint(EX_FAIL, r.hint[0] ? r.hint : NULL, "%s", r.msg);
 }
 
 /* --monotonic and --boottime, before any process enters the new time namespace. */
@@ -2130,8 +2190,9 @@ static pid_t fork_supervised(struct exec_opts *o, int reap_all)
 	sigfillset(&all);
 	for (int i = 0; i < 6; i++) /* synchronous faults must stay deliverable */
 		sigdelset(&all, (int[]){SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS}[i]);
+	int failed[2] = {-1, -1}, report = diag.status_fd >= 0 && !o->forked;
 	sigprocmask(SIG_BLOCK, &all, NULL);
-	if (pipe2(sync, O_CLOEXEC) < 0)
+	if (pipe2(sync, O_CLOEXEC) < 0 || (report && pipe2(failed, O_CLOEXEC | O_NONBLOCK) < 0))
 		die_errno("pipe");
 	pid_t pid = fork();
 	if (pid < 0)
@@ -2140,6 +2201,11 @@ static pid_t fork_supervised(struct exec_opts *o, int reap_all)
 		char c;
 		close(sync[1]);
 		o->sync_fd = sync[0];
+		o->forked = 1;
+		if (report) { /* a fatal error says so on this pipe; a successful exec closes it */
+			close(failed[0]);
+			diag.failed_fd = failed[1];
+		}
 		if (o->pin_pid && read(sync[0], &c, 1) != 1)
 			_exit(EX_FAIL); /* the parent failed to pin our PID namespace */
 		o->pin_pid = 0;
@@ -2148,6 +2214,8 @@ static pid_t fork_supervised(struct exec_opts *o, int reap_all)
 		return 0;
 	}
 	close(sync[0]);
+	if (report)
+		close(failed[1]);
 	if (o->pin_pid) { /* pin the new PID namespace from its PID 1, then let it go on */
 		helper_step(&o->helper, &pid, sizeof(pid), 1);
 		o->pin_pid = 0;
@@ -2170,6 +2238,12 @@ static pid_t fork_supervised(struct exec_opts *o, int reap_all)
 				continue;
 			if (tty)
 				tcsetpgrp(STDIN_FILENO, getpgrp());
+			char c, line[32];
+			if (report && read(failed[0], &c, 1) != 1) { /* the command ran: report its end */
+				int n = snprintf(line, sizeof(line), "{\"exit-code\": %d}\n", exit_code(st));
+				if (write(diag.status_fd, line, (size_t)n) < 0)
+					warn("write --json-status-fd: %s", strerror(errno));
+			}
 			_exit(exit_code(st));
 		}
 	}
@@ -2181,11 +2255,9 @@ static void exec_mount_proc(const char *dir)
 	if (mount("proc", dir, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) == 0)
 		return;
 	int err = errno;
-	warn("mount proc on %s: %s", dir, strerror(err));
-	if (err == EPERM)
-		hint("in a user namespace the kernel mounts a new proc only where the outer /proc is fully "
-		     "visible; a /proc with masked paths (a container's) prevents it");
-	_exit(EX_FAIL);
+	die_hint(EX_FAIL, err != EPERM ? NULL : "in a user namespace the kernel mounts a new proc only where the outer "
+		 "/proc is fully visible; a /proc with masked paths (a container's) prevents it",
+		 "mount proc on %s: %s", dir, strerror(err));
 }
 
 /* sysfs for the new network namespace; read-only where read-write is refused. */
@@ -2231,11 +2303,56 @@ __attribute__((noreturn)) static void exec_command(const struct exec_opts *o)
 	const char *sh = getenv("SHELL");
 	char *shell[] = {(char *)(sh && *sh ? sh : "/bin/sh"), NULL};
 	char **argv = o->argv ? o->argv : shell;
+	static char listen_pid[32];
+	extern char **environ;
 	sigprocmask(SIG_SETMASK, &o->mask, NULL);
+	/* Socket activation: the command keeps rnsbox's pid across exec, whatever forked before. */
+	for (char **e = environ; o->listen && *e; e++)
+		if (strncmp(*e, "LISTEN_PID=", 11) == 0) {
+			snprintf(listen_pid, sizeof(listen_pid), "LISTEN_PID=%d", (int)getpid());
+			*e = listen_pid;
+		}
 	execvp(argv[0], argv);
 	int err = errno;
-	warn("exec %s: %s", argv[0], strerror(err));
-	_exit(err == ENOENT || err == ENOTDIR ? 127 : 126);
+	die_hint(err == ENOENT || err == ENOTDIR ? 127 : 126, NULL, "exec %s: %s", argv[0], strerror(err));
+}
+
+/*
+ * The pid of this process as the caller sees it: the first NSpid field, read before a
+ * new proc is mounted; getpid() where /proc cannot tell.
+ */
+static pid_t outer_pid(void)
+{
+	struct lines l;
+	char *line;
+	unsigned long long v = 0;
+	if (lines_open(&l, "/proc/self/status") == 0) {
+		while ((line = lines_next(&l)))
+			if (strncmp(line, "NSpid:\t", 7) == 0) {
+				const char *p = line + 7;
+				if (parse_uint(&p, INT32_MAX, &v) < 0)
+					v = 0;
+			}
+		lines_close(&l);
+	}
+	return v ? (pid_t)v : getpid();
+}
+
+/* --json-status-fd: the namespaces exist; the command is about to run. */
+static void exec_status_start(const struct exec_opts *o)
+{
+	char line[512], path[32];
+	struct stat st;
+	size_t n = (size_t)snprintf(line, sizeof(line), "{\"pid\": %d, \"namespaces\": {", (int)o->outer_pid);
+	for (int ns = 0; ns < NS_COUNT; ns++) {
+		snprintf(path, sizeof(path), "/proc/self/ns/%s", ns_table[ns].name);
+		if (stat(path, &st) == 0)
+			n += (size_t)snprintf(line + n, sizeof(line) - n, "%s\"%s\": %llu", line[n - 1] == '{' ? "" : ", ",
+					      ns_table[ns].name, (unsigned long long)st.st_ino);
+	}
+	n += (size_t)snprintf(line + n, sizeof(line) - n, "}}\n");
+	if (write_all(o->status_fd, line, n) < 0)
+		die_errno("write --json-status-fd");
 }
 
 /* The process that runs the command: mounts, network, root, ids, then exec. */
@@ -2243,6 +2360,7 @@ __attribute__((noreturn)) static void exec_child(struct exec_opts *o)
 {
 	struct nl nl;
 	int rc;
+	o->outer_pid = outer_pid();
 	if ((o->flags & CLONE_NEWNS) && o->propagation && mount("none", "/", NULL, MS_REC | o->propagation, NULL) < 0)
 		die_errno("set propagation of /");
 	if (o->mount_proc)
@@ -2271,10 +2389,35 @@ __attribute__((noreturn)) static void exec_child(struct exec_opts *o)
 		exec_keep_caps();
 	if (o->kill_sig)
 		exec_kill_child(o);
+	if (o->status_fd >= 0)
+		exec_status_start(o);
+	if (o->block_fd >= 0) {
+		char c;
+		while (read(o->block_fd, &c, 1) < 0 && errno == EINTR)
+			;
+		close(o->block_fd);
+	}
 	/* PID 1 of a new PID namespace stays as its init and runs the command as PID 2. */
 	if (!o->applet && (o->flags & CLONE_NEWPID) && getpid() == 1)
 		fork_supervised(o, 1);
 	exec_command(o);
+}
+
+/*
+ * Socket activation (sd_listen_fds): when LISTEN_PID names rnsbox, the fds 3 ..
+ * 3+LISTEN_FDS-1 are the command's, so they must not be closed at exec. Returns whether
+ * LISTEN_PID is to be set to the command's pid.
+ */
+static int listen_fds(void)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	unsigned long long p, n;
+	if (!pid || !fds || parse_uint(&pid, INT32_MAX, &p) < 0 || *pid || p != (unsigned long long)getpid() ||
+	    parse_uint(&fds, 1024, &n) < 0 || *fds)
+		return 0;
+	for (int fd = 3; fd < 3 + (int)n; fd++)
+		fcntl(fd, F_SETFD, 0);
+	return 1;
 }
 
 static int exec_run(struct exec_opts *o)
@@ -2285,13 +2428,14 @@ static int exec_run(struct exec_opts *o)
 	for (int ns = 0; ns < NS_COUNT; ns++)
 		need_helper |= o->persist[ns] != NULL;
 	sigprocmask(SIG_SETMASK, NULL, &o->mask);
+	o->listen = listen_fds();
+	diag.status_fd = o->status_fd;
 	if (need_helper)
 		helper_start(o, &o->helper);
-	if (o->flags && unshare(o->flags) < 0) {
+	if (o->flags && unshare(o->flags) < 0) { /* the helper sees EOF on its go pipe and exits */
 		int err = errno;
-		warn("unshare %s: %s", ns_names(o->flags, names, sizeof(names)), strerror(err));
-		unshare_hint(err, o->flags);
-		return EX_FAIL; /* the helper sees EOF on its go pipe and exits */
+		die_hint(EX_FAIL, unshare_hint(err, o->flags), "unshare %s: %s", ns_names(o->flags, names, sizeof(names)),
+			 strerror(err));
 	}
 	if (need_helper) {
 		o->pin_pid = o->persist[ns_index(CLONE_NEWPID)] != NULL;
@@ -2332,14 +2476,29 @@ static const char exec_usage[] =
 	"      --map-auto             map the caller's subordinate ids (/etc/subuid, /etc/subgid)\n"
 	"      --monotonic=SECS, --boottime=SECS   clock offsets in a new time namespace (-T)\n"
 	"      --user=FILE, --net=FILE, ...   also pin that namespace at FILE\n"
+	"      --block-fd=FD          before running COMMAND, wait for a byte (or EOF) on FD\n"
+	"      --json-status-fd=FD    JSON lines on FD: {\"pid\", \"namespaces\"} before COMMAND runs\n"
+	"                             (or {\"pid\": -1, \"message\"}), {\"exit-code\"} when it ends (implies -f)\n"
 	"In a new PID namespace rnsbox forks (-p implies -f) and stays as PID 1, reaping orphans;\n"
 	"as the unshare applet it behaves as util-linux unshare (-p needs -f; COMMAND is PID 1).\n";
 
 enum {
 	OPT_MAP_USER = 256, OPT_MAP_GROUP, OPT_SETGROUPS, OPT_PROPAGATION, OPT_MOUNT_PROC, OPT_MOUNT_SYS,
 	OPT_NO_LO, OPT_KILL_CHILD, OPT_REAPER, OPT_KEEP_CAPS, OPT_MAP_USERS, OPT_MAP_GROUPS, OPT_MAP_AUTO,
-	OPT_MONOTONIC, OPT_BOOTTIME,
+	OPT_MONOTONIC, OPT_BOOTTIME, OPT_BLOCK_FD, OPT_STATUS_FD,
 };
+
+/* An fd given on the command line: open, and made close-on-exec (it is rnsbox's, not the command's). */
+static int parse_fd(const char *opt, const char *s)
+{
+	unsigned long long v;
+	const char *p = s;
+	if (parse_uint(&p, INT32_MAX, &v) < 0 || *p)
+		die_usage("%s: '%s' is not a file descriptor number", opt, s);
+	if (fcntl((int)v, F_SETFD, FD_CLOEXEC) < 0)
+		die_usage("%s: %s is not an open file descriptor", opt, s);
+	return (int)v;
+}
 
 /*
  * Complete the maps once every option is read: ranged maps and --map-auto make the whole
@@ -2385,6 +2544,8 @@ static void exec_parse(struct exec_opts *o, int argc, char **argv)
 		{"map-auto", no_argument, NULL, OPT_MAP_AUTO},
 		{"monotonic", required_argument, NULL, OPT_MONOTONIC},
 		{"boottime", required_argument, NULL, OPT_BOOTTIME},
+		{"block-fd", required_argument, NULL, OPT_BLOCK_FD},
+		{"json-status-fd", required_argument, NULL, OPT_STATUS_FD},
 		{"help", no_argument, NULL, 'h'},            {0},
 	};
 	unsigned long long v;
@@ -2399,6 +2560,8 @@ static void exec_parse(struct exec_opts *o, int argc, char **argv)
 		case OPT_MAP_USERS: idmap_parse("--map-users", optarg, &o->uids, &o->auto_uids); break;
 		case OPT_MAP_GROUPS: idmap_parse("--map-groups", optarg, &o->gids, &o->auto_gids); break;
 		case OPT_MAP_AUTO: o->auto_uids = o->auto_gids = 1; break;
+		case OPT_BLOCK_FD: o->block_fd = parse_fd("--block-fd", optarg); break;
+		case OPT_STATUS_FD: o->status_fd = parse_fd("--json-status-fd", optarg); break;
 		case OPT_MONOTONIC:
 		case OPT_BOOTTIME:
 			p = optarg + (*optarg == '-');
@@ -2453,7 +2616,7 @@ static void exec_parse(struct exec_opts *o, int argc, char **argv)
 		o->flags |= CLONE_NEWNS;
 	if (o->persist[ns_index(CLONE_NEWPID)])
 		o->fork = 1; /* a PID namespace can be pinned only once it has a PID 1 */
-	if (o->kill_sig || o->reaper || (!o->applet && (o->flags & CLONE_NEWPID)))
+	if (o->kill_sig || o->reaper || o->status_fd >= 0 || (!o->applet && (o->flags & CLONE_NEWPID)))
 		o->fork = 1;
 	if (o->setgroups == 1 && o->map_gid >= 0 && !o->gids.n)
 		die_usage("--setgroups=allow: the kernel takes a one-id gid map only after setgroups is denied");
@@ -2467,7 +2630,7 @@ static int cmd_exec_as(int argc, char **argv, int applet)
 {
 	struct exec_opts o = {
 		.applet = applet, .map_uid = -1, .map_gid = -1, .setgroups = -1,
-		.propagation = MS_PRIVATE, .uid = -1, .gid = -1, .sync_fd = -1,
+		.propagation = MS_PRIVATE, .uid = -1, .gid = -1, .sync_fd = -1, .block_fd = -1, .status_fd = -1,
 	};
 	exec_parse(&o, argc, argv);
 	return exec_run(&o);
@@ -2651,12 +2814,10 @@ static void nsenter_join(struct nsenter_opts *o)
 	for (int ns = 0; ns < NS_COUNT; ns++) {
 		if (fd[ns] < 0)
 			continue;
-		warn("setns %s (%s): %s", ns_table[ns].name, nsenter_path(o, ns, path, sizeof(path)), strerror(err[ns]));
-		if (err[ns] == EINVAL)
-			hint("the file is not a %s namespace, or is our own user namespace", ns_table[ns].name);
-		else if (err[ns] == EPERM)
-			hint("joining needs CAP_SYS_ADMIN over the namespace: join its user namespace too (-U)");
-		_exit(EX_FAIL);
+		die_hint(EX_FAIL, err[ns] == EINVAL ? "the file is not a namespace of that type, or is our own user namespace"
+				 : err[ns] == EPERM ? "joining needs CAP_SYS_ADMIN over the namespace: join its user namespace too (-U)"
+						    : NULL,
+			 "setns %s (%s): %s", ns_table[ns].name, nsenter_path(o, ns, path, sizeof(path)), strerror(err[ns]));
 	}
 }
 
@@ -2678,7 +2839,7 @@ static int nsenter_dir(const struct nsenter_opts *o, const char *dir, const char
 
 static int cmd_nsenter(int argc, char **argv)
 {
-	struct nsenter_opts o = {.target = -1, .run = {.uid = -1, .gid = -1, .sync_fd = -1}};
+	struct nsenter_opts o = {.target = -1, .run = {.uid = -1, .gid = -1, .sync_fd = -1, .block_fd = -1, .status_fd = -1}};
 	nsenter_parse(&o, argc, argv);
 	if (o.all)
 		nsenter_all(&o);
@@ -2736,7 +2897,7 @@ static const struct cmd *cmd_find(const char *name)
 
 static int run_cmd(const struct cmd *c, int argc, char **argv)
 {
-	snprintf(diag_prefix, sizeof(diag_prefix), "rnsbox: %s", c->name);
+	snprintf(diag.prefix, sizeof(diag.prefix), "rnsbox: %s", c->name);
 	return c->run(argc, argv);
 }
 

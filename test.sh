@@ -40,6 +40,8 @@ assert_exit() {
 	if [ "$got" = "$want" ]; then ok "$name"; else not_ok "$name" "exit $got, expected $want" "output: $out"; fi
 }
 have() { command -v "$1" >/dev/null 2>&1; }
+# field N: the Nth word of each input line
+field() { awk -v n="$1" '{print $n}'; }
 # words: the input's words on one line, separated by single spaces
 words() { tr -s ' \t\n' '   ' | sed 's/^ //; s/ $//'; }
 
@@ -73,7 +75,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 chmod 755 "$tmp"
 cp rnsbox "$tmp/rnsbox" || exit 2
-cp tests/seccomp-deny "$tmp/seccomp-deny" 2>/dev/null
+cp tests/seccomp-deny tests/listen-fds "$tmp/" 2>/dev/null
 R=$tmp/rnsbox
 
 root=0
@@ -551,6 +553,63 @@ assert_exit "nsenter: a file of another type is refused" 1 "$R" nsenter --net=/p
 assert_contains "nsenter: the refused file is named, with a hint" "$out" "setns net (/proc/self/ns/uts): Invalid argument"
 kill "$tpid" "$mpid" "$ppid_" 2>/dev/null
 wait
+
+# --- exec: socket activation, --block-fd, --json-status-fd, the terminal
+if [ -x "$tmp/listen-fds" ]; then
+	got=$(as_user "$tmp/listen-fds" self "$R" exec -r sh -c 'readlink /proc/self/fd/3; echo "$LISTEN_PID $$ $LISTEN_FDS"')
+	assert_eq "LISTEN_FDS: the listening socket reaches the command at fd 3" "$(echo "$got" | sed -n 1p)" "$(echo "$got" | sed -n 2p)"
+	line=$(echo "$got" | sed -n 3p)
+	assert_eq "LISTEN_PID is set to the command's pid (no fork: rnsbox's), LISTEN_FDS kept" \
+		"$(echo "$line" | field 2) 1" "$(echo "$line" | field 1) $(echo "$line" | field 3)"
+	got=$(as_user "$tmp/listen-fds" self "$R" exec -rp sh -c 'readlink /proc/self/fd/3; echo "$LISTEN_PID $$"' | sed -n '2,3p' | words)
+	case $got in "socket:"*" 2 2") ok "LISTEN_PID is 2 when the command runs under rnsbox as PID 1" ;; *) not_ok "LISTEN_PID is 2 when the command runs under rnsbox as PID 1" "$got" ;; esac
+	got=$(as_user "$tmp/listen-fds" self "$R" exec -r -f sh -c 'echo "$LISTEN_PID $$"' | sed -n 2p)
+	assert_eq "LISTEN_PID follows the fork (-f)" "$(echo "$got" | field 2)" "$(echo "$got" | field 1)"
+	got=$(as_user "$tmp/listen-fds" 4242 "$R" exec -r sh -c 'echo "$LISTEN_PID"' | sed -n 2p)
+	assert_eq "LISTEN_PID naming another process is left alone" 4242 "$got"
+else
+	skip "LISTEN_FDS cases: tests/listen-fds not built (make check builds it)"
+fi
+rm -f "$tmp/fifo" && mkfifo "$tmp/fifo" && chmod 666 "$tmp/fifo"
+: >"$tmp/status" && chmod 666 "$tmp/status"
+spawn_user "$R" exec -rn --block-fd 4 --json-status-fd 5 sh -c 'echo ran; exit 3' 4<>"$tmp/fifo" 5>"$tmp/status" >"$tmp/ran" &
+bpid=$!
+i=0
+while [ ! -s "$tmp/status" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+sleep 0.2
+assert_eq "--block-fd: the command waits for the byte" "" "$(cat "$tmp/ran" 2>/dev/null)"
+if [ "$jqok" = 1 ]; then
+	spid=$(head -n 1 "$tmp/status" | json .pid)
+	assert_eq "--json-status-fd: the start line's pid is in the new network namespace (from /proc)" \
+		"$(stat -L -c %i "/proc/$spid/ns/net" 2>&1)" "$(head -n 1 "$tmp/status" | json .namespaces.net)"
+	assert_eq "--json-status-fd: its user namespace is the new one" \
+		"$(stat -L -c %i "/proc/$spid/ns/user" 2>&1)" "$(head -n 1 "$tmp/status" | json .namespaces.user)"
+fi
+echo go >"$tmp/fifo"
+wait "$bpid"
+assert_eq "--block-fd: after the byte the command runs, its status is rnsbox's" "ran 3" "$(cat "$tmp/ran") $?"
+assert_eq "--json-status-fd: the exit line" '{"exit-code": 3}' "$(sed -n 2p "$tmp/status")"
+got=$("$R" exec -rn --json-status-fd 5 no-such-command-rnsbox 5>&1 2>/dev/null)
+assert_eq "--json-status-fd: a command that cannot start: pid -1 and the message last, no exit line" \
+	'2 {"pid": -1, "message": "rnsbox: exec: exec no-such-command-rnsbox: No such file or directory"}' \
+	"$(printf '%s\n' "$got" | wc -l) $(printf '%s\n' "$got" | tail -n 1)"
+got=$("$R" exec -rn --json-status-fd 5 --mount-proc true 5>&1 2>/dev/null)
+assert_eq "--json-status-fd: a usage error writes nothing on the fd" "" "$got"
+assert_exit "--block-fd on a closed fd is a usage error" 2 "$R" exec --block-fd 99 true
+assert_contains "--block-fd: the bad fd is named" "$out" "--block-fd: 99 is not an open file descriptor"
+if have script; then
+	printf '%s\n' 'trap "echo got-INT; exit 42" INT' \
+		'awk '\''{print ($5 == $8) ? "foreground" : "background"}'\'' /proc/self/stat' \
+		'while :; do sleep 0.05; done' >"$tmp/tty.sh"
+	(sleep 0.8; printf '\003'; sleep 1) | script -qefc "$R exec -f sh $tmp/tty.sh" /dev/null >"$tmp/tty.out"
+	st=$?
+	got=$(tr -d '\r' <"$tmp/tty.out")
+	assert_contains "terminal: the command gets the terminal's foreground" "$got" "foreground"
+	assert_eq "terminal: ^C reaches the command once, and its status comes back" "1 42" \
+		"$(printf '%s\n' "$got" | grep -c got-INT) $st"
+else
+	skip "terminal cases: script (util-linux) not installed"
+fi
 
 # --- exec: mounts, root, ids
 prop() { awk '$5 == "/" {o=""; for (i = 7; $i != "-"; i++) o = o $i " "; print o}' /proc/self/mountinfo; }
