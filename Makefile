@@ -42,17 +42,31 @@ tests/%: tests/%.c
 check: rnsbox $(FIXTURES) check-static
 	./test.sh
 
+# Benchmark helpers (bench/*.c): the raw-syscall floor and the timing driver.
+BENCH = bench/floor-exec bench/bench
+bench/%: bench/%.c
+	$(CC) -std=gnu11 -Wall -Wextra -Werror -O2 $(STATIC) -o $@ $<
+
+bench: rnsbox $(BENCH)
+	sh bench/bench.sh
+
 lint:
 	shellcheck $(SHELL_FILES)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
 		--inline-suppr --std=c11 -D__linux__ rnsbox.c
 	$(CC) $(ALL_CFLAGS) -fanalyzer -c -o /dev/null rnsbox.c
 
+# APPLETS=1 also links unshare and nsenter to rnsbox, never replacing a file that exists.
 install: rnsbox
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 0755 rnsbox $(DESTDIR)$(BINDIR)/rnsbox
+	@if [ -n "$(APPLETS)" ]; then for a in unshare nsenter; do \
+		if [ -e "$(DESTDIR)$(BINDIR)/$$a" ] || [ -L "$(DESTDIR)$(BINDIR)/$$a" ]; then \
+			echo "install: $(DESTDIR)$(BINDIR)/$$a exists, not replaced"; \
+		else ln -s rnsbox "$(DESTDIR)$(BINDIR)/$$a" && echo "install: $(DESTDIR)$(BINDIR)/$$a -> rnsbox"; fi; \
+	done; fi
 
 clean:
-	rm -f rnsbox $(FIXTURES)
+	rm -f rnsbox $(FIXTURES) $(BENCH)
 
-.PHONY: all check check-static lint install clean
+.PHONY: all check check-static lint install clean bench

@@ -388,6 +388,14 @@ ln -s rnsbox "$tmp/unshare"
 got=$(as_user "$tmp/unshare" -rpf --mount-proc sh -c 'echo $$')
 assert_eq "unshare applet -rpf: the command is PID 1, as util-linux has it" "1" "$got"
 assert_exit "exec --mount-proc without -p is a usage error" 2 "$R" exec -r --mount-proc true
+if [ $root = 1 ] && [ "$tb" = 1 ]; then
+	: >"$tmp/empty"
+	got=$(toybox unshare -m sh -c 'toybox mount -o rprivate none / && toybox mount -o bind "$1" /proc/version || exit 99
+		setpriv --reuid="$2" --regid="$3" --clear-groups "$4" exec -rp --mount-proc true; echo "exit=$?"' \
+		sh "$tmp/empty" "$tuid" "$tgid" "$R" 2>&1 | words)
+	assert_contains "exec --mount-proc under a masked /proc: the mount is refused" "$got" "mount proc on /proc: Operation not permitted"
+	assert_contains "exec --mount-proc under a masked /proc: the hint says why, exit 1" "$got" "masked paths (a container's) prevents it exit=1"
+fi
 assert_contains "exec --mount-proc without -p says why" "$out" "--mount-proc: needs a new PID namespace (-p)"
 # An orphan that exits must be reaped by PID 1. The command leaves one, then execs sleep
 # (which never reaps); a checker counts the zombies in the namespace.
@@ -403,7 +411,7 @@ assert_exit "exec -f: 128+N when the command dies of signal N" 137 "$R" exec -f 
 assert_exit "exec: a missing command exits 127" 127 "$R" exec -f no-such-command-rnsbox
 assert_contains "exec: a missing command is named" "$out" "rnsbox: exec: exec no-such-command-rnsbox: No such file or directory"
 assert_exit "exec: a non-executable command exits 126" 126 "$R" exec /etc/passwd
-for sig in TERM HUP USR1 USR2 WINCH; do
+for sig in TERM HUP USR1 USR2 WINCH CONT; do
 	spawn_user "$R" exec -rpf sh -c "trap 'exit 42' $sig; while :; do sleep 0.05; done" &
 	pid=$!
 	sleep 0.3
@@ -607,6 +615,11 @@ if have script; then
 	assert_contains "terminal: the command gets the terminal's foreground" "$got" "foreground"
 	assert_eq "terminal: ^C reaches the command once, and its status comes back" "1 42" \
 		"$(printf '%s\n' "$got" | grep -c got-INT) $st"
+	sed 's/INT/QUIT/g' "$tmp/tty.sh" >"$tmp/tty-quit.sh"
+	(sleep 0.8; printf '\034'; sleep 1) | script -qefc "$R exec -f sh $tmp/tty-quit.sh" /dev/null >"$tmp/tty.out"
+	assert_eq "terminal: ^\\ (SIGQUIT) reaches the command" "42 1" "$? $(tr -d '\r' <"$tmp/tty.out" | grep -c got-QUIT)"
+	got=$(script -qefc "$R exec -f true; awk '{print (\$5 == \$8) ? \"back\" : \"lost\"}' /proc/self/stat" /dev/null | tr -d '\r')
+	assert_eq "terminal: the foreground is given back when the command ends" back "$got"
 else
 	skip "terminal cases: script (util-linux) not installed"
 fi
@@ -658,6 +671,19 @@ if have strace; then
 	assert_eq "every fd rnsbox opens is close-on-exec" "" "$leaky"
 else
 	skip "fd checks: strace not installed"
+fi
+
+# --- make install, with the applets
+if have make; then
+	make -s install DESTDIR="$tmp/dest" PREFIX=/usr APPLETS=1 >/dev/null 2>&1
+	assert_eq "make install APPLETS=1: unshare and nsenter link to rnsbox" "rnsbox rnsbox" \
+		"$(readlink "$tmp/dest/usr/bin/unshare") $(readlink "$tmp/dest/usr/bin/nsenter")"
+	rm "$tmp/dest/usr/bin/nsenter" && echo mine >"$tmp/dest/usr/bin/nsenter"
+	got=$(make -s install DESTDIR="$tmp/dest" PREFIX=/usr APPLETS=1 2>&1)
+	assert_eq "make install APPLETS=1 never replaces an existing file" "mine" "$(cat "$tmp/dest/usr/bin/nsenter")"
+	assert_contains "make install says what it left alone" "$got" "nsenter exists, not replaced"
+else
+	skip "make install: make not installed"
 fi
 
 # --- the shell files themselves
