@@ -796,6 +796,13 @@ static long sys_mount_setattr(int dfd, const char *path, unsigned flags, void *a
 	return syscall(SYS_mount_setattr, dfd, path, flags, attr, size);
 }
 
+/* This process's capability sets (capget works without /proc). 0, or -1 with errno. */
+static int caps_get(struct cap_data c[2])
+{
+	struct cap_header h = {CAP_VERSION_3, 0};
+	return (int)syscall(SYS_capget, &h, c);
+}
+
 /*
  * Classify a probe that called a syscall with a deliberately bad argument (STYLE 13):
  * ENOSYS means the kernel lacks it, EPERM/EACCES that a policy (seccomp, LSM) blocks it,
@@ -1377,10 +1384,9 @@ static void detect_caps(struct out *o, struct notes *nt)
 		"lease", "audit_write", "audit_control", "setfcap", "mac_override", "mac_admin", "syslog",
 		"wake_alarm", "block_suspend", "audit_read", "perfmon", "bpf", "checkpoint_restore",
 	};
-	struct cap_header h = {CAP_VERSION_3, 0};
 	struct cap_data c[2];
 	char hex[24];
-	if (syscall(SYS_capget, &h, c) < 0) {
+	if (caps_get(c) < 0) {
 		note(nt, "capget: %s", strerror(errno));
 		out_none(o, "cap_effective", "unknown");
 		return;
@@ -1881,6 +1887,15 @@ static int ns_getopt(int argc, char **argv, int files, const char *shortopts, co
 	return c;
 }
 
+/* --kill-child[=SIGNAL]: the signal, KILL by default. Dies with a usage error naming it. */
+static int parse_kill(const char *arg)
+{
+	int sig = arg ? parse_signal(arg) : SIGKILL;
+	if (sig < 0)
+		die_usage("--kill-child: unknown signal '%s'", arg);
+	return sig;
+}
+
 /* A user or group by number or name, for an option. Dies with a usage error naming it. */
 static long parse_id(const char *opt, const char *s, int group)
 {
@@ -2028,9 +2043,8 @@ static int write_map(pid_t pid, const char *file, const struct idmap *m, struct 
 
 static int cap_effective(int cap)
 {
-	struct cap_header h = {CAP_VERSION_3, 0};
 	struct cap_data c[2];
-	return syscall(SYS_capget, &h, c) == 0 && (c[cap / 32].effective >> (cap % 32) & 1);
+	return caps_get(c) == 0 && (c[cap / 32].effective >> (cap % 32) & 1);
 }
 
 /*
@@ -2273,7 +2287,7 @@ static void exec_keep_caps(void)
 {
 	struct cap_header h = {CAP_VERSION_3, 0};
 	struct cap_data c[2];
-	if (syscall(SYS_capget, &h, c) < 0)
+	if (caps_get(c) < 0)
 		die_errno("capget");
 	c[0].inheritable = c[0].permitted;
 	c[1].inheritable = c[1].permitted;
@@ -2352,7 +2366,7 @@ static void exec_status_start(const struct exec_opts *o)
 	}
 	n += (size_t)snprintf(line + n, sizeof(line) - n, "}}\n");
 	if (write_all(o->status_fd, line, n) < 0)
-		die_errno("write --json-status-fd");
+		die_errno("write --json-status-fd %d", o->status_fd);
 }
 
 /* The process that runs the command: mounts, network, root, ids, then exec. */
@@ -2360,7 +2374,8 @@ __attribute__((noreturn)) static void exec_child(struct exec_opts *o)
 {
 	struct nl nl;
 	int rc;
-	o->outer_pid = outer_pid();
+	if (o->status_fd >= 0)
+		o->outer_pid = outer_pid(); /* before a new proc is mounted */
 	if ((o->flags & CLONE_NEWNS) && o->propagation && mount("none", "/", NULL, MS_REC | o->propagation, NULL) < 0)
 		die_errno("set propagation of /");
 	if (o->mount_proc)
@@ -2590,10 +2605,7 @@ static void exec_parse(struct exec_opts *o, int argc, char **argv)
 		case OPT_MOUNT_PROC: o->mount_proc = optarg ? optarg : "/proc"; break;
 		case OPT_MOUNT_SYS: o->mount_sys = 1; break;
 		case OPT_NO_LO: o->no_lo = 1; break;
-		case OPT_KILL_CHILD:
-			if ((o->kill_sig = optarg ? parse_signal(optarg) : SIGKILL) < 0)
-				die_usage("--kill-child: unknown signal '%s'", optarg);
-			break;
+		case OPT_KILL_CHILD: o->kill_sig = parse_kill(optarg); break;
 		case OPT_REAPER: o->reaper = 1; break;
 		case 'R': o->root = optarg; break;
 		case 'w': o->wd = optarg; break;
@@ -2712,10 +2724,7 @@ static void nsenter_parse(struct nsenter_opts *o, int argc, char **argv)
 		case 'r': o->root = optarg ? optarg : ""; break;
 		case 'w': o->wd = optarg ? optarg : ""; break;
 		case 'F': o->no_fork = 1; break;
-		case OPT_KILL_CHILD:
-			if ((o->run.kill_sig = optarg ? parse_signal(optarg) : SIGKILL) < 0)
-				die_usage("--kill-child: unknown signal '%s'", optarg);
-			break;
+		case OPT_KILL_CHILD: o->run.kill_sig = parse_kill(optarg); break;
 		case 'h': _exit(write_all(STDOUT_FILENO, nsenter_usage, sizeof(nsenter_usage) - 1) < 0);
 		default: die_option(c, argv);
 		}
