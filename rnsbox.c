@@ -25,8 +25,9 @@
  *   8. id maps and subordinate ids
  *   9. detect
  *  10. exec (and the unshare and nsenter applets)
- *  11. dispatch table
- *  12. main
+ *  11. newns
+ *  12. dispatch table
+ *  13. main
  */
 
 /*==== 1. includes and compat constants ====*/
@@ -35,6 +36,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <poll.h>
 #include <net/if.h>
 #include <sched.h>
@@ -49,6 +51,10 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <arpa/inet.h>
 #include <sys/syscall.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
@@ -98,8 +104,25 @@ struct cap_data { uint32_t effective, permitted, inheritable; };
 #define NLM_F_ACK 0x04
 #define NLMSG_ERROR 0x2
 #define NLMSG_DONE 0x3
+#define NLM_F_EXCL 0x200
+#define NLM_F_CREATE 0x400
 #define RTM_NEWLINK 16
+#define RTM_DELLINK 17
+#define RTM_NEWADDR 20
+#define RTM_NEWROUTE 24
 #define IFLA_IFNAME 3
+#define IFLA_MTU 4
+#define IFLA_LINKINFO 18
+#define IFLA_NET_NS_FD 28
+#define IFLA_INFO_KIND 1
+#define IFLA_INFO_DATA 2
+#define VETH_INFO_PEER 1
+#define IFA_ADDRESS 1
+#define IFA_LOCAL 2
+#define IFA_F_NODAD 0x02
+#define RTA_DST 1
+#define RTA_OIF 4
+#define RTA_GATEWAY 5
 #define NL_ALIGN(n) (((n) + 3u) & ~3u)
 struct nlmsghdr { uint32_t nlmsg_len; uint16_t nlmsg_type, nlmsg_flags; uint32_t nlmsg_seq, nlmsg_pid; };
 struct nlmsgerr { int error; struct nlmsghdr msg; };
@@ -111,6 +134,16 @@ struct ifinfomsg {
 	int ifi_index;
 	unsigned ifi_flags, ifi_change;
 };
+struct ifaddrmsg { unsigned char ifa_family, ifa_prefixlen, ifa_flags, ifa_scope; uint32_t ifa_index; };
+struct rtmsg {
+	unsigned char rtm_family, rtm_dst_len, rtm_src_len, rtm_tos, rtm_table, rtm_protocol, rtm_scope, rtm_type;
+	unsigned rtm_flags;
+};
+
+/* <linux/nsfs.h> and <linux/magic.h> */
+#define NS_GET_NSTYPE 0xb703 /* _IO(0xb7, 0x3), Linux 4.11 */
+#define NS_GET_MNTNS_ID 0x8008b705 /* _IOR(0xb7, 0x5, __u64), Linux 6.9 */
+#define NSFS_MAGIC 0x6e736673
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define PRINTF(f, a) __attribute__((format(printf, f, a)))
@@ -262,6 +295,25 @@ __attribute__((noreturn)) static void die_option(int c, char **argv)
 	if (optopt)
 		die_usage("unknown option '-%c'", optopt);
 	die_usage("unknown option '%s'", argv[optind - 1]);
+}
+
+/*
+ * The outcome of a step that must clean up before anyone dies (a helper or child that
+ * reports to its parent, newns undoing what it made): ok, or the message and a hint.
+ */
+struct result {
+	int ok;
+	char msg[600], hint[200];
+};
+
+PRINTF(3, 4) static void result_fail(struct result *r, const char *hint_text, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
+	va_end(ap);
+	snprintf(r->hint, sizeof(r->hint), "%s", hint_text ? hint_text : "");
+	r->ok = 0;
 }
 
 /*==== 3. small utilities (files, lines, numbers, children) ====*/
@@ -497,33 +549,6 @@ static int parse_signal(const char *s)
 		if (strcasecmp(s, sig_table[i].name) == 0)
 			return sig_table[i].num;
 	return -1;
-}
-
-/*
- * The runtime directory for state and pins: $XDG_RUNTIME_DIR if it is absolute, else
- * /run/user/UID if it is a directory owned by UID, else /run/rnsbox for root and
- * /tmp/rnsbox-UID for anyone else. Returns the path; *source says which rule chose it.
- */
-static const char *runtime_dir(char *buf, size_t size, const char **source)
-{
-	const char *xdg = getenv("XDG_RUNTIME_DIR");
-	uid_t uid = getuid();
-	struct stat st;
-	if (xdg && xdg[0] == '/') {
-		*source = "XDG_RUNTIME_DIR";
-		return xdg;
-	}
-	snprintf(buf, size, "/run/user/%u", (unsigned)uid);
-	if (stat(buf, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == uid) {
-		*source = "run-user";
-		return buf;
-	}
-	*source = "fallback";
-	if (uid == 0)
-		snprintf(buf, size, "/run/rnsbox");
-	else
-		snprintf(buf, size, "/tmp/rnsbox-%u", (unsigned)uid);
-	return buf;
 }
 
 /*==== 4. report output (text, JSON, shell) ====*/
@@ -848,11 +873,10 @@ static void *nl_room(struct nlbuf *b, size_t len)
 static void nl_put_hdr(struct nlbuf *b, uint16_t type, uint16_t flags)
 {
 	b->len = 0;
-	if (b->cap < sizeof(struct nlmsghdr)) {
-		b->overflow = 1;
-		return;
-	}
+	b->overflow = 0;
 	struct nlmsghdr *h = nl_room(b, sizeof(*h));
+	if (!h)
+		return;
 	h->nlmsg_type = type;
 	h->nlmsg_flags = (uint16_t)(flags | NLM_F_REQUEST | NLM_F_ACK);
 }
@@ -871,6 +895,23 @@ static void nl_put_attr(struct nlbuf *b, uint16_t type, const void *data, size_t
 	a->rta_len = (unsigned short)(sizeof(*a) + len);
 	a->rta_type = type;
 	memcpy(a + 1, data, len);
+}
+
+/* Open a nested attribute at the end of b; nl_nest_end closes it. 0 when there is no room. */
+static size_t nl_nest_start(struct nlbuf *b, uint16_t type)
+{
+	size_t off = b->len;
+	struct rtattr *a = nl_room(b, sizeof(*a));
+	if (!a)
+		return 0;
+	a->rta_type = type;
+	return off;
+}
+
+static void nl_nest_end(struct nlbuf *b, size_t off)
+{
+	if (!b->overflow)
+		((struct rtattr *)(void *)(b->p + off))->rta_len = (unsigned short)(b->len - off);
 }
 
 struct nl {
@@ -949,18 +990,91 @@ static int nl_do(struct nl *nl, struct nlbuf *b)
 	}
 }
 
-/* Set a link up by name, in the namespace nl was opened in. 0 or -errno. */
-static int link_up(struct nl *nl, const char *name)
+/*
+ * Change a link by name in the namespace nl was opened in: set it up (up), give it an
+ * MTU (mtu > 0), or delete it (del). 0 or -errno.
+ */
+static int link_set(struct nl *nl, const char *name, int up, unsigned mtu, int del)
 {
 	unsigned char buf[128];
 	struct nlbuf b = NLBUF(buf);
-	nl_put_hdr(&b, RTM_NEWLINK, 0);
+	nl_put_hdr(&b, del ? RTM_DELLINK : RTM_NEWLINK, 0);
 	struct ifinfomsg *ifi = nl_put_extra(&b, sizeof(*ifi));
-	if (ifi) {
-		ifi->ifi_flags = IFF_UP;
-		ifi->ifi_change = IFF_UP;
-	}
+	if (ifi && up)
+		ifi->ifi_flags = ifi->ifi_change = IFF_UP;
 	nl_put_attr(&b, IFLA_IFNAME, name, strlen(name) + 1);
+	if (mtu)
+		nl_put_attr(&b, IFLA_MTU, &mtu, sizeof(mtu));
+	return nl_do(nl, &b);
+}
+
+static int link_up(struct nl *nl, const char *name)
+{
+	return link_set(nl, name, 1, 0, 0);
+}
+
+/*
+ * A veth pair, name in nl's namespace, set up, and peer in the namespace of the fd netns
+ * (the kernel brings a peer up only once the pair is made). The kernel wants
+ * CAP_NET_ADMIN over both namespaces. 0 or -errno.
+ */
+static int veth_add(struct nl *nl, const char *name, const char *peer, int netns)
+{
+	unsigned char buf[256];
+	struct nlbuf b = NLBUF(buf);
+	size_t nest[3];
+	nl_put_hdr(&b, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+	struct ifinfomsg *ifi = nl_put_extra(&b, sizeof(*ifi));
+	if (ifi)
+		ifi->ifi_flags = ifi->ifi_change = IFF_UP;
+	nl_put_attr(&b, IFLA_IFNAME, name, strlen(name) + 1);
+	nest[0] = nl_nest_start(&b, IFLA_LINKINFO);
+	nl_put_attr(&b, IFLA_INFO_KIND, "veth", 4);
+	nest[1] = nl_nest_start(&b, IFLA_INFO_DATA);
+	nest[2] = nl_nest_start(&b, VETH_INFO_PEER);
+	nl_put_extra(&b, sizeof(struct ifinfomsg));
+	nl_put_attr(&b, IFLA_IFNAME, peer, strlen(peer) + 1);
+	nl_put_attr(&b, IFLA_NET_NS_FD, &netns, sizeof(netns));
+	for (int i = 3; i-- > 0;) /* the three nests all end here */
+		nl_nest_end(&b, nest[i]);
+	return nl_do(nl, &b);
+}
+
+/* An address on the link with index dev; IPv6 skips duplicate address detection. 0 or -errno. */
+static int addr_add(struct nl *nl, int dev, int family, const void *addr, unsigned plen)
+{
+	unsigned char buf[128];
+	struct nlbuf b = NLBUF(buf);
+	size_t len = family == AF_INET ? 4 : 16;
+	nl_put_hdr(&b, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL);
+	struct ifaddrmsg *a = nl_put_extra(&b, sizeof(*a));
+	if (a)
+		*a = (struct ifaddrmsg){(unsigned char)family, (unsigned char)plen,
+					family == AF_INET6 ? IFA_F_NODAD : 0, 0, (uint32_t)dev};
+	nl_put_attr(&b, IFA_LOCAL, addr, len);
+	nl_put_attr(&b, IFA_ADDRESS, addr, len);
+	return nl_do(nl, &b);
+}
+
+/*
+ * A route in the main table to dst/plen (0: default), via gw (NULL: on-link) and out of
+ * the link with index dev (0: any). 0 or -errno.
+ */
+static int route_add(struct nl *nl, int family, const void *dst, unsigned plen, const void *gw, int dev)
+{
+	unsigned char buf[128];
+	struct nlbuf b = NLBUF(buf);
+	size_t len = family == AF_INET ? 4 : 16;
+	nl_put_hdr(&b, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
+	struct rtmsg *r = nl_put_extra(&b, sizeof(*r));
+	if (r) /* RT_TABLE_MAIN, RTPROT_BOOT, RT_SCOPE_UNIVERSE or RT_SCOPE_LINK, RTN_UNICAST */
+		*r = (struct rtmsg){(unsigned char)family, (unsigned char)plen, 0, 0, 254, 3, gw ? 0 : 253, 1, 0};
+	if (plen)
+		nl_put_attr(&b, RTA_DST, dst, len);
+	if (gw)
+		nl_put_attr(&b, RTA_GATEWAY, gw, len);
+	if (dev)
+		nl_put_attr(&b, RTA_OIF, &dev, sizeof(dev));
 	return nl_do(nl, &b);
 }
 
@@ -1002,6 +1116,192 @@ static const char *ns_names(int flags, char *buf, size_t size)
 		if (flags & ns_table[i].flag && n < size)
 			n += (size_t)snprintf(buf + n, size - n, "%s%s", n ? "," : "", ns_table[i].name);
 	return buf;
+}
+
+/*
+ * What is at path, for pins: PIN_NONE (nothing), the CLONE_NEW* type of a live pin (an
+ * nsfs file; NS_GET_NSTYPE says which), PIN_STALE (an empty regular file: a pin's mount
+ * point whose mount is gone or lives in another mount namespace), PIN_OTHER (a symlink,
+ * a directory, a file with data: never a pin), or PIN_ERR (errno set). Only a regular
+ * file is opened, so no device or FIFO is touched.
+ */
+enum { PIN_NONE = 0, PIN_STALE = -1, PIN_OTHER = -2, PIN_ERR = -3 };
+static int pin_kind(const char *path)
+{
+	struct stat st;
+	struct statfs sf;
+	int type = -1, fd;
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? PIN_NONE : PIN_ERR;
+	if (!S_ISREG(st.st_mode))
+		return PIN_OTHER;
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)) >= 0) {
+		if (fstatfs(fd, &sf) == 0 && sf.f_type == NSFS_MAGIC)
+			type = ioctl(fd, NS_GET_NSTYPE);
+		close(fd);
+	}
+	return type > 0 ? type : st.st_size == 0 ? PIN_STALE : PIN_OTHER;
+}
+
+/* Undo the octal escapes (\040 and so on) of a mountinfo field, in place. */
+static void unescape_octal(char *s)
+{
+	char *d = s;
+	for (; *s; s++)
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*d++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+			s += 3;
+		} else {
+			*d++ = *s;
+		}
+	*d = '\0';
+}
+
+/*
+ * The next line of /proc/self/mountinfo split up: *root is the mount's root in its file
+ * system (an nsfs mount's is "TYPE:[INODE]"), *mp its mount point, unescaped; the line
+ * from the optional fields on ("shared:N - FSTYPE SOURCE OPTIONS") is returned. NULL at
+ * the end (errno 0) or on error.
+ */
+static char *mountinfo_next(struct lines *l, char **root, char **mp)
+{
+	char *line, *f[5];
+	while ((line = lines_next(l))) {
+		char *p = line;
+		for (int i = 0; i < 5 && p; i++) {
+			f[i] = p;
+			if ((p = strchr(p, ' ')))
+				*p++ = '\0';
+		}
+		if (!p)
+			continue;
+		*root = f[3];
+		unescape_octal(*mp = f[4]);
+		return p;
+	}
+	return NULL;
+}
+
+/* Whether some mount sits below dir (an absolute path without symlinks). */
+static int has_submounts(const char *dir)
+{
+	struct lines l;
+	char *root, *mp;
+	size_t len = strlen(dir);
+	int found = 0;
+	if (lines_open(&l, "/proc/self/mountinfo") < 0)
+		return 1;
+	while (!found && mountinfo_next(&l, &root, &mp))
+		found = strncmp(mp, dir, len) == 0 && mp[len] == '/';
+	lines_close(&l);
+	return found;
+}
+
+/* The id of the mount namespace of /proc/self/ns/mnt; 0 where the kernel has no ids. */
+static uint64_t mntns_id(void)
+{
+	uint64_t id = 0;
+	int fd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (ioctl(fd, NS_GET_MNTNS_ID, &id) < 0)
+			id = 0;
+		close(fd);
+	}
+	return id;
+}
+
+/*
+ * Called right after unshare(CLONE_NEWNS), when the new mount namespace is to be pinned
+ * in the one whose id is outer. The kernel refuses that pin (EINVAL, mnt_ns_loop) unless
+ * the new namespace's id is above outer's, and since Linux 6.18 ids come from per-CPU
+ * batches, so a namespace made later on another CPU can have the lower id. Then the
+ * mount namespace is made again on each CPU in turn (the CPU that made outer's gives a
+ * higher id), and the affinity put back. Nothing was done in the first one yet.
+ */
+static void mntns_above(uint64_t outer)
+{
+	cpu_set_t was, one;
+	if (!outer || mntns_id() > outer || sched_getaffinity(0, sizeof(was), &was) < 0)
+		return;
+	for (int cpu = 0; cpu < CPU_SETSIZE && mntns_id() <= outer; cpu++) {
+		CPU_ZERO(&one);
+		CPU_SET(cpu, &one);
+		if (CPU_ISSET(cpu, &was) && sched_setaffinity(0, sizeof(one), &one) == 0 && unshare(CLONE_NEWNS) < 0)
+			break;
+	}
+	sched_setaffinity(0, sizeof(was), &was);
+}
+
+/*
+ * Bind dir on itself, under a lock on it so concurrent callers make one mount, and give
+ * that mount propagation prop. For MS_SHARED a dir that is already a mount point is only
+ * made shared. 0, or -1 with errno.
+ */
+static int dir_propagation(const char *dir, unsigned long prop)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = -1;
+	if (fd < 0)
+		return -1;
+	flock(fd, LOCK_EX);
+	if ((prop == MS_SHARED && mount(NULL, dir, NULL, MS_SHARED, NULL) == 0) ||
+	    (mount(dir, dir, NULL, MS_BIND, NULL) == 0 && mount(NULL, dir, NULL, prop, NULL) == 0))
+		rc = 0;
+	int err = errno;
+	close(fd); /* and the lock with it */
+	errno = err;
+	return rc;
+}
+
+/* The directory of file as an absolute path without symlinks, as the kernel tells it. 0 or -1. */
+static int pin_dir(const char *file, char *buf, size_t size)
+{
+	char fdpath[32];
+	const char *slash = strrchr(file, '/');
+	int len = slash ? (int)(slash - file) + (slash == file) : 1, fd;
+	if ((size_t)snprintf(buf, size, "%.*s", len, slash ? file : ".") >= size ||
+	    (fd = open(buf, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -1;
+	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(fdpath, buf, size - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return 0;
+}
+
+/*
+ * Pin namespace ns (a table index) at file, an existing mount point, with a bind mount of
+ * src (a /proc/.../ns/ file), and check that file is then an nsfs file of that type. A
+ * mount namespace cannot be pinned on a mount that propagates into it (EINVAL), so there
+ * the file's directory is first bind-mounted on itself and made private, unless mounts
+ * below it (pins made before) would be hidden by that. Pin a mount namespace before the
+ * other types, so that a call's own pins are not among them. Nothing is left mounted on
+ * failure. 0, or -1 with the message in r.
+ */
+static int pin_mount(const char *src, int ns, const char *file, struct result *r)
+{
+	int flag = ns_table[ns].flag, rc = mount(src, file, NULL, MS_BIND, NULL), err = errno;
+	char dir[PATH_MAX];
+	const char *why = err != EPERM ? NULL : "this mount namespace is not owned by the caller's user namespace; "
+					       "rootless, run inside a user and mount namespace (rnsbox exec -Urm)";
+	if (rc < 0 && err == EINVAL && flag == CLONE_NEWNS) {
+		why = "a mount namespace can be pinned only on a private mount, and binding the directory on itself "
+		      "to make one would hide the mounts below it: use a directory of its own";
+		if (pin_dir(file, dir, sizeof(dir)) == 0 && !has_submounts(dir) && dir_propagation(dir, MS_PRIVATE) == 0) {
+			rc = mount(src, file, NULL, MS_BIND, NULL);
+			err = errno;
+		}
+	}
+	if (rc < 0) {
+		result_fail(r, why, "bind %s on %s: %s", src, file, strerror(err));
+		return -1;
+	}
+	if (pin_kind(file) == flag)
+		return 0;
+	umount2(file, MNT_DETACH | UMOUNT_NOFOLLOW);
+	result_fail(r, NULL, "%s: not a %s namespace file after the bind mount", file, ns_table[ns].name);
+	return -1;
 }
 
 /*==== 8. id maps and subordinate ids ====*/
@@ -1236,6 +1536,51 @@ static void idmap_auto(struct idmap *m, const char *file, unsigned self)
 			left -= (uint32_t)chunk;
 		}
 	}
+}
+
+/*
+ * The caller's uid as the parent user namespace sees it (its own uid in the initial
+ * one), from /proc/self/uid_map; getuid() where the map cannot tell.
+ */
+static unsigned outer_uid(void)
+{
+	struct idrange r[IDMAP_MAX];
+	char why[8];
+	unsigned uid = (unsigned)getuid();
+	int n = idmap_read("/proc/self/uid_map", r, IDMAP_MAX, why, sizeof(why));
+	for (int i = 0; i < n; i++)
+		if (uid - r[i].inside < r[i].count)
+			return r[i].outside + (uid - r[i].inside);
+	return uid;
+}
+
+/*
+ * The runtime directory for state and pins: $XDG_RUNTIME_DIR if it is absolute, else
+ * /run/user/UID if it is a directory owned by the caller, else /run/rnsbox for root and
+ * /tmp/rnsbox-UID for anyone else. UID is the caller's outer uid, so a rootless user
+ * who is root in a user namespace keeps their own directory. Returns the path; *source
+ * says which rule chose it.
+ */
+static const char *runtime_dir(char *buf, size_t size, const char **source)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	unsigned uid = outer_uid();
+	struct stat st;
+	if (xdg && xdg[0] == '/') {
+		*source = "XDG_RUNTIME_DIR";
+		return xdg;
+	}
+	snprintf(buf, size, "/run/user/%u", uid);
+	if (stat(buf, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == getuid()) {
+		*source = "run-user";
+		return buf;
+	}
+	*source = "fallback";
+	if (uid)
+		snprintf(buf, size, "/tmp/rnsbox-%u", uid);
+	else
+		snprintf(buf, size, "/run/rnsbox");
+	return buf;
 }
 
 /*==== 9. detect ====*/
@@ -1956,28 +2301,14 @@ static void exec_maps(const struct exec_opts *o, unsigned euid, unsigned egid)
  * newuidmap/newgidmap) and pin namespaces at files with bind mounts. It is forked before
  * unshare, waits for the parent's go, works on the parent's /proc/PID, and reports one
  * result. If the parent dies or fails first, the helper sees EOF and does nothing. On a
- * failure it undoes what it made (mounts, files) before it reports.
+ * failure it undoes what it made (mounts, files) before it reports. Its steps follow.
  */
-struct helper_result {
-	int ok;
-	char msg[600], hint[200];
-};
-
-PRINTF(3, 4) static void result_fail(struct helper_result *r, const char *hint_text, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
-	va_end(ap);
-	snprintf(r->hint, sizeof(r->hint), "%s", hint_text ? hint_text : "");
-	r->ok = 0;
-}
 
 /*
  * Run newuidmap or newgidmap for pid with map m, its stderr kept for the message.
  * Says exactly why when it is missing, lacks its privilege, or fails.
  */
-static int run_mapper(const char *tool, pid_t pid, const struct idmap *m, struct helper_result *r)
+static int run_mapper(const char *tool, pid_t pid, const struct idmap *m, struct result *r)
 {
 	char path[256], args[3 * IDMAP_MAX + 2][12], *argv[3 * IDMAP_MAX + 3], err[400];
 	struct stat st;
@@ -2027,7 +2358,7 @@ static int run_mapper(const char *tool, pid_t pid, const struct idmap *m, struct
 }
 
 /* Write the whole map m to /proc/PID/FILE directly (the helper is privileged). */
-static int write_map(pid_t pid, const char *file, const struct idmap *m, struct helper_result *r)
+static int write_map(pid_t pid, const char *file, const struct idmap *m, struct result *r)
 {
 	char path[48], text[IDMAP_MAX * 34];
 	size_t len = 0;
@@ -2048,10 +2379,11 @@ static int cap_effective(int cap)
 }
 
 /*
- * Pin namespace ns of pid at file with a bind mount; the file is made if missing
- * (exclusively, never through a symlink) and removed again if the mount fails.
+ * exec's --net=FILE and friends: pin namespace ns of pid at file, which is made if
+ * missing (exclusively, never through a symlink) and removed again if the pin fails. An
+ * existing file is used as it is, as util-linux unshare does.
  */
-static int persist_one(pid_t pid, int ns, const char *file, struct helper_result *r)
+static int persist_one(pid_t pid, int ns, const char *file, struct result *r)
 {
 	char src[64];
 	int created = 0, fd;
@@ -2067,14 +2399,10 @@ static int persist_one(pid_t pid, int ns, const char *file, struct helper_result
 			    errno == EEXIST ? "is a symbolic link" : strerror(errno));
 		return -1;
 	}
-	if (mount(src, file, NULL, MS_BIND, NULL) == 0)
+	if (pin_mount(src, ns, file, r) == 0)
 		return 0;
-	int err = errno;
 	if (created)
 		unlink(file);
-	result_fail(r, err == EINVAL && ns_table[ns].flag == CLONE_NEWNS
-			       ? "a mount namespace can be pinned only on a private mount (not shared with it)" : NULL,
-		    "bind %s on %s: %s", src, file, strerror(err));
 	return -1;
 }
 
@@ -2083,7 +2411,7 @@ static int persist_one(pid_t pid, int ns, const char *file, struct helper_result
  * namespace's. Phase 2 (pid is the forked child, PID 1 of the new namespace): the PID
  * namespace's pin, which the kernel shows only once the namespace has its PID 1.
  */
-static void helper_work(const struct exec_opts *o, pid_t pid, int phase, struct helper_result *r)
+static void helper_work(const struct exec_opts *o, pid_t pid, int phase, struct result *r)
 {
 	char path[48];
 	int ns;
@@ -2118,7 +2446,7 @@ static void helper_work(const struct exec_opts *o, pid_t pid, int phase, struct 
 static void helper_start(const struct exec_opts *o, struct helper *h)
 {
 	int go[2], res[2];
-	struct helper_result r;
+	struct result r;
 	char c;
 	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(res, O_CLOEXEC) < 0)
 		die_errno("pipe");
@@ -2151,7 +2479,7 @@ static void helper_start(const struct exec_opts *o, struct helper *h)
  */
 static void helper_step(struct helper *h, const void *msg, size_t len, int last)
 {
-	struct helper_result r = {.ok = 0, .msg = "the helper died", .hint = ""};
+	struct result r = {.ok = 0, .msg = "the helper died", .hint = ""};
 	size_t got = 0;
 	int status;
 	if (write(h->go, msg, len) == (ssize_t)len)
@@ -2445,6 +2773,7 @@ static int exec_run(struct exec_opts *o)
 	sigprocmask(SIG_SETMASK, NULL, &o->mask);
 	o->listen = listen_fds();
 	diag.status_fd = o->status_fd;
+	uint64_t outer_mntns = o->persist[ns_index(CLONE_NEWNS)] ? mntns_id() : 0;
 	if (need_helper)
 		helper_start(o, &o->helper);
 	if (o->flags && unshare(o->flags) < 0) { /* the helper sees EOF on its go pipe and exits */
@@ -2452,6 +2781,8 @@ static int exec_run(struct exec_opts *o)
 		die_hint(EX_FAIL, unshare_hint(err, o->flags), "unshare %s: %s", ns_names(o->flags, names, sizeof(names)),
 			 strerror(err));
 	}
+	if (o->persist[ns_index(CLONE_NEWNS)])
+		mntns_above(outer_mntns);
 	if (need_helper) {
 		o->pin_pid = o->persist[ns_index(CLONE_NEWPID)] != NULL;
 		helper_step(&o->helper, "g", 1, !o->pin_pid);
@@ -2878,7 +3209,594 @@ static int cmd_nsenter(int argc, char **argv)
 	exec_command(&o.run);
 }
 
-/*==== 11. dispatch table ====*/
+/*==== 11. newns ====*/
+
+/*
+ * rnsbox newns: namespaces that outlive every process, pinned by bind mounts of their
+ * nsfs files, made without moving the caller; the network of a new one configured over
+ * rtnetlink; pins removed and listed. Phases: parse and check every argument (nothing is
+ * made before that); paths and directories; the pin files, made exclusively; the
+ * namespaces and their network; the pins. From the first file made on, a failure undoes
+ * all that was made, in reverse order, before rnsbox dies (newns_fail). A SIGKILL can
+ * leave at most an empty file at PATH, which the next newns at PATH replaces.
+ */
+
+/* One --sysctl, --mtu, --addr, --up or --route (applied in that order), checked before anything is made. */
+struct netop {
+	int kind;                /* OPT_SYSCTL .. OPT_ROUTE */
+	const char *opt, *arg;   /* as given, for messages */
+	char dev[IFNAMSIZ];      /* "" for a route without dev= */
+	unsigned char family, plen, addr[16], via[16], has_via; /* a route's destination is addr/plen */
+	unsigned mtu;
+};
+
+enum { OPT_SYSCTL = 256, OPT_MTU, OPT_ADDR, OPT_UP, OPT_ROUTE, OPT_VETH, OPT_EXIST_OK, OPT_NS_NO_LO, OPT_RM, OPT_LIST, OPT_JSON };
+
+struct newns_opts {
+	int ntypes, types[NS_COUNT]; /* table indices, in --type order, one PATH each */
+	int flags, exist_ok, no_lo, json, mode; /* mode: 0 create, OPT_RM, OPT_LIST */
+	const char *paths[NS_COUNT];
+	char veth[2][IFNAMSIZ];     /* the caller's end, the new namespace's end; "" for none */
+	int nops;
+	struct netop ops[32];
+	/* set while running: what newns_fail undoes */
+	char defpath[NS_COUNT][256];
+	int made[NS_COUNT];          /* 1: the file was made, 2: and the pin mounted */
+	struct nl nl, host;          /* in the new network namespace, and in the caller's (for --veth) */
+	int veth_made;
+};
+
+/* Delete the veth pair made, if any: its end in the caller's namespace takes the other with it. */
+static void newns_unveth(struct newns_opts *o)
+{
+	if (o->veth_made)
+		link_set(&o->host, o->veth[0], 0, 0, 1);
+	o->veth_made = 0;
+}
+
+/* A device name for an option: 1 to 15 bytes (the kernel's IFNAMSIZ - 1). Dies naming the option. */
+static void parse_dev(const struct netop *op, const char *s, size_t len, char dev[IFNAMSIZ])
+{
+	if (len == 0 || len >= IFNAMSIZ)
+		die_usage("%s %s: device name '%.*s' is not 1 to %d bytes", op->opt, op->arg, (int)len, s, IFNAMSIZ - 1);
+	memcpy(dev, s, len);
+	dev[len] = '\0';
+}
+
+/* ADDR[/PREFIX], IPv4 or IPv6, into family, addr and plen (the full length when absent). 0 or -1. */
+static int parse_prefix(const char *s, size_t len, unsigned char *family, unsigned char addr[16], unsigned char *plen)
+{
+	char buf[48];
+	size_t alen = strcspn(s, "/");
+	unsigned long long v;
+	if (alen > len)
+		alen = len;
+	if (alen >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, alen);
+	buf[alen] = '\0';
+	*family = inet_pton(AF_INET, buf, addr) == 1 ? AF_INET : inet_pton(AF_INET6, buf, addr) == 1 ? AF_INET6 : 0;
+	v = *family == AF_INET ? 32 : 128;
+	const char *p = s + alen + 1;
+	if (!*family || (alen < len && (parse_uint(&p, v, &v) < 0 || p != s + len)))
+		return -1;
+	*plen = (unsigned char)v;
+	return 0;
+}
+
+/* --route default|PREFIX[,via=GW][,dev=DEV]: default is IPv4 unless GW is IPv6. */
+static void parse_route(struct netop *op)
+{
+	const char *s = op->arg;
+	size_t len = strcspn(s, ",");
+	unsigned char plen;
+	if (!(len == 7 && strncmp(s, "default", 7) == 0) && parse_prefix(s, len, &op->family, op->addr, &op->plen) < 0)
+		die_usage("--route %s: '%.*s' is not default or ADDR/PREFIX", s, (int)len, s);
+	for (s += len; *s++ == ',';) {
+		len = strcspn(s, ",");
+		if (strncmp(s, "dev=", 4) == 0)
+			parse_dev(op, s + 4, len - 4, op->dev);
+		else if (strncmp(s, "via=", 4) || parse_prefix(s + 4, len - 4, &op->has_via, op->via, &plen) < 0 ||
+			 plen != (op->has_via == AF_INET ? 32 : 128))
+			die_usage("--route %s: '%.*s' is not via=ADDRESS or dev=DEVICE", op->arg, (int)len, s);
+		s += len;
+	}
+	if (!op->family)
+		op->family = op->has_via ? op->has_via : AF_INET;
+	if (op->has_via && op->has_via != op->family)
+		die_usage("--route %s: the gateway and the destination are of different address families", op->arg);
+	if (!op->has_via && !op->dev[0])
+		die_usage("--route %s: needs via=GATEWAY or dev=DEVICE", op->arg);
+}
+
+/* Parse one network option into the next netop. Dies with a usage error naming it. */
+static void parse_netop(struct newns_opts *o, int kind, const char *opt, const char *arg)
+{
+	unsigned long long v = 0;
+	if (o->nops == (int)ARRAY_LEN(o->ops))
+		die_usage("more than %d network options", (int)ARRAY_LEN(o->ops));
+	struct netop *op = &o->ops[o->nops++];
+	const char *eq = strchr(arg, '='), *p = eq ? eq + 1 : "";
+	*op = (struct netop){.kind = kind, .opt = opt, .arg = arg};
+	if (kind == OPT_ROUTE)
+		return parse_route(op);
+	if (kind == OPT_UP)
+		return parse_dev(op, arg, strlen(arg), op->dev);
+	if (!eq)
+		die_usage("%s %s: expected %s", opt, arg, kind == OPT_SYSCTL ? "net.KEY=VALUE" : kind == OPT_MTU ?
+			  "DEVICE=MTU" : "DEVICE=ADDRESS[/PREFIX]");
+	if (kind == OPT_SYSCTL) { /* dotted, or slashed as sysctl(8) also takes it; never out of net */
+		if ((strncmp(arg, "net.", 4) && strncmp(arg, "net/", 4)) || strstr(arg, "..") || eq - arg > 120)
+			die_usage("--sysctl %s: only net.* sysctls belong to a network namespace", arg);
+		return;
+	}
+	parse_dev(op, arg, (size_t)(eq - arg), op->dev);
+	if (kind == OPT_MTU && (parse_uint(&p, INT32_MAX, &v) < 0 || *p || !v))
+		die_usage("--mtu %s: '%s' is not an MTU", arg, eq + 1);
+	op->mtu = (unsigned)v;
+	if (kind == OPT_ADDR && parse_prefix(p, strlen(p), &op->family, op->addr, &op->plen) < 0)
+		die_usage("--addr %s: '%s' is not an IPv4 or IPv6 ADDRESS[/PREFIX]", arg, p);
+}
+
+/* Write a --sysctl KEY=VALUE under /proc/sys; it is the calling process's netns that counts. 0 or -errno. */
+static int sysctl_write(const char *arg)
+{
+	char path[140] = "/proc/sys/";
+	size_t len = strcspn(arg, "=");
+	int slashed = memchr(arg, '/', len) != NULL;
+	for (size_t i = 0; i < len; i++)
+		path[10 + i] = arg[i] == '.' && !slashed ? '/' : arg[i];
+	path[10 + len] = '\0';
+	return write_file(path, arg + len + 1) < 0 ? -errno : 0;
+}
+
+static int netop_apply(struct nl *nl, const struct netop *op, struct result *r)
+{
+	int dev = 0, rc;
+	if ((op->kind == OPT_ADDR || op->kind == OPT_ROUTE) && op->dev[0] && !(dev = (int)if_nametoindex(op->dev)))
+		rc = -ENODEV;
+	else if (op->kind == OPT_SYSCTL)
+		rc = sysctl_write(op->arg);
+	else if (op->kind == OPT_MTU || op->kind == OPT_UP)
+		rc = link_set(nl, op->dev, op->kind == OPT_UP, op->mtu, 0);
+	else if (op->kind == OPT_ADDR)
+		rc = addr_add(nl, dev, op->family, op->addr, op->plen);
+	else
+		rc = route_add(nl, op->family, op->addr, op->plen, op->has_via ? op->via : NULL, dev);
+	if (rc < 0)
+		result_fail(r, NULL, "%s %s: %s", op->opt, op->arg, strerror(-rc));
+	return rc;
+}
+
+/*
+ * The network of the new namespace, from a process inside it (rnsbox itself or its
+ * child): loopback; the veth pair, made through o->host (opened in the caller's network
+ * namespace before it was left) with its peer moved in here and set up; then the
+ * options, sysctls first. A veth pair made is deleted again on failure.
+ */
+static int newns_net(struct newns_opts *o, struct result *r)
+{
+	int rc = nl_open(&o->nl), fd;
+	if (rc < 0 || (!o->no_lo && (rc = link_up(&o->nl, "lo")) < 0)) {
+		result_fail(r, NULL, "%s: %s", o->nl.fd < 0 ? "netlink socket" : "bring loopback up", strerror(-rc));
+		return -1;
+	}
+	if (o->veth[0][0]) {
+		if ((fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) < 0)
+			rc = -errno;
+		else if ((rc = veth_add(&o->host, o->veth[0], o->veth[1], fd)) == 0)
+			o->veth_made = 1;
+		if (fd >= 0)
+			close(fd);
+		if (rc == 0 && (rc = link_up(&o->nl, o->veth[1])) < 0)
+			goto undo;
+		if (rc < 0) {
+			result_fail(r, rc == -EPERM ? "a veth pair needs CAP_NET_ADMIN over both network namespaces" : NULL,
+				    "--veth %s:%s: %s", o->veth[0], o->veth[1], strerror(-rc));
+			goto undo;
+		}
+	}
+	for (int kind = OPT_SYSCTL; kind <= OPT_ROUTE; kind++)
+		for (int i = 0; i < o->nops; i++)
+			if (o->ops[i].kind == kind && netop_apply(&o->nl, &o->ops[i], r) < 0)
+				goto undo;
+	return 0;
+undo:
+	newns_unveth(o);
+	return -1;
+}
+
+/* Undo what newns made, in reverse order (the veth pair, the pins, the files), and die. */
+__attribute__((noreturn)) static void newns_fail(struct newns_opts *o, const struct result *r)
+{
+	newns_unveth(o);
+	for (int i = o->ntypes; i-- > 0;) {
+		if (o->made[i] > 1)
+			umount2(o->paths[i], MNT_DETACH | UMOUNT_NOFOLLOW);
+		if (o->made[i])
+			unlink(o->paths[i]);
+	}
+	die_hint(EX_FAIL, r->hint[0] ? r->hint : NULL, "%s", r->msg);
+}
+
+/*
+ * The directory of network namespace pins meant to be seen from other mount namespaces
+ * ($RUNTIME_DIR/netns, /run/netns): made 0755 if missing and made a shared mount (bound
+ * on itself first if it is not a mount point), as ip netns does, so a pin made later
+ * also shows in mount namespaces copied from this one.
+ */
+static void netns_dir(const char *dir)
+{
+	if (mkdir(dir, 0755) == 0)
+		chmod(dir, 0755); /* whatever the umask */
+	else if (errno != EEXIST)
+		die_errno("mkdir %s", dir);
+	if (dir_propagation(dir, MS_SHARED) < 0)
+		die_errno("make %s a shared mount", dir);
+}
+
+/*
+ * The paths: one given for each type, or made under the runtime directory with one
+ * random name (16 bytes from getrandom): netns/net-UUID for a network namespace,
+ * ns/TYPE-UUID for the others. A /tmp fallback directory must be the caller's alone.
+ */
+static void newns_paths(struct newns_opts *o, int n, char **paths)
+{
+	char rt[200], uuid[40], *u = uuid;
+	unsigned char id[16];
+	const char *src, *base = runtime_dir(rt, sizeof(rt), &src);
+	struct stat st;
+	if (n && n != o->ntypes)
+		die_usage("%d namespace types need %d paths, not %d", o->ntypes, o->ntypes, n);
+	for (int i = 0; i < n; i++)
+		if (strcmp(paths[i], "/run/netns") > 0 && strncmp(paths[i], "/run/netns/", 11) == 0 &&
+		    !strchr(paths[i] + 11, '/') && ns_table[o->types[i]].flag == CLONE_NEWNET)
+			netns_dir("/run/netns"); /* ip netns's directory, for ip netns exec */
+	if (n) {
+		memcpy(o->paths, paths, sizeof(char *) * (size_t)n);
+		return;
+	}
+	if (getrandom(id, sizeof(id), 0) != sizeof(id))
+		die_errno("getrandom");
+	for (int i = 0; i < 16; i++)
+		u += snprintf(u, 4, "%s%02x", i == 4 || i == 6 || i == 8 || i == 10 ? "-" : "", id[i]);
+	if (mkdir(base, 0700) < 0 && errno != EEXIST)
+		die_errno("mkdir %s", base);
+	if (strcmp(src, "fallback") == 0 && (lstat(base, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != getuid() ||
+					     (st.st_mode & 077)))
+		die("%s: not a directory of the caller's with mode 0700; refusing to use it", base);
+	for (int i = 0; i < o->ntypes; i++) {
+		int net = ns_table[o->types[i]].flag == CLONE_NEWNET;
+		snprintf(o->defpath[i], sizeof(o->defpath[i]), "%s/%s", base, net ? "netns" : "ns");
+		if (net)
+			netns_dir(o->defpath[i]);
+		else if (mkdir(o->defpath[i], 0755) < 0 && errno != EEXIST)
+			die_errno("mkdir %s", o->defpath[i]);
+		size_t len = strlen(o->defpath[i]);
+		if ((size_t)snprintf(o->defpath[i] + len, sizeof(o->defpath[i]) - len, "/%s-%s",
+				     ns_table[o->types[i]].name, uuid) >= sizeof(o->defpath[i]) - len)
+			die("%s: path too long", base);
+		o->paths[i] = o->defpath[i];
+	}
+}
+
+/*
+ * The pin file for type i, made exclusively and without following a symlink. An empty
+ * file there (a stale pin) is replaced; a live pin of the same type is refused, or
+ * reused with --exist-ok (returns 1); anything else is refused. Returns 0 when made.
+ */
+static int newns_file(struct newns_opts *o, int i)
+{
+	struct result r;
+	const char *path = o->paths[i];
+	int type = ns_table[o->types[i]].flag;
+	for (int tries = 0; tries < 2; tries++) {
+		int fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
+		if (fd >= 0) {
+			close(fd);
+			o->made[i] = 1;
+			return 0;
+		}
+		int err = errno, kind = err == EEXIST ? pin_kind(path) : PIN_ERR;
+		if (kind == type && o->exist_ok)
+			return 1;
+		if (kind == PIN_STALE && unlink(path) == 0)
+			continue;
+		if (kind == PIN_ERR)
+			result_fail(&r, NULL, "create %s: %s", path, strerror(err == EEXIST ? errno : err));
+		else if (kind > 0)
+			result_fail(&r, kind == type ? "--exist-ok reuses it; --rm removes it" : NULL,
+				    "%s: already a live %s namespace pin", path, ns_table[ns_index(kind)].name);
+		else
+			result_fail(&r, NULL, "%s: exists and is not a namespace pin", path);
+		newns_fail(o, &r);
+	}
+	result_fail(&r, NULL, "%s: replaced while newns was making it", path);
+	newns_fail(o, &r);
+}
+
+/*
+ * A user, PID or mount namespace cannot be made by rnsbox itself: it could not come back
+ * to pin a mount namespace in the caller's, nor come back from a user namespace, and a PID
+ * namespace shows as pid_for_children only once it has a PID 1. A child makes all of the
+ * namespaces then (and a PID 1 that waits for it), sets their network up, reports, and
+ * waits on the go pipe while rnsbox pins them from /proc/CHILD/ns. A byte on the pipe
+ * means keep; EOF (rnsbox failed or died) makes the child delete its veth pair first.
+ * Returns the child's pid with *go set, or -1 with r set.
+ */
+static pid_t newns_child(struct newns_opts *o, int *go, struct result *r)
+{
+	int g[2], res[2], init_pipe[2];
+	uint64_t outer = o->flags & CLONE_NEWNS ? mntns_id() : 0;
+	char c;
+	if (pipe2(g, O_CLOEXEC) < 0 || pipe2(res, O_CLOEXEC) < 0)
+		return result_fail(r, NULL, "pipe: %s", strerror(errno)), -1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		pid_t init = 1;
+		close(g[1]);
+		close(res[0]);
+		r->ok = 1;
+		if (unshare(o->flags) < 0) {
+			result_fail(r, unshare_hint(errno, o->flags), "unshare: %s", strerror(errno));
+		} else {
+			if (o->flags & CLONE_NEWNS)
+				mntns_above(outer);
+			if ((o->flags & CLONE_NEWPID) && (pipe2(init_pipe, O_CLOEXEC) < 0 || (init = fork()) < 0))
+				result_fail(r, NULL, "start PID 1 of the new PID namespace: %s", strerror(errno));
+			else if (init == 0) { /* PID 1: it lives until its parent ends */
+				close(init_pipe[1]);
+				_exit(read(init_pipe[0], &c, 1) < 0);
+			} else if (o->flags & CLONE_NEWNET) {
+				newns_net(o, r);
+			}
+		}
+		if (write_all(res[1], r, sizeof(*r)) < 0 || read(g[0], &c, 1) != 1)
+			newns_unveth(o);
+		if (init > 1) {
+			close(init_pipe[1]);
+			waitpid(init, NULL, 0);
+		}
+		_exit(0);
+	}
+	int err = errno;
+	close(g[0]);
+	close(res[1]);
+	*go = g[1];
+	if (pid < 0 || read(res[0], r, sizeof(*r)) != sizeof(*r)) {
+		if (pid < 0)
+			result_fail(r, NULL, "fork: %s", strerror(err));
+		else
+			result_fail(r, NULL, "the child making the namespaces died");
+	}
+	close(res[0]);
+	return pid;
+}
+
+static int newns_create(struct newns_opts *o, int n, char **paths)
+{
+	struct result r = {.ok = 1};
+	struct out out = {.fmt = FMT_TEXT};
+	char src[64], self[16] = "self";
+	int rc, go = -1, live = 0;
+	pid_t child = 0;
+	if (!cap_effective(21 /* CAP_SYS_ADMIN */))
+		die_hint(EX_FAIL, "run it as root, or rootless inside a user and mount namespace: rnsbox exec -Urm "
+			 "rnsbox newns ... (the pins then live in that mount namespace)",
+			 "creating and pinning namespaces needs CAP_SYS_ADMIN, which this process lacks");
+	newns_paths(o, n, paths);
+	for (int i = 0; i < o->ntypes; i++)
+		live += newns_file(o, i);
+	if (live && live < o->ntypes)
+		result_fail(&r, NULL, "--exist-ok: some of the paths are live pins and some are not");
+	else if (live == 0 && o->veth[0][0] && (rc = nl_open(&o->host)) < 0)
+		result_fail(&r, NULL, "netlink socket: %s", strerror(-rc));
+	else if (live == 0 && (o->flags & (CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS))) {
+		child = newns_child(o, &go, &r);
+		snprintf(self, sizeof(self), "%d", (int)child);
+	} else if (live == 0 && unshare(o->flags) < 0) /* rnsbox stays in them: it exits soon */
+		result_fail(&r, unshare_hint(errno, o->flags), "unshare: %s", strerror(errno));
+	else if (live == 0 && (o->flags & CLONE_NEWNET))
+		newns_net(o, &r);
+	for (int k = 0; r.ok && !live && k < 2 * o->ntypes; k++) { /* a mount namespace first (pin_mount) */
+		int i = k % o->ntypes, ns = o->types[i], flag = ns_table[ns].flag;
+		if ((flag == CLONE_NEWNS) != (k < o->ntypes))
+			continue;
+		snprintf(src, sizeof(src), "/proc/%s/ns/%s%s", self, ns_table[ns].name,
+			 flag & (CLONE_NEWPID | CLONE_NEWTIME) ? "_for_children" : "");
+		if (pin_mount(src, ns, o->paths[i], &r) == 0)
+			o->made[i] = 2;
+	}
+	if (child > 0) {
+		if (r.ok && write(go, "k", 1) != 1)
+			result_fail(&r, NULL, "release the child: %s", strerror(errno));
+		close(go);
+		waitpid(child, NULL, 0);
+	}
+	if (!r.ok)
+		newns_fail(o, &r);
+	for (int i = 0; i < o->ntypes; i++) {
+		out_s(&out, o->paths[i]);
+		out_s(&out, "\n");
+	}
+	out_flush(&out);
+	return EX_OK;
+}
+
+/*
+ * --rm: unmount every pin stacked at path (on EBUSY, retried with backoff for about a
+ * quarter second, then detached lazily), then unlink it. A missing path is success. An
+ * empty file that is not mounted here is a stale pin, or a pin of another mount
+ * namespace: the kernel unmounts it there when the file is unlinked. 0, or -1 (reported).
+ */
+static int newns_rm(const char *path)
+{
+	int kind, n = 0, busy = 0;
+	while ((kind = pin_kind(path)) > 0 && n < 64) {
+		if (umount2(path, UMOUNT_NOFOLLOW | (busy > 7 ? MNT_DETACH : 0)) == 0) {
+			n++;
+		} else if (errno == EBUSY) {
+			poll(NULL, 0, 1 << busy++); /* 1, 2, 4 .. 128 ms */
+		} else {
+			warn("umount %s: %s", path, strerror(errno));
+			return -1;
+		}
+	}
+	if (kind == PIN_NONE)
+		return 0;
+	if (kind == PIN_ERR || kind == PIN_OTHER || kind > 0) {
+		warn("%s: %s", path, kind == PIN_ERR ? strerror(errno) : kind > 0 ? "more than 64 pins stacked" :
+		     "not a namespace pin; not removed");
+		return -1;
+	}
+	if (n == 0)
+		warn("%s: not mounted in this mount namespace: a stale pin, or one made in another mount namespace, "
+		     "which removing the file unpins there too", path);
+	if (unlink(path) < 0 && errno != ENOENT) {
+		warn("unlink %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* --list: every nsfs mount in this mount namespace; mountinfo gives its root as "TYPE:[INODE]". */
+static int newns_list(int json)
+{
+	struct lines l;
+	struct out o = {.fmt = json ? FMT_JSON : FMT_TEXT};
+	char *rest, *root, *mp, *ino;
+	unsigned long long v;
+	if (lines_open(&l, "/proc/self/mountinfo") < 0)
+		die_errno("open /proc/self/mountinfo");
+	if (json)
+		out_open(&o, "", '(');
+	while ((rest = mountinfo_next(&l, &root, &mp))) {
+		if (!strstr(rest, " - nsfs ") || !(ino = strchr(root, ':')) || ino[1] != '[')
+			continue;
+		*ino = '\0';
+		ino += 2;
+		if (parse_uint((const char **)&ino, ~0ULL, &v) < 0)
+			continue;
+		if (!json) {
+			out_f(&o, "%-6s %-11llu ", root, v);
+			out_escaped(&o, mp);
+			out_s(&o, "\n");
+			continue;
+		}
+		out_open(&o, "", '{');
+		out_str(&o, "path", mp);
+		out_str(&o, "type", root);
+		out_u64(&o, "inode", v);
+		out_close(&o);
+	}
+	if (errno)
+		die_errno("read /proc/self/mountinfo");
+	lines_close(&l);
+	if (json)
+		out_close(&o);
+	else
+		out_flush(&o);
+	return EX_OK;
+}
+
+static const char newns_usage[] =
+	"usage: rnsbox newns [OPTION]... [PATH]...\n"
+	"       rnsbox newns --rm PATH...\n"
+	"       rnsbox newns --list [--json]\n"
+	"Create namespaces pinned at PATHs by bind mounts, without entering them; print the paths.\n"
+	"Default PATH: $RUNTIME_DIR/netns/net-UUID, or $RUNTIME_DIR/ns/TYPE-UUID for other types.\n"
+	"  -t, --type=LIST           net (default), uts, ipc, mnt, cgroup, user, time, pid: one PATH each\n"
+	"      --exist-ok            a live pin of the same type at every PATH is reused\n"
+	"      --no-lo               leave loopback down\n"
+	"      --veth=HOST:NS        a veth pair, HOST in the caller's namespace and NS in the new one, both up\n"
+	"      --addr=DEV=ADDR[/LEN] an IPv4 or IPv6 address (repeatable)\n"
+	"      --mtu=DEV=MTU, --up=DEV\n"
+	"      --route=default|PREFIX[,via=GATEWAY][,dev=DEV]   a route (repeatable)\n"
+	"      --sysctl=net.KEY=VALUE    a sysctl of the new network namespace (repeatable)\n"
+	"      --rm                  unmount and remove the pins at PATHs; a missing one is fine\n"
+	"      --list [--json]       the namespace pins in this mount namespace: type, inode, path\n";
+
+static void newns_parse(struct newns_opts *o, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"type", required_argument, NULL, 't'},       {"exist-ok", no_argument, NULL, OPT_EXIST_OK},
+		{"no-lo", no_argument, NULL, OPT_NS_NO_LO},   {"veth", required_argument, NULL, OPT_VETH},
+		{"addr", required_argument, NULL, OPT_ADDR},  {"mtu", required_argument, NULL, OPT_MTU},
+		{"up", required_argument, NULL, OPT_UP},      {"route", required_argument, NULL, OPT_ROUTE},
+		{"sysctl", required_argument, NULL, OPT_SYSCTL}, {"rm", no_argument, NULL, OPT_RM},
+		{"list", no_argument, NULL, OPT_LIST},        {"json", no_argument, NULL, OPT_JSON},
+		{"help", no_argument, NULL, 'h'},             {0},
+	};
+	int c, created = 0;
+	while ((c = getopt_long(argc, argv, "+:t:h", longopts, NULL)) != -1) {
+		created += c != OPT_RM && c != OPT_LIST && c != OPT_JSON;
+		switch (c) {
+		case 't':
+			for (const char *p = optarg; *p; p += *p == ',') {
+				size_t len = strcspn(p, ",");
+				int ns = 0;
+				while (ns < NS_COUNT && !((strlen(ns_table[ns].name) == len && !strncmp(p, ns_table[ns].name, len)) ||
+							  (strlen(ns_table[ns].longopt) == len && !strncmp(p, ns_table[ns].longopt, len))))
+					ns++;
+				if (ns == NS_COUNT || (o->flags & ns_table[ns].flag))
+					die_usage("--type: '%.*s' is %s", (int)len, p, ns == NS_COUNT ? "not a namespace type" : "given twice");
+				o->flags |= ns_table[ns].flag;
+				o->types[o->ntypes++] = ns;
+				p += len;
+			}
+			break;
+		case OPT_VETH: {
+			const char *colon = strchr(optarg, ':');
+			struct netop op = {.opt = "--veth", .arg = optarg};
+			if (!colon)
+				die_usage("--veth %s: expected HOST:NS (two device names)", optarg);
+			parse_dev(&op, optarg, (size_t)(colon - optarg), o->veth[0]);
+			parse_dev(&op, colon + 1, strlen(colon + 1), o->veth[1]);
+			break;
+		}
+		case OPT_SYSCTL: parse_netop(o, c, "--sysctl", optarg); break;
+		case OPT_MTU: parse_netop(o, c, "--mtu", optarg); break;
+		case OPT_ADDR: parse_netop(o, c, "--addr", optarg); break;
+		case OPT_UP: parse_netop(o, c, "--up", optarg); break;
+		case OPT_ROUTE: parse_netop(o, c, "--route", optarg); break;
+		case OPT_EXIST_OK: o->exist_ok = 1; break;
+		case OPT_NS_NO_LO: o->no_lo = 1; break;
+		case OPT_RM:
+		case OPT_LIST: o->mode = c; break;
+		case OPT_JSON: o->json = 1; break;
+		case 'h': _exit(write_all(STDOUT_FILENO, newns_usage, sizeof(newns_usage) - 1) < 0);
+		default: die_option(c, argv);
+		}
+	}
+	if (o->mode && created)
+		die_usage("--%s takes no other option", o->mode == OPT_RM ? "rm" : "list");
+	if (o->json && o->mode != OPT_LIST)
+		die_usage("--json goes with --list");
+	if (o->mode == OPT_LIST && optind < argc)
+		die_usage("--list takes no PATH");
+	if (!o->ntypes) {
+		o->flags = CLONE_NEWNET;
+		o->types[o->ntypes++] = ns_index(CLONE_NEWNET);
+	}
+	if ((o->nops || o->veth[0][0] || o->no_lo) && !(o->flags & CLONE_NEWNET))
+		die_usage("the network options need a network namespace (--type net)");
+}
+
+static int cmd_newns(int argc, char **argv)
+{
+	struct newns_opts o = {.nl.fd = -1, .host.fd = -1};
+	int rc = 0;
+	newns_parse(&o, argc, argv);
+	if (o.mode == OPT_LIST)
+		return newns_list(o.json);
+	if (o.mode == 0)
+		return newns_create(&o, argc - optind, argv + optind);
+	for (int i = optind; i < argc; i++)
+		rc |= newns_rm(argv[i]);
+	return rc ? EX_FAIL : EX_OK;
+}
+
+/*==== 12. dispatch table ====*/
 
 /*
  * Subcommands by name (toybox's toy_find): `rnsbox NAME`, argv[0] named rnsbox-NAME, or,
@@ -2892,6 +3810,7 @@ static const struct cmd {
 } cmd_table[] = {
 	{"detect", cmd_detect, 0, "report rootless state, namespaces, limits, and whether namespaces work here"},
 	{"exec", cmd_exec, 0, "create namespaces and run a command in them"},
+	{"newns", cmd_newns, 0, "create namespaces pinned at paths, set up their network; remove and list pins"},
 	{"nsenter", cmd_nsenter, 1, "join the namespaces of a process or of pinned files, and run a command"},
 	{"unshare", cmd_unshare, 1, "the util-linux unshare applet (rnsbox exec with its exact behaviour)"},
 };
@@ -2922,7 +3841,7 @@ static int main_help(void)
 	return EX_OK;
 }
 
-/*==== 12. main ====*/
+/*==== 13. main ====*/
 
 /*
  * Make sure fds 0-2 are open, so no file rnsbox opens lands on them (an initramfs may start

@@ -9,6 +9,15 @@
 # shellcheck disable=SC2016
 set -u
 cd "$(dirname "$0")" || exit 2
+# As root the suite runs in a mount and a network namespace of its own (made by toybox),
+# so the pins, mounts and veth pairs the tests make never reach the host's, even when a
+# case fails or the run is killed.
+if [ "$(id -u)" = 0 ] && [ -z "${RNSBOX_TEST_NS-}" ] && command -v toybox >/dev/null; then
+	RNSBOX_TEST_NS=1 exec toybox unshare -mn sh "$0" "$@"
+fi
+if [ "${RNSBOX_TEST_NS-}" = 1 ]; then
+	toybox mount -o rprivate none / && toybox ifconfig lo up || exit 2
+fi
 
 pass=0 fail=0 skipped=0 n=0
 ok() { n=$((n + 1)) pass=$((pass + 1)); echo "ok $n - $1"; }
@@ -47,7 +56,7 @@ words() { tr -s ' \t\n' '   ' | sed 's/^ //; s/ $//'; }
 
 # --- setup: a private copy of the binary every user can run, and the cleanup trap
 tmp=$(mktemp -d) || exit 2
-tuser='' subuid_saved='' subgid_saved=''
+tuser='' subuid_saved='' subgid_saved='' made_run_netns=''
 # restore FILE HOW: put /etc/FILE back as it was (HOW: yes = saved copy, absent = remove)
 restore() {
 	case $2 in
@@ -69,6 +78,7 @@ cleanup() {
 	restore subuid "$subuid_saved"
 	restore subgid "$subgid_saved"
 	[ -n "$tuser" ] && userdel "$tuser" 2>/dev/null
+	[ -n "$made_run_netns" ] && rmdir /run/netns 2>/dev/null
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -647,6 +657,257 @@ assert_eq "exec --map-user=1 without --keep-caps: no capabilities after exec" 00
 	"$(as_user "$R" exec --map-user=1 --map-group=1 cat /proc/self/status | eff)"
 got=$(as_user "$R" exec --map-user=1 --map-group=1 --keep-caps cat /proc/self/status | eff)
 case $got in 0000000000000000|'') not_ok "exec --keep-caps: the capabilities survive exec" "$got" ;; *) ok "exec --keep-caps: the capabilities survive exec" ;; esac
+
+# --- newns: pins, their network, removal, listing (root: in the suite's own namespaces)
+# nsfs_at PATH: the root ("net:[INODE]") of the nsfs mount at PATH in mountinfo; empty if none
+nsfs_at() { awk -v p="$1" '$5 == p && / - nsfs / {print $4}' /proc/self/mountinfo; }
+# pins: how many nsfs mounts this mount namespace has
+pins() { awk '/ - nsfs / {n++} END {print n + 0}' /proc/self/mountinfo; }
+# procs: how many processes run the test's copy of rnsbox
+procs() {
+	c=0
+	for e in /proc/[0-9]*/exe; do [ "$(readlink "$e" 2>/dev/null)" = "$R" ] && c=$((c + 1)); done
+	echo "$c"
+}
+# has_dev DEV: whether this network namespace has the device (the kernel's /proc/net/dev)
+has_dev() { awk -F: -v d="$1" '{gsub(/ /, "", $1)} $1 == d {f=1} END {exit !f}' /proc/net/dev; }
+# gone_dev DEV: wait (bounded) for DEV to go: a namespace is torn down after its last user
+gone_dev() {
+	i=0
+	while has_dev "$1" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	! has_dev "$1"
+}
+# leftovers DIR: what a failed newns may not leave: files in DIR, nsfs mounts, rnsbox processes
+leftovers() {
+	f=''
+	for e in "$1"/* "$1"/.[!.]*; do [ -e "$e" ] || [ -L "$e" ] && f="$f ${e##*/}"; done
+	echo "files:${f# } pins:$(($(pins) - base)) procs:$(procs)"
+}
+clean="files: pins:0 procs:0"
+if [ "${RNSBOX_TEST_NS-}" != 1 ]; then
+	skip "newns cases: they need root and toybox (the suite then runs in namespaces of its own)"
+else
+	d=$tmp/nn
+	mkdir "$d"
+	base=$(pins)
+	p=$("$R" newns "$d/n1")
+	assert_eq "newns PATH: exits 0 and prints PATH" "0 $d/n1" "$? $p"
+	assert_eq "newns PATH: PATH is an nsfs mount of a network namespace (mountinfo)" \
+		"net:[$(stat -L -c %i "$d/n1")]" "$(nsfs_at "$d/n1")"
+	if [ "$(stat -L -c %i "$d/n1")" != "$(nsino net)" ]; then ok "newns: the namespace is new, the caller's is unchanged"
+	else not_ok "newns: the namespace is new, the caller's is unchanged"; fi
+	assert_eq "newns: no process is left" 0 "$(procs)"
+	if have nsenter; then
+		assert_contains "newns: loopback is up inside (nsenter --net=, toybox ifconfig)" \
+			"$(nsenter --net="$d/n1" toybox ifconfig lo)" "UP LOOPBACK RUNNING"
+	fi
+	"$R" newns --no-lo "$d/n2" >/dev/null
+	case $(nsenter --net="$d/n2" toybox ifconfig lo 2>&1) in *UP*) not_ok "newns --no-lo: loopback stays down" ;; *) ok "newns --no-lo: loopback stays down" ;; esac
+	got=$("$R" newns --list | grep " $d/n")
+	assert_eq "newns --list: type, inode and path of each pin (the inodes as stat sees them)" \
+		"net $(stat -L -c %i "$d/n1") $d/n1 net $(stat -L -c %i "$d/n2") $d/n2" "$(echo "$got" | words)"
+	if [ "$jqok" = 1 ]; then
+		assert_eq "newns --list --json: the same as JSON" "net $(stat -L -c %i "$d/n2")" \
+			"$("$R" newns --list --json | json ".[] | select(.path == \"$d/n2\") | \"\(.type) \(.inode)\"")"
+	fi
+	assert_exit "newns --rm PATH...: exits 0" 0 "$R" newns --rm "$d/n1" "$d/n2"
+	assert_eq "newns --rm: no mount and no file left" "$clean" "$(leftovers "$d")"
+	assert_exit "newns --rm: a missing path is success (idempotent)" 0 "$R" newns --rm "$d/n1"
+
+	# default paths
+	mkdir -m 700 "$tmp/xdg"
+	p=$(XDG_RUNTIME_DIR=$tmp/xdg "$R" newns)
+	case $p in "$tmp/xdg/netns/net-"????????-????-????-????-????????????) ok "newns: the default path is \$RUNTIME_DIR/netns/net-UUID" ;; *) not_ok "newns: the default path is \$RUNTIME_DIR/netns/net-UUID" "$p" ;; esac
+	assert_eq "newns: the netns directory is 0755 and a shared mount" "755 shared" \
+		"$(stat -c %a "$tmp/xdg/netns") $(awk -v p="$tmp/xdg/netns" '$5 == p {print ($7 ~ /^shared:/) ? "shared" : $7}' /proc/self/mountinfo)"
+	q=$(XDG_RUNTIME_DIR=$tmp/xdg "$R" newns)
+	if [ -n "$q" ] && [ "$q" != "$p" ]; then ok "newns: two calls get two names"; else not_ok "newns: two calls get two names" "$p" "$q"; fi
+	"$R" newns --rm "$p" "$q"
+	umount "$tmp/xdg/netns"
+
+	# every type, one call
+	set -- user uts ipc mnt cgroup time pid net
+	got=$("$R" newns --type "$(echo "$*" | tr ' ' ,)" "$d/user" "$d/uts" "$d/ipc" "$d/mnt" "$d/cgroup" "$d/time" "$d/pid" "$d/net")
+	assert_eq "newns --type (all eight): exits 0, prints the paths in order" "0 $d/user $d/uts" "$? $(echo "$got" | head -n 2 | words)"
+	bad=''
+	for t in "$@"; do case $(nsfs_at "$d/$t") in "$t:["*) ;; *) bad="$bad $t" ;; esac; done
+	assert_eq "newns --type: each pin is an nsfs mount of its type (mountinfo)" "" "$bad"
+	assert_eq "newns --type: no process is left (the child and PID 1 are gone)" 0 "$(procs)"
+	if [ "$(nsfs_at "$d/pid")" != "pid:[$(nsino pid)]" ]; then ok "newns --type pid: a new PID namespace (pid_for_children)"
+	else not_ok "newns --type pid: a new PID namespace (pid_for_children)"; fi
+	"$R" newns --rm "$d/user" "$d/uts" "$d/ipc" "$d/mnt" "$d/cgroup" "$d/time" "$d/pid" "$d/net"
+	assert_eq "newns --rm of all eight: nothing left" "$clean" "$(leftovers "$d")"
+	sh=$tmp/shared
+	mkdir "$sh" && toybox mount -t tmpfs none "$sh" && toybox mount -o shared none "$sh" && mkdir "$sh/a" "$sh/b"
+	"$R" newns "$sh/b/n" >/dev/null
+	assert_exit "newns --type mnt on a shared mount with pins below: refused" 1 "$R" newns --type mnt "$sh/b/m"
+	assert_contains "and says why (binding the directory would hide them)" "$out" "would hide the mounts below it"
+	assert_eq "and the pin below is still there, nothing added" "net 1" "$(nsfs_at "$sh/b/n" | cut -c1-3) $(($(pins) - base))"
+	assert_exit "newns --type mnt,uts on a shared mount: the directory is made private first" 0 "$R" newns --type uts,mnt "$sh/a/u" "$sh/a/m"
+	assert_contains "the mount namespace pin is there" "$(nsfs_at "$sh/a/m")" "mnt:["
+	assert_contains "and the other pin of the call is not hidden by it" "$(nsfs_at "$sh/a/u")" "uts:["
+	assert_eq "the directory is a private bind mount of itself" "$sh/a -" \
+		"$(awk -v p="$sh/a" '$5 == p {print $5, $7}' /proc/self/mountinfo)"
+	"$R" newns --rm "$sh/a/u" "$sh/a/m" "$sh/b/n"
+	assert_eq "--rm: nothing left" "files: pins:0 procs:0 files: pins:0 procs:0" "$(leftovers "$sh/a") $(leftovers "$sh/b")"
+	umount -l "$sh/a"; umount -l "$sh"
+
+	# the network: a veth pair, addresses, MTU, routes, sysctls
+	echo "0 2147483647" >/proc/sys/net/ipv4/ping_group_range
+	p=$("$R" newns --veth tv0:eth0 --addr eth0=10.77.0.2/24 --addr eth0=fd77::2/64 --mtu eth0=1400 \
+		--route default,via=10.77.0.1 --route fd78::/64,via=fd77::1 --sysctl 'net.ipv4.ping_group_range=0 2147483647' \
+		--sysctl net.ipv4.ip_unprivileged_port_start=80 "$d/v1")
+	assert_eq "newns --veth --addr --mtu --route --sysctl: exits 0" "0 $d/v1" "$? $p"
+	in=$(nsenter --net="$d/v1" toybox ifconfig eth0)
+	assert_contains "--addr: the IPv4 address is on eth0 inside (toybox ifconfig)" "$in" "inet addr:10.77.0.2"
+	assert_contains "--mtu: eth0 has MTU 1400" "$in" "MTU:1400"
+	assert_contains "--veth: eth0 is up inside" "$in" "UP BROADCAST"
+	assert_contains "--addr: the IPv6 address is on eth0 (the kernel's if_inet6)" \
+		"$(nsenter --net="$d/v1" cat /proc/net/if_inet6)" "fd770000000000000000000000000002 "
+	assert_eq "--route default,via=: the default route (the kernel's /proc/net/route)" "eth0 01004D0A" \
+		"$(nsenter --net="$d/v1" awk '$2 == "00000000" {print $1, $3}' /proc/net/route)"
+	assert_contains "--route PREFIX,via=: the IPv6 route (the kernel's ipv6_route)" \
+		"$(nsenter --net="$d/v1" cat /proc/net/ipv6_route)" "fd780000000000000000000000000000 40 00000000000000000000000000000000 00 fd770000000000000000000000000001"
+	assert_eq "--sysctl: written in the new namespace only" "0 2147483647 80 1024" \
+		"$(nsenter --net="$d/v1" cat /proc/sys/net/ipv4/ping_group_range /proc/sys/net/ipv4/ip_unprivileged_port_start | words) $(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)"
+	assert_contains "--veth: the caller's end is here, and up" "$(toybox ifconfig tv0)" "UP BROADCAST RUNNING"
+	toybox ifconfig tv0 10.77.0.1 netmask 255.255.255.0
+	assert_exit "--veth: the pin answers ping on the address the test chose" 0 toybox ping -c 1 -W 3 10.77.0.2
+	assert_exit "--veth: and pings back through the pair (nsenter, toybox ping)" 0 nsenter --net="$d/v1" toybox ping -c 1 -W 3 10.77.0.1
+	"$R" newns --rm "$d/v1"
+	if gone_dev tv0; then ok "newns --rm: the veth pair goes with the namespace"; else not_ok "newns --rm: the veth pair goes with the namespace"; fi
+	if have ip; then
+		[ -d /run/netns ] || made_run_netns=1
+		"$R" newns --addr lo=10.78.0.1/32 "/run/netns/rnsbox-t$$" >/dev/null
+		assert_contains "ip netns list: shows a pin made at /run/netns/NAME" "$(ip netns list)" "rnsbox-t$$"
+		assert_contains "ip netns exec: runs in it and sees the address" \
+			"$(ip netns exec "rnsbox-t$$" ip -4 -o addr show dev lo)" "10.78.0.1/32"
+		"$R" newns --rm "/run/netns/rnsbox-t$$"
+		case $(ip netns list) in *rnsbox-t$$*) not_ok "ip netns list: the pin is gone after --rm" ;; *) ok "ip netns list: the pin is gone after --rm" ;; esac
+		ip netns add "rnsbox-i$$"
+		assert_exit "newns --rm removes a pin ip netns add made" 0 "$R" newns --rm "/run/netns/rnsbox-i$$"
+		assert_eq "ip netns: nothing left of it" "" "$(nsfs_at "/run/netns/rnsbox-i$$")$(ls /run/netns)"
+	else
+		skip "ip netns interoperability: iproute2 not installed"
+	fi
+
+	# files that are there already
+	"$R" newns "$d/e" >/dev/null
+	assert_exit "newns on a live pin fails" 1 "$R" newns "$d/e"
+	assert_contains "newns on a live pin: says so and what to do" "$out" "$d/e: already a live net namespace pin"
+	ino=$(stat -L -c %i "$d/e")
+	assert_exit "newns --exist-ok on a live pin of the type: exits 0" 0 "$R" newns --exist-ok "$d/e"
+	assert_eq "newns --exist-ok: the pin is reused, not replaced" "$ino" "$(stat -L -c %i "$d/e")"
+	assert_exit "newns --exist-ok on a pin of another type fails" 1 "$R" newns --type uts --exist-ok "$d/e"
+	assert_exit "newns --exist-ok with one live pin and one new path fails" 1 "$R" newns --type net,uts --exist-ok "$d/e" "$d/e2"
+	assert_eq "and the new path is not left behind" "" "$(ls "$d/e2" 2>/dev/null)"
+	"$R" newns --rm "$d/e"
+	: >"$d/s"
+	assert_exit "newns on a stale empty file replaces it" 0 "$R" newns "$d/s"
+	assert_contains "the replaced file is a live pin" "$(nsfs_at "$d/s")" "net:["
+	"$R" newns --rm "$d/s"
+	: >"$d/s"
+	assert_exit "newns --rm of a stale file: removes it" 0 "$R" newns --rm "$d/s"
+	assert_contains "newns --rm of a file not mounted here explains" "$out" "not mounted in this mount namespace"
+	echo data >"$d/data"
+	assert_exit "newns on a file with data is refused" 1 "$R" newns "$d/data"
+	assert_exit "newns --rm of a file with data is refused" 1 "$R" newns --rm "$d/data"
+	assert_eq "the file with data is untouched" data "$(cat "$d/data")"
+	ln -s "$d/data" "$d/link"
+	assert_exit "newns on a symlink is refused (no following)" 1 "$R" newns "$d/link"
+	assert_exit "newns --rm of a symlink is refused" 1 "$R" newns --rm "$d/link"
+	assert_exit "newns --rm of /proc/self/ns/net is refused" 1 "$R" newns --rm /proc/self/ns/net
+	rm -f "$d/data" "$d/link"
+
+	# bad input: usage errors before anything is made, each naming its option
+	# bad_usage TEXT OPTION...: newns OPTION... is a usage error whose message holds TEXT
+	bad_usage() {
+		text=$1
+		shift
+		assert_exit "newns $*: a usage error" 2 "$R" newns "$@" "$d/bad"
+		assert_contains "newns $*: names the problem" "$out" "$text"
+	}
+	bad_usage "'10.0.0.300/24' is not an IPv4" --addr eth0=10.0.0.300/24
+	bad_usage "is not an IPv4" --addr eth0=10.0.0.1/33
+	bad_usage "device name 'sixteen-bytes-ab' is not 1 to 15" --veth h0:sixteen-bytes-ab
+	bad_usage "expected HOST:NS" --veth h0
+	bad_usage "needs via=GATEWAY or dev=DEVICE" --route 10.1.0.0/16
+	bad_usage "device name ''" --route default,via=fd00::1,dev=
+	bad_usage "different address families" --route 10.1.0.0/16,via=fd00::1
+	bad_usage "'x' is not an MTU" --mtu eth0=x
+	bad_usage "only net.* sysctls" --sysctl kernel.hostname=x
+	bad_usage "expected net.KEY=VALUE" --sysctl net.ipv4.conf.all.forwarding
+	bad_usage "'bogus' is not a namespace type" --type bogus
+	bad_usage "'net' is given twice" --type net,net
+	bad_usage "need a network namespace" --type uts --addr lo=10.0.0.1
+	assert_exit "newns with two types and one path is a usage error" 2 "$R" newns --type net,uts "$d/bad"
+	assert_eq "the usage errors made nothing" "$clean" "$(leftovers "$d")"
+
+	# failures after something was made: everything undone, in the caller's namespaces too
+	assert_exit "newns: an unknown device fails after the veth pair was made" 1 "$R" newns --veth tv1:eth0 --addr eth9=10.0.0.1/24 "$d/f"
+	assert_eq "it names the option and the kernel's errno" "rnsbox: newns: --addr eth9=10.0.0.1/24: No such device" "$out"
+	assert_eq "and leaves no file, pin, process or veth" "$clean no" "$(leftovers "$d") $(has_dev tv1 && echo yes || echo no)"
+	assert_exit "newns: a kernel refusal (MTU 10)" 1 "$R" newns --veth tv1:eth0 --mtu eth0=10 "$d/f"
+	assert_eq "names the option and errno, leaves nothing" "rnsbox: newns: --mtu eth0=10: Invalid argument $clean no" \
+		"$out $(leftovers "$d") $(has_dev tv1 && echo yes || echo no)"
+	assert_exit "newns: an unknown sysctl fails" 1 "$R" newns --sysctl net.ipv4.no_such_key=1 "$d/f"
+	assert_contains "and names it" "$out" "--sysctl net.ipv4.no_such_key=1: No such file or directory"
+	assert_exit "newns: a PATH in a missing directory fails" 1 "$R" newns "$d/missing/f"
+	assert_contains "and names it" "$out" "create $d/missing/f: No such file or directory"
+	if have strace; then
+		assert_exit "newns: a failing bind mount (injected EPERM)" 1 strace -f -qq -o /dev/null -e inject=mount:error=EPERM "$R" newns --veth tv1:eth0 "$d/f"
+		assert_contains "names the step and the path" "$out" "bind /proc/self/ns/net on $d/f: Operation not permitted"
+		assert_eq "and undoes the file and the veth pair" "$clean no" "$(leftovers "$d") $(has_dev tv1 && echo yes || echo no)"
+		assert_exit "newns --type user,pid,net: the second bind mount fails" 1 strace -f -qq -o /dev/null -e inject=mount:error=EPERM:when=2 "$R" newns --type user,pid,net "$d/u" "$d/p" "$d/n"
+		assert_eq "the first pin is undone, the child and its PID 1 are gone" "$clean" "$(leftovers "$d")"
+		strace -f -qq -o /dev/null -e inject=mount:signal=KILL "$R" newns --veth tv2:eth0 "$d/k" >/dev/null 2>&1
+		assert_eq "newns killed mid-way: at most an empty file, no pin, no process" "files:k pins:0 procs:0 0" "$(leftovers "$d") $(stat -c %s "$d/k")"
+		if gone_dev tv2; then ok "newns killed mid-way: the veth pair goes with the namespace"
+		else not_ok "newns killed mid-way: the veth pair goes with the namespace"; fi
+		assert_exit "newns after a kill replaces the stale file" 0 "$R" newns "$d/k"
+		"$R" newns --rm "$d/k"
+		strace -f -qq -o /dev/null -e inject=mount:signal=KILL "$R" newns --type pid,net "$d/k" "$d/k2" >/dev/null 2>&1
+		i=0
+		while [ "$(procs)" != 0 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+		assert_eq "newns --type pid killed mid-way: its child and PID 1 end too" "0 0" "$(procs) $(pins)"
+		rm -f "$d/k" "$d/k2"
+	else
+		skip "newns failure injection: strace not installed"
+	fi
+
+	# many at once
+	i=0
+	while [ $i -lt 32 ]; do
+		{ "$R" newns "$d/c$i" >/dev/null && "$R" newns --rm "$d/c$i"; } &
+		i=$((i + 1))
+	done
+	wait
+	assert_eq "32 concurrent newns and --rm on distinct paths leave nothing" "$clean" "$(leftovers "$d")"
+fi
+
+# --- newns rootless: refused outside a user namespace, works inside one it owns
+assert_exit "newns as a user outside a user namespace fails" 1 as_user "$R" newns "$tmp/u"
+assert_contains "and says what it needs and how to run it" "$out" "needs CAP_SYS_ADMIN"
+assert_contains "with the way to run it rootless" "$out" "rnsbox exec -Urm"
+mkdir -m 777 "$tmp/ru"
+got=$(as_user "$R" exec -Urmn sh -c '
+	echo "0 0" >/proc/sys/net/ipv4/ping_group_range
+	p=$(XDG_RUNTIME_DIR=$1 $0 newns --veth h1:eth1 --addr eth1=10.79.0.2/24 --sysctl "net.ipv4.ping_group_range=0 0") || exit
+	echo "path $p"
+	echo "pins $(awk "/ - nsfs / {n++} END {print n}" /proc/self/mountinfo)"
+	toybox ifconfig h1 10.79.0.1 netmask 255.255.255.0
+	toybox ping -c 1 -W 3 10.79.0.2 >/dev/null && echo ping-ok
+	$0 nsenter --net="$p" toybox ifconfig eth1 | grep -o "inet addr:[0-9.]*"
+	$0 newns --rm "$p" && echo "after $(awk "/ - nsfs / {n++} END {print n+0}" /proc/self/mountinfo) $(ls "$1/netns")"
+	$0 newns --type user,uts,pid,mnt "$1/u" "$1/t" "$1/p" "$1/m" >/dev/null && echo types-ok
+	$0 newns --rm "$1/u" "$1/t" "$1/p" "$1/m" && echo rm-ok' "$R" "$tmp/ru" 2>&1)
+case $got in "path $tmp/ru/netns/net-"*) ok "rootless newns under exec -Urmn: the default path is under \$XDG_RUNTIME_DIR" ;; *) not_ok "rootless newns under exec -Urmn: the default path is under \$XDG_RUNTIME_DIR" "$got" ;; esac
+assert_contains "rootless newns: the pin is an nsfs mount" "$got" "pins 1"
+assert_contains "rootless newns: the veth pair works (ping through it)" "$got" "ping-ok"
+assert_contains "rootless newns: the address is inside (toybox ifconfig)" "$got" "inet addr:10.79.0.2"
+assert_contains "rootless newns --rm: nothing left" "$got" "after 0 "
+assert_contains "rootless newns --type user,uts,pid,mnt and --rm" "$got" "types-ok
+rm-ok"
 
 # --- process hygiene: set-user-ID refusal, fds 0-2, close-on-exec
 if [ $root = 1 ]; then

@@ -1,33 +1,75 @@
 #!/bin/sh
-# make bench: rnsbox exec against the raw-syscall floor (bench/floor-exec) and against
-# every peer installed (util-linux unshare, busybox unshare, toybox unshare, bwrap), many
-# interleaved runs (bench/bench). ROUNDS (default 400) sets the runs per command. Works
-# as root or as a user: every command makes its own user namespace.
+# make bench: rnsbox against raw-syscall floors (bench/floor-*) and against every peer
+# installed, many interleaved runs (bench/bench). ROUNDS (default 400) sets the runs per
+# command. exec: rnsbox exec -rn against floor-exec, util-linux, busybox and toybox
+# unshare and bwrap; works as root or as a user (every command makes its own user
+# namespace). newns (root only, in a private mount namespace so the host's mounts are
+# untouched): create+remove against floor-newns, ip netns add+del and util-linux
+# unshare --net=FILE + umount, then 1000 pins made and removed (PINS, default 1000),
+# by the floor and by rnsbox.
 set -u
 cd "$(dirname "$0")/.." || exit 2
 rounds=${ROUNDS:-400}
-# the true program on PATH (command -v would name the shell's builtin)
-true=''
-for d in $(echo "$PATH" | tr ':' ' '); do [ -x "$d/true" ] && true=$d/true && break; done
-[ -n "$true" ] || { echo "bench: no true program on PATH" >&2; exit 2; }
+here=$PWD
 # NAME|COMMAND pairs, |-separated (bench splits each COMMAND on spaces, no shell)
-list="floor|bench/floor-exec $true|rnsbox exec -rn|$PWD/rnsbox exec -rn $true"
-list="$list|rnsbox exec -rn --no-lo|$PWD/rnsbox exec -rn --no-lo $true"
-# add NAME PROG ARG...: a peer, when PROG is installed
+list=''
+# add NAME PROG ARG...: a peer, when PROG is installed (" ; PROG2 ARG..." may follow)
 add() {
 	name=$1
 	prog=$(command -v "$2") || { echo "# not installed, skipped: $name"; return 0; }
 	shift 2
 	list="$list|$name|$prog $*"
 }
-add "util-linux unshare -rn" unshare -rn "$true"
-add "busybox unshare -rn" busybox unshare -rn "$true"
-add "toybox unshare -rn" toybox unshare -rn "$true"
-add "bwrap (user+net)" bwrap --unshare-user --unshare-net --uid 0 --gid 0 --bind / / "$true"
-echo "# $(date -u +%Y-%m-%d) $(uname -r), $(nproc) cpus, $rounds interleaved rounds; ms"
-echo "# rnsbox exec -rn and the floor also bring loopback up; the peers do not (compare --no-lo)"
-IFS='|'
-# shellcheck disable=SC2086 # split the list on |
-set -- $list
-unset IFS
-exec bench/bench "$rounds" "$@"
+# run: bench the list, split on | (no shell between bench and the commands)
+run() {
+	IFS='|'
+	# shellcheck disable=SC2086 # split the list on |
+	set -- ${list#|}
+	unset IFS
+	bench/bench "$rounds" "$@"
+}
+
+if [ "${1-}" != newns ]; then
+	# the true program on PATH (command -v would name the shell's builtin)
+	true=''
+	for d in $(echo "$PATH" | tr ':' ' '); do [ -x "$d/true" ] && true=$d/true && break; done
+	[ -n "$true" ] || { echo "bench: no true program on PATH" >&2; exit 2; }
+	list="|floor|bench/floor-exec $true|rnsbox exec -rn|$here/rnsbox exec -rn $true"
+	list="$list|rnsbox exec -rn --no-lo|$here/rnsbox exec -rn --no-lo $true"
+	add "util-linux unshare -rn" unshare -rn "$true"
+	add "busybox unshare -rn" busybox unshare -rn "$true"
+	add "toybox unshare -rn" toybox unshare -rn "$true"
+	add "bwrap (user+net)" bwrap --unshare-user --unshare-net --uid 0 --gid 0 --bind / / "$true"
+	echo "# exec: $(date -u +%Y-%m-%d) $(uname -r), $(nproc) cpus, $rounds interleaved rounds; ms"
+	echo "# rnsbox exec -rn and the floor also bring loopback up; the peers do not (compare --no-lo)"
+	run || exit
+	[ "$(id -u)" = 0 ] || { echo "# newns: skipped, it needs root"; exit 0; }
+	# the newns part runs again in a private mount namespace of its own
+	exec "$here/rnsbox" exec -m sh "$0" newns
+fi
+
+d=$(mktemp -d) || exit 2
+[ -d /run/netns ] || made_run_netns=1
+list="|floor|bench/floor-newns add $d/f ; bench/floor-newns del $d/f"
+list="$list|rnsbox newns + --rm|$here/rnsbox newns $d/r ; $here/rnsbox newns --rm $d/r"
+list="$list|rnsbox newns --no-lo + --rm|$here/rnsbox newns --no-lo $d/n ; $here/rnsbox newns --rm $d/n"
+add "ip netns add + del" ip netns add rnsbox-bench \; "$(command -v ip)" netns del rnsbox-bench
+: >"$d/u" # util-linux wants the file to exist; umount leaves it for the next round
+add "unshare --net=F + umount" unshare --net="$d/u" "$(command -v true)" \; "$(command -v umount)" "$d/u"
+echo
+echo "# newns: $(date -u +%Y-%m-%d) $(uname -r), $(nproc) cpus, $rounds interleaved rounds; ms"
+echo "# rnsbox newns and the floor also bring loopback up; ip and unshare do not (compare --no-lo)"
+run
+pins=${PINS:-1000}
+echo
+echo "# newns: $pins pins made, then removed, in one directory: cost per run as pins accumulate;"
+echo "# the floor's series shows what the kernel's own cost of many live namespaces adds"
+for s in "floor (net)|bench/floor-newns add $d/f{}|bench/floor-newns del $d/f{}" \
+	"rnsbox newns (net)|$here/rnsbox newns $d/p{}|$here/rnsbox newns --rm $d/p{}" \
+	"rnsbox newns -t uts|$here/rnsbox newns -t uts $d/u{}|$here/rnsbox newns --rm $d/u{}"; do
+	echo "## ${s%%|*}"
+	s=${s#*|}
+	bench/bench --series "$pins" "$((pins / 10))" "${s%%|*}" "${s#*|}"
+done
+rm -rf "$d"
+[ -z "${made_run_netns-}" ] || { umount /run/netns; rmdir /run/netns; }
