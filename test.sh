@@ -646,7 +646,7 @@ assert_eq "exec -m --propagation=unchanged: / keeps the host's propagation" "$ho
 assert_exit "exec --propagation=bogus is a usage error" 2 "$R" exec -m --propagation=bogus true
 assert_eq "exec -w: the command starts in DIR" /tmp "$("$R" exec -w /tmp pwd)"
 mkdir "$tmp/root" && cp "$R" "$tmp/root/rnsbox"
-assert_exit "exec -R: the command runs chrooted" 0 "$R" exec -R "$tmp/root" /rnsbox --version
+assert_exit "exec -r -R: the command runs chrooted" 0 "$R" exec -r -R "$tmp/root" /rnsbox --version
 assert_exit "exec -w to a missing directory fails" 1 "$R" exec -w /nonexistent-rnsbox true
 assert_contains "exec -w: the missing directory is named" "$out" "chdir /nonexistent-rnsbox: No such file"
 if [ $root = 1 ]; then
@@ -703,6 +703,16 @@ else
 	fi
 	"$R" newns --no-lo "$d/n2" >/dev/null
 	case $(nsenter --net="$d/n2" toybox ifconfig lo 2>&1) in *UP*) not_ok "newns --no-lo: loopback stays down" ;; *) ok "newns --no-lo: loopback stays down" ;; esac
+	"$R" newns --no-lo --up lo "$d/n3" >/dev/null
+	assert_contains "newns --up DEV: the device is up" "$(nsenter --net="$d/n3" toybox ifconfig lo)" "UP LOOPBACK"
+	sh -c 'exec 3<"$1"; echo >"$2"; sleep 3' sh "$d/n3" "$tmp/held" &
+	hold=$!
+	i=0
+	while [ ! -s "$tmp/held" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	assert_exit "newns --rm of a pin held open (umount says EBUSY): retried, then detached" 0 "$R" newns --rm "$d/n3"
+	assert_eq "and the pin and its file are gone" "" "$(nsfs_at "$d/n3")$(ls "$d/n3" 2>/dev/null)"
+	kill "$hold" 2>/dev/null
+	wait "$hold" 2>/dev/null
 	got=$("$R" newns --list | grep " $d/n")
 	assert_eq "newns --list: type, inode and path of each pin (the inodes as stat sees them)" \
 		"net $(stat -L -c %i "$d/n1") $d/n1 net $(stat -L -c %i "$d/n2") $d/n2" "$(echo "$got" | words)"
@@ -889,6 +899,11 @@ fi
 assert_exit "newns as a user outside a user namespace fails" 1 as_user "$R" newns "$tmp/u"
 assert_contains "and says what it needs and how to run it" "$out" "needs CAP_SYS_ADMIN"
 assert_contains "with the way to run it rootless" "$out" "rnsbox exec -Urm"
+mkdir -m 555 "$tmp/ro"
+got=$(as_user "$R" exec -Urm sh -c '$0 newns "$1/pin"; echo "exit $? $(ls -A "$1")"' "$R" "$tmp/ro" 2>&1)
+assert_eq "newns in a directory it cannot write: fails, names the path, leaves nothing" \
+	"rnsbox: newns: create $tmp/ro/pin: Permission denied
+exit 1 " "$got"
 mkdir -m 777 "$tmp/ru"
 got=$(as_user "$R" exec -Urmn sh -c '
 	echo "0 0" >/proc/sys/net/ipv4/ping_group_range
