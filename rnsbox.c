@@ -162,6 +162,93 @@ enum {
 };
 
 /*
+ * snprintf for rnsbox's own formats, in place of musl's vfprintf, whose floating-point
+ * formatting alone is more than half of its 8 KiB: %s %c %d %i %u %x %%, the l, ll and
+ * z sizes, a width (digits or *) with the '-' and '0' flags, and a precision for
+ * strings (%.*s). Like snprintf it returns the length the result would have had and
+ * always ends buf with a NUL (size > 0). Safe after fork: no locks, no allocation.
+ */
+PRINTF(3, 0) static int vsfmt(char *buf, size_t size, const char *fmt, va_list ap)
+{
+	size_t n = 0;
+	for (const char *p = fmt; *p;) {
+		char num[24], *s = num + sizeof(num);
+		size_t len = 0, width = 0, prec = (size_t)-1;
+		int left = 0, zero = 0, size_mod = 0, neg = 0;
+		unsigned long long v = 0;
+		if (*p != '%') {
+			if (n + 1 < size)
+				buf[n] = *p;
+			n++, p++;
+			continue;
+		}
+		for (p++; *p == '-' || *p == '0'; p++)
+			*p == '-' ? (left = 1) : (zero = 1);
+		if (*p == '*')
+			width = (size_t)va_arg(ap, int), p++;
+		for (; *p >= '0' && *p <= '9'; p++)
+			width = width * 10 + (size_t)(*p - '0');
+		if (*p == '.') {
+			prec = 0;
+			if (*++p == '*')
+				prec = (size_t)va_arg(ap, int), p++;
+			for (; *p >= '0' && *p <= '9'; p++)
+				prec = prec * 10 + (size_t)(*p - '0');
+		}
+		for (; *p == 'l' || *p == 'z'; p++)
+			size_mod += *p == 'l' ? 1 : 2;
+		char conv = *p ? *p++ : '%';
+		if (conv == 's') {
+			s = va_arg(ap, char *);
+			for (len = 0; len < prec && s[len]; len++)
+				;
+		} else if (conv == 'c' || conv == '%') {
+			*--s = conv == '%' ? '%' : (char)va_arg(ap, int);
+			len = 1;
+		} else {
+			if (conv == 'd' || conv == 'i') {
+				long long x = size_mod > 1 ? va_arg(ap, long long) : size_mod ? va_arg(ap, long) : va_arg(ap, int);
+				neg = x < 0;
+				v = neg ? 0 - (unsigned long long)x : (unsigned long long)x;
+			} else {
+				v = size_mod > 1 ? va_arg(ap, unsigned long long)
+				  : size_mod ? va_arg(ap, unsigned long) : va_arg(ap, unsigned);
+			}
+			unsigned base = conv == 'x' ? 16 : 10;
+			do
+				*--s = "0123456789abcdef"[v % base];
+			while (v /= base);
+			if (neg)
+				*--s = '-';
+			len = (size_t)(num + sizeof(num) - s);
+		}
+		for (; !left && width > len; width--) {
+			if (n + 1 < size)
+				buf[n] = zero ? '0' : ' ';
+			n++;
+		}
+		for (size_t i = 0; i < len; i++, n++)
+			if (n + 1 < size)
+				buf[n] = s[i];
+		for (; left && width > len; width--, n++)
+			if (n + 1 < size)
+				buf[n] = ' ';
+	}
+	if (size)
+		buf[n < size ? n : size - 1] = '\0';
+	return (int)n;
+}
+
+PRINTF(3, 4) static int sfmt(char *buf, size_t size, const char *format, ...)
+{
+	va_list ap;
+	va_start(ap, format);
+	int n = vsfmt(buf, size, format, ap);
+	va_end(ap);
+	return n;
+}
+
+/*
  * The only mutable global, the diagnostics state: the prefix ("rnsbox" or "rnsbox:
  * SUBCMD", set once by dispatch) and, for exec, where a fatal error is also reported:
  * as a JSON line on --json-status-fd, and as one byte on a pipe that tells the
@@ -179,9 +266,9 @@ static void json_escape(char *buf, size_t size, const char *s)
 	for (; *s && n + 7 < size; s++) {
 		unsigned char c = (unsigned char)*s;
 		if (c == '"' || c == '\\')
-			n += (size_t)snprintf(buf + n, size - n, "\\%c", c);
+			n += (size_t)sfmt(buf + n, size - n, "\\%c", c);
 		else if (c < 0x20)
-			n += (size_t)snprintf(buf + n, size - n, "\\u%04x", c);
+			n += (size_t)sfmt(buf + n, size - n, "\\u%04x", c);
 		else
 			buf[n++] = (char)c;
 	}
@@ -194,7 +281,7 @@ static void diag_fatal(const char *msg)
 	char line[700], esc[600];
 	if (diag.status_fd >= 0) {
 		json_escape(esc, sizeof(esc), msg);
-		int n = snprintf(line, sizeof(line), "{\"pid\": -1, \"message\": \"%s\"}\n", esc);
+		int n = sfmt(line, sizeof(line), "{\"pid\": -1, \"message\": \"%s\"}\n", esc);
 		ssize_t w = write(diag.status_fd, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 		(void)w;
 	}
@@ -213,11 +300,11 @@ static void diag_fatal(const char *msg)
 PRINTF(4, 0) static void vdiag(int err, int fatal, const char *tag, const char *fmt, va_list ap)
 {
 	char buf[1024];
-	size_t n = (size_t)snprintf(buf, sizeof(buf), "%s: %s", diag.prefix, tag);
+	size_t n = (size_t)sfmt(buf, sizeof(buf), "%s: %s", diag.prefix, tag);
 	if (n < sizeof(buf))
-		n += (size_t)vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
+		n += (size_t)vsfmt(buf + n, sizeof(buf) - n, fmt, ap);
 	if (err >= 0 && n < sizeof(buf))
-		n += (size_t)snprintf(buf + n, sizeof(buf) - n, ": %s", strerror(err));
+		n += (size_t)sfmt(buf + n, sizeof(buf) - n, ": %s", strerror(err));
 	if (n > sizeof(buf) - 2)
 		n = sizeof(buf) - 2;
 	buf[n] = '\0';
@@ -310,9 +397,9 @@ PRINTF(3, 4) static void result_fail(struct result *r, const char *hint_text, co
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
+	vsfmt(r->msg, sizeof(r->msg), fmt, ap);
 	va_end(ap);
-	snprintf(r->hint, sizeof(r->hint), "%s", hint_text ? hint_text : "");
+	sfmt(r->hint, sizeof(r->hint), "%s", hint_text ? hint_text : "");
 	r->ok = 0;
 }
 
@@ -516,7 +603,7 @@ static int idfile_lookup(const char *path, const char *name, unsigned *id, char 
 		if (name ? strlen(name) == len && strncmp(line, name, len) == 0 : v == *id) {
 			if (name)
 				*id = (unsigned)v;
-			rc = name || (size_t)snprintf(buf, size, "%.*s", (int)len, line) < size ? 0 : -1;
+			rc = name || (size_t)sfmt(buf, size, "%.*s", (int)len, line) < size ? 0 : -1;
 		}
 	}
 	lines_close(&l);
@@ -603,7 +690,7 @@ PRINTF(2, 3) static void out_f(struct out *o, const char *fmt, ...)
 	char buf[256];
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	int n = vsfmt(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	out_mem(o, buf, n < (int)sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 }
@@ -722,7 +809,7 @@ static void out_none(struct out *o, const char *key, const char *word)
 static void out_u64(struct out *o, const char *key, unsigned long long v)
 {
 	char buf[24];
-	snprintf(buf, sizeof(buf), "%llu", v);
+	sfmt(buf, sizeof(buf), "%llu", v);
 	out_val(o, key, buf, 0);
 }
 
@@ -783,7 +870,7 @@ PRINTF(2, 3) static void note(struct notes *nt, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(nt->buf + nt->len, sizeof(nt->buf) - nt->len, fmt, ap);
+	int n = vsfmt(nt->buf + nt->len, sizeof(nt->buf) - nt->len, fmt, ap);
 	va_end(ap);
 	if (n < 0 || (size_t)n >= sizeof(nt->buf) - nt->len)
 		return; /* full: the first notes matter most */
@@ -1114,7 +1201,7 @@ static const char *ns_names(int flags, char *buf, size_t size)
 	buf[0] = '\0';
 	for (int i = 0; i < NS_COUNT; i++)
 		if (flags & ns_table[i].flag && n < size)
-			n += (size_t)snprintf(buf + n, size - n, "%s%s", n ? "," : "", ns_table[i].name);
+			n += (size_t)sfmt(buf + n, size - n, "%s%s", n ? "," : "", ns_table[i].name);
 	return buf;
 }
 
@@ -1258,10 +1345,10 @@ static int pin_dir(const char *file, char *buf, size_t size)
 	char fdpath[32];
 	const char *slash = strrchr(file, '/');
 	int len = slash ? (int)(slash - file) + (slash == file) : 1, fd;
-	if ((size_t)snprintf(buf, size, "%.*s", len, slash ? file : ".") >= size ||
+	if ((size_t)sfmt(buf, size, "%.*s", len, slash ? file : ".") >= size ||
 	    (fd = open(buf, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return -1;
-	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+	sfmt(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
 	ssize_t n = readlink(fdpath, buf, size - 1);
 	close(fd);
 	if (n <= 0)
@@ -1324,7 +1411,7 @@ static int idmap_read(const char *path, struct idrange *r, int max, char *why, s
 	int n = 0;
 	char *line;
 	if (lines_open(&l, path) < 0) {
-		snprintf(why, whylen, "open %s: %s", path, strerror(errno));
+		sfmt(why, whylen, "open %s: %s", path, strerror(errno));
 		return -1;
 	}
 	while ((line = lines_next(&l))) {
@@ -1344,7 +1431,7 @@ static int idmap_read(const char *path, struct idrange *r, int max, char *why, s
 				  : v[0] + v[2] > 1ULL << 32 || v[1] + v[2] > 1ULL << 32 ? "range past 2^32"
 				  : n == max ? "too many lines" : NULL;
 		if (bad) {
-			snprintf(why, whylen, "%s:%d: %s", path, l.lineno, bad);
+			sfmt(why, whylen, "%s:%d: %s", path, l.lineno, bad);
 			lines_close(&l);
 			errno = EINVAL;
 			return -1;
@@ -1354,7 +1441,7 @@ static int idmap_read(const char *path, struct idrange *r, int max, char *why, s
 	int err = errno;
 	lines_close(&l);
 	if (err) {
-		snprintf(why, whylen, "read %s: %s", path, strerror(err));
+		sfmt(why, whylen, "read %s: %s", path, strerror(err));
 		errno = err;
 		return -1;
 	}
@@ -1383,7 +1470,7 @@ static int subid_read(const char *path, const char *user, unsigned id, struct id
 	struct lines l;
 	char idstr[16], *line;
 	int n = 0;
-	snprintf(idstr, sizeof(idstr), "%u", id);
+	sfmt(idstr, sizeof(idstr), "%u", id);
 	if (lines_open(&l, path) < 0)
 		return -1;
 	while ((line = lines_next(&l))) {
@@ -1468,7 +1555,7 @@ static const char *idmap_overlap(const struct idmap *m, char *buf, size_t size)
 		for (int j = i + 1; j < m->n; j++)
 			if (span_overlap(m->r[i].inside, m->r[i].count, m->r[j].inside, m->r[j].count) ||
 			    span_overlap(m->r[i].outside, m->r[i].count, m->r[j].outside, m->r[j].count)) {
-				snprintf(buf, size, "%u:%u:%u overlaps %u:%u:%u", m->r[i].inside, m->r[i].outside,
+				sfmt(buf, size, "%u:%u:%u overlaps %u:%u:%u", m->r[i].inside, m->r[i].outside,
 					 m->r[i].count, m->r[j].inside, m->r[j].outside, m->r[j].count);
 				return buf;
 			}
@@ -1570,16 +1657,16 @@ static const char *runtime_dir(char *buf, size_t size, const char **source)
 		*source = "XDG_RUNTIME_DIR";
 		return xdg;
 	}
-	snprintf(buf, size, "/run/user/%u", uid);
+	sfmt(buf, size, "/run/user/%u", uid);
 	if (stat(buf, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == getuid()) {
 		*source = "run-user";
 		return buf;
 	}
 	*source = "fallback";
 	if (uid)
-		snprintf(buf, size, "/tmp/rnsbox-%u", uid);
+		sfmt(buf, size, "/tmp/rnsbox-%u", uid);
 	else
-		snprintf(buf, size, "/run/rnsbox");
+		sfmt(buf, size, "/run/rnsbox");
 	return buf;
 }
 
@@ -1606,7 +1693,7 @@ static void detect_maps_read(struct detect_maps *m)
 {
 	char path[32], why[160];
 	for (int f = 0; f < 2; f++) {
-		snprintf(path, sizeof(path), "/proc/self/%s", map_names[f]);
+		sfmt(path, sizeof(path), "/proc/self/%s", map_names[f]);
 		if ((m->n[f] = idmap_read(path, m->r[f], IDMAP_MAX, why, sizeof(why))) < 0)
 			warn("%s", why);
 	}
@@ -1627,7 +1714,7 @@ static void detect_maps(struct out *o, const struct detect_maps *m)
 		out_open(o, map_names[f], '[');
 		for (int i = 0; i < m->n[f]; i++) {
 			char s[40];
-			snprintf(s, sizeof(s), "%u:%u:%u", m->r[f][i].inside, m->r[f][i].outside, m->r[f][i].count);
+			sfmt(s, sizeof(s), "%u:%u:%u", m->r[f][i].inside, m->r[f][i].outside, m->r[f][i].count);
 			out_str(o, "", s);
 		}
 		out_close(o);
@@ -1655,11 +1742,11 @@ static void depth_child(void *arg)
 		if (unshare(CLONE_NEWUSER) < 0)
 			break;
 		d->levels++;
-		snprintf(map, sizeof(map), "0 %u 1", uid);
+		sfmt(map, sizeof(map), "0 %u 1", uid);
 		if ((write_file("/proc/self/setgroups", "deny") < 0 && errno != ENOENT) ||
 		    write_file("/proc/self/uid_map", map) < 0)
 			break;
-		snprintf(map, sizeof(map), "0 %u 1", gid);
+		sfmt(map, sizeof(map), "0 %u 1", gid);
 		if (write_file("/proc/self/gid_map", map) < 0)
 			break;
 	}
@@ -1737,7 +1824,7 @@ static void detect_caps(struct out *o, struct notes *nt)
 		return;
 	}
 	unsigned long long eff = (unsigned long long)c[1].effective << 32 | c[0].effective;
-	snprintf(hex, sizeof(hex), "0x%016llx", eff);
+	sfmt(hex, sizeof(hex), "0x%016llx", eff);
 	out_str(o, "cap_effective", hex);
 	out_open(o, "cap_effective_names", '[');
 	for (unsigned i = 0; i < 64; i++) {
@@ -1746,7 +1833,7 @@ static void detect_caps(struct out *o, struct notes *nt)
 		if (i < ARRAY_LEN(names)) {
 			out_str(o, "", names[i]);
 		} else {
-			snprintf(hex, sizeof(hex), "cap_%u", i);
+			sfmt(hex, sizeof(hex), "cap_%u", i);
 			out_str(o, "", hex);
 		}
 	}
@@ -1791,7 +1878,7 @@ static void detect_namespaces(struct out *o, struct notes *nt)
 		note(nt, "/proc/self/ns: %s", strerror(dir));
 	out_open(o, "namespaces", '{');
 	for (size_t i = 0; i < ARRAY_LEN(ns_table); i++) {
-		snprintf(path, sizeof(path), "/proc/self/ns/%s", ns_table[i].name);
+		sfmt(path, sizeof(path), "/proc/self/ns/%s", ns_table[i].name);
 		if (stat(path, &st) == 0) {
 			out_u64(o, ns_table[i].name, (unsigned long long)st.st_ino);
 			continue;
@@ -1858,7 +1945,7 @@ static int path_find(const char *name, char *buf, size_t size)
 		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 	for (const char *p = path;; p++) {
 		size_t len = strcspn(p, ":");
-		if (len > 0 && (size_t)snprintf(buf, size, "%.*s/%s", (int)len, p, name) < size &&
+		if (len > 0 && (size_t)sfmt(buf, size, "%.*s/%s", (int)len, p, name) < size &&
 		    access(buf, X_OK) == 0)
 			return 0;
 		p += len;
@@ -1902,7 +1989,7 @@ static void detect_subids(struct out *o, struct notes *nt)
 		out_open(o, files[f] + 5, '[');
 		for (int i = 0; i < n; i++) {
 			char s[24];
-			snprintf(s, sizeof(s), "%u:%u", r[i].outside, r[i].count);
+			sfmt(s, sizeof(s), "%u:%u", r[i].outside, r[i].count);
 			out_str(o, "", s);
 		}
 		out_close(o);
@@ -1986,11 +2073,11 @@ static void trial_child(void *arg)
 	if (write_file("/proc/self/setgroups", "deny") < 0 && errno != ENOENT)
 		goto fail;
 	t->step = T_UIDMAP;
-	snprintf(map, sizeof(map), "0 %u 1", uid);
+	sfmt(map, sizeof(map), "0 %u 1", uid);
 	if (write_file("/proc/self/uid_map", map) < 0)
 		goto fail;
 	t->step = T_GIDMAP;
-	snprintf(map, sizeof(map), "0 %u 1", gid);
+	sfmt(map, sizeof(map), "0 %u 1", gid);
 	if (write_file("/proc/self/gid_map", map) < 0)
 		goto fail;
 	t->step = T_MNTNS;
@@ -2073,9 +2160,9 @@ static void detect_trial(struct out *o)
 	if (in_child(trial_child, &t, sizeof(t), &status) < 0) {
 		char why[64];
 		if (WIFSIGNALED(status))
-			snprintf(why, sizeof(why), "killed by signal %d", WTERMSIG(status));
+			sfmt(why, sizeof(why), "killed by signal %d", WTERMSIG(status));
 		else
-			snprintf(why, sizeof(why), "no report: %s", strerror(errno));
+			sfmt(why, sizeof(why), "no report: %s", strerror(errno));
 		out_bool(o, "ok", 0);
 		out_none(o, "failed_step", "unknown");
 		out_str(o, "error", why);
@@ -2215,7 +2302,7 @@ static int ns_getopt(int argc, char **argv, int files, const char *shortopts, co
 			opts[len++] = ':';
 		}
 	}
-	snprintf(opts + len, sizeof(opts) - len, "%s", shortopts);
+	sfmt(opts + len, sizeof(opts) - len, "%s", shortopts);
 	while (fixed->name) {
 		if (n == ARRAY_LEN(longopts) - 1)
 			die("internal error: too many options for ns_getopt");
@@ -2284,12 +2371,12 @@ static void exec_maps(const struct exec_opts *o, unsigned euid, unsigned egid)
 			die_errno("write %s to /proc/self/setgroups", v);
 	}
 	if (o->map_uid >= 0 && !o->uids.n) {
-		snprintf(map, sizeof(map), "%ld %u 1", o->map_uid, euid);
+		sfmt(map, sizeof(map), "%ld %u 1", o->map_uid, euid);
 		if (write_file("/proc/self/uid_map", map) < 0)
 			die_errno("write '%s' to /proc/self/uid_map", map);
 	}
 	if (o->map_gid >= 0 && !o->gids.n) {
-		snprintf(map, sizeof(map), "%ld %u 1", o->map_gid, egid);
+		sfmt(map, sizeof(map), "%ld %u 1", o->map_gid, egid);
 		if (write_file("/proc/self/gid_map", map) < 0)
 			die_errno("write '%s' to /proc/self/gid_map", map);
 	}
@@ -2323,12 +2410,12 @@ static int run_mapper(const char *tool, pid_t pid, const struct idmap *m, struct
 		return -1;
 	}
 	argv[0] = (char *)tool;
-	snprintf(args[0], sizeof(args[0]), "%d", (int)pid);
+	sfmt(args[0], sizeof(args[0]), "%d", (int)pid);
 	argv[1] = args[0];
 	for (int i = 0; i < m->n; i++)
 		for (int k = 0; k < 3; k++) {
 			uint32_t v = k == 0 ? m->r[i].inside : k == 1 ? m->r[i].outside : m->r[i].count;
-			snprintf(args[1 + 3 * i + k], sizeof(args[0]), "%u", v);
+			sfmt(args[1 + 3 * i + k], sizeof(args[0]), "%u", v);
 			argv[2 + 3 * i + k] = args[1 + 3 * i + k];
 		}
 	argv[2 + 3 * m->n] = NULL;
@@ -2351,7 +2438,7 @@ static int run_mapper(const char *tool, pid_t pid, const struct idmap *m, struct
 	if (c < 0 || waitpid(c, &status, 0) < 0 || status != 0) {
 		result_fail(r, NULL, "%s %d ...: %s%s", path, (int)pid,
 			    c < 0 ? strerror(errno) : WIFEXITED(status) ? "failed" : "killed", n ? ": " : "");
-		snprintf(r->msg + strlen(r->msg), sizeof(r->msg) - strlen(r->msg), "%s", err);
+		sfmt(r->msg + strlen(r->msg), sizeof(r->msg) - strlen(r->msg), "%s", err);
 		return -1;
 	}
 	return 0;
@@ -2363,9 +2450,9 @@ static int write_map(pid_t pid, const char *file, const struct idmap *m, struct 
 	char path[48], text[IDMAP_MAX * 34];
 	size_t len = 0;
 	for (int i = 0; i < m->n; i++)
-		len += (size_t)snprintf(text + len, sizeof(text) - len, "%u %u %u\n", m->r[i].inside, m->r[i].outside,
+		len += (size_t)sfmt(text + len, sizeof(text) - len, "%u %u %u\n", m->r[i].inside, m->r[i].outside,
 					m->r[i].count);
-	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	sfmt(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
 	if (write_file(path, text) == 0)
 		return 0;
 	result_fail(r, NULL, "write %s: %s", path, strerror(errno));
@@ -2390,7 +2477,7 @@ static int persist_one(pid_t pid, int ns, const char *file, struct result *r)
 	struct stat st;
 	/* The time namespace is the one children get; a PID namespace is pinned from its PID 1. */
 	const char *name = ns_table[ns].flag == CLONE_NEWTIME ? "_for_children" : "";
-	snprintf(src, sizeof(src), "/proc/%d/ns/%s%s", (int)pid, ns_table[ns].name, name);
+	sfmt(src, sizeof(src), "/proc/%d/ns/%s%s", (int)pid, ns_table[ns].name, name);
 	if ((fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444)) >= 0) {
 		close(fd);
 		created = 1;
@@ -2425,7 +2512,7 @@ static void helper_work(const struct exec_opts *o, pid_t pid, int phase, struct 
 							       : run_mapper("newuidmap", pid, &o->uids, r)) < 0)
 		return;
 	if (o->gids.n && o->setgroups >= 0) {
-		snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
+		sfmt(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
 		if (write_file(path, o->setgroups ? "allow" : "deny") < 0)
 			return result_fail(r, NULL, "write %s: %s", path, strerror(errno));
 	}
@@ -2505,7 +2592,7 @@ static void exec_time_offsets(const struct exec_opts *o)
 	size_t n = 0;
 	for (int i = 0; i < 2; i++)
 		if (o->set_offset[i])
-			n += (size_t)snprintf(text + n, sizeof(text) - n, "%s %lld 0\n", i ? "boottime" : "monotonic",
+			n += (size_t)sfmt(text + n, sizeof(text) - n, "%s %lld 0\n", i ? "boottime" : "monotonic",
 					      o->offset[i]);
 	if (n && write_file("/proc/self/timens_offsets", text) < 0)
 		die_errno("write /proc/self/timens_offsets");
@@ -2582,7 +2669,7 @@ static pid_t fork_supervised(struct exec_opts *o, int reap_all)
 				tcsetpgrp(STDIN_FILENO, getpgrp());
 			char c, line[32];
 			if (report && read(failed[0], &c, 1) != 1) { /* the command ran: report its end */
-				int n = snprintf(line, sizeof(line), "{\"exit-code\": %d}\n", exit_code(st));
+				int n = sfmt(line, sizeof(line), "{\"exit-code\": %d}\n", exit_code(st));
 				if (write(diag.status_fd, line, (size_t)n) < 0)
 					warn("write --json-status-fd: %s", strerror(errno));
 			}
@@ -2651,7 +2738,7 @@ __attribute__((noreturn)) static void exec_command(const struct exec_opts *o)
 	/* Socket activation: the command keeps rnsbox's pid across exec, whatever forked before. */
 	for (char **e = environ; o->listen && *e; e++)
 		if (strncmp(*e, "LISTEN_PID=", 11) == 0) {
-			snprintf(listen_pid, sizeof(listen_pid), "LISTEN_PID=%d", (int)getpid());
+			sfmt(listen_pid, sizeof(listen_pid), "LISTEN_PID=%d", (int)getpid());
 			*e = listen_pid;
 		}
 	execvp(argv[0], argv);
@@ -2685,14 +2772,14 @@ static void exec_status_start(const struct exec_opts *o)
 {
 	char line[512], path[32];
 	struct stat st;
-	size_t n = (size_t)snprintf(line, sizeof(line), "{\"pid\": %d, \"namespaces\": {", (int)o->outer_pid);
+	size_t n = (size_t)sfmt(line, sizeof(line), "{\"pid\": %d, \"namespaces\": {", (int)o->outer_pid);
 	for (int ns = 0; ns < NS_COUNT; ns++) {
-		snprintf(path, sizeof(path), "/proc/self/ns/%s", ns_table[ns].name);
+		sfmt(path, sizeof(path), "/proc/self/ns/%s", ns_table[ns].name);
 		if (stat(path, &st) == 0)
-			n += (size_t)snprintf(line + n, sizeof(line) - n, "%s\"%s\": %llu", line[n - 1] == '{' ? "" : ", ",
+			n += (size_t)sfmt(line + n, sizeof(line) - n, "%s\"%s\": %llu", line[n - 1] == '{' ? "" : ", ",
 					      ns_table[ns].name, (unsigned long long)st.st_ino);
 	}
-	n += (size_t)snprintf(line + n, sizeof(line) - n, "}}\n");
+	n += (size_t)sfmt(line + n, sizeof(line) - n, "}}\n");
 	if (write_all(o->status_fd, line, n) < 0)
 		die_errno("write --json-status-fd %d", o->status_fd);
 }
@@ -3077,7 +3164,7 @@ static const char *nsenter_path(const struct nsenter_opts *o, int ns, char *buf,
 	if (o->file[ns])
 		return o->file[ns];
 	/* A process joins the PID and time namespaces its children will have. */
-	snprintf(buf, size, "/proc/%ld/ns/%s", o->target, ns_table[ns].name);
+	sfmt(buf, size, "/proc/%ld/ns/%s", o->target, ns_table[ns].name);
 	return buf;
 }
 
@@ -3093,8 +3180,8 @@ static void nsenter_all(struct nsenter_opts *o)
 	for (int ns = 0; ns < NS_COUNT; ns++) {
 		if (o->file[ns])
 			continue;
-		snprintf(path, sizeof(path), "/proc/%ld/ns/%s", o->target, ns_table[ns].name);
-		snprintf(self, sizeof(self), "/proc/self/ns/%s", ns_table[ns].name);
+		sfmt(path, sizeof(path), "/proc/%ld/ns/%s", o->target, ns_table[ns].name);
+		sfmt(self, sizeof(self), "/proc/self/ns/%s", ns_table[ns].name);
 		if (stat(path, &a) < 0) {
 			if (errno == ENOENT && kill((pid_t)o->target, 0) == 0)
 				continue;
@@ -3169,7 +3256,7 @@ static int nsenter_dir(const struct nsenter_opts *o, const char *dir, const char
 	if (!dir)
 		return -1;
 	if (!*dir) { /* the target's own */
-		snprintf(path, sizeof(path), "/proc/%ld/%s", o->target, what);
+		sfmt(path, sizeof(path), "/proc/%ld/%s", o->target, what);
 		dir = path;
 	}
 	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
@@ -3459,7 +3546,7 @@ static void newns_paths(struct newns_opts *o, int n, char **paths)
 	if (getrandom(id, sizeof(id), 0) != sizeof(id))
 		die_errno("getrandom");
 	for (int i = 0; i < 16; i++)
-		u += snprintf(u, 4, "%s%02x", i == 4 || i == 6 || i == 8 || i == 10 ? "-" : "", id[i]);
+		u += sfmt(u, 4, "%s%02x", i == 4 || i == 6 || i == 8 || i == 10 ? "-" : "", id[i]);
 	if (mkdir(base, 0700) < 0 && errno != EEXIST)
 		die_errno("mkdir %s", base);
 	if (strcmp(src, "fallback") == 0 && (lstat(base, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != getuid() ||
@@ -3467,13 +3554,13 @@ static void newns_paths(struct newns_opts *o, int n, char **paths)
 		die("%s: not a directory of the caller's with mode 0700; refusing to use it", base);
 	for (int i = 0; i < o->ntypes; i++) {
 		int net = ns_table[o->types[i]].flag == CLONE_NEWNET;
-		snprintf(o->defpath[i], sizeof(o->defpath[i]), "%s/%s", base, net ? "netns" : "ns");
+		sfmt(o->defpath[i], sizeof(o->defpath[i]), "%s/%s", base, net ? "netns" : "ns");
 		if (net)
 			netns_dir(o->defpath[i]);
 		else if (mkdir(o->defpath[i], 0755) < 0 && errno != EEXIST)
 			die_errno("mkdir %s", o->defpath[i]);
 		size_t len = strlen(o->defpath[i]);
-		if ((size_t)snprintf(o->defpath[i] + len, sizeof(o->defpath[i]) - len, "/%s-%s",
+		if ((size_t)sfmt(o->defpath[i] + len, sizeof(o->defpath[i]) - len, "/%s-%s",
 				     ns_table[o->types[i]].name, uuid) >= sizeof(o->defpath[i]) - len)
 			die("%s: path too long", base);
 		o->paths[i] = o->defpath[i];
@@ -3593,7 +3680,7 @@ static int newns_create(struct newns_opts *o, int n, char **paths)
 		result_fail(&r, NULL, "netlink socket: %s", strerror(-rc));
 	else if (live == 0 && (o->flags & (CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS))) {
 		child = newns_child(o, &go, &r);
-		snprintf(self, sizeof(self), "%d", (int)child);
+		sfmt(self, sizeof(self), "%d", (int)child);
 	} else if (live == 0 && unshare(o->flags) < 0) /* rnsbox stays in them: it exits soon */
 		result_fail(&r, unshare_hint(errno, o->flags), "unshare: %s", strerror(errno));
 	else if (live == 0 && (o->flags & CLONE_NEWNET))
@@ -3602,7 +3689,7 @@ static int newns_create(struct newns_opts *o, int n, char **paths)
 		int i = k % o->ntypes, ns = o->types[i], flag = ns_table[ns].flag;
 		if ((flag == CLONE_NEWNS) != (k < o->ntypes))
 			continue;
-		snprintf(src, sizeof(src), "/proc/%s/ns/%s%s", self, ns_table[ns].name,
+		sfmt(src, sizeof(src), "/proc/%s/ns/%s%s", self, ns_table[ns].name,
 			 flag & (CLONE_NEWPID | CLONE_NEWTIME) ? "_for_children" : "");
 		if (pin_mount(src, ns, o->paths[i], &r) == 0)
 			o->made[i] = 2;
@@ -3825,7 +3912,7 @@ static const struct cmd *cmd_find(const char *name)
 
 static int run_cmd(const struct cmd *c, int argc, char **argv)
 {
-	snprintf(diag.prefix, sizeof(diag.prefix), "rnsbox: %s", c->name);
+	sfmt(diag.prefix, sizeof(diag.prefix), "rnsbox: %s", c->name);
 	return c->run(argc, argv);
 }
 
