@@ -43,7 +43,7 @@ check: rnsbox $(FIXTURES) check-static
 	./test.sh
 
 # Benchmark helpers (bench/*.c): the raw-syscall floor and the timing driver.
-BENCH = bench/floor-exec bench/floor-newns bench/bench
+BENCH = bench/floor-exec bench/floor-newns bench/floor-userns bench/bench
 bench/%: bench/%.c
 	$(CC) -std=gnu11 -Wall -Wextra -Werror -O2 $(STATIC) -o $@ $<
 

@@ -26,8 +26,9 @@
  *   9. detect
  *  10. exec (and the unshare and nsenter applets)
  *  11. newns
- *  12. dispatch table
- *  13. main
+ *  12. userns-handle
+ *  13. dispatch table
+ *  14. main
  */
 
 /*==== 1. includes and compat constants ====*/
@@ -47,6 +48,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -84,8 +86,20 @@
 #ifndef SYS_open_tree
 #define SYS_open_tree 428 /* Linux 5.2 */
 #endif
+#ifndef SYS_move_mount
+#define SYS_move_mount 429 /* Linux 5.2 */
+#endif
 #ifndef SYS_mount_setattr
 #define SYS_mount_setattr 442 /* Linux 5.12 */
+#endif
+
+/* <linux/mount.h> (not included: it clashes with <sys/mount.h>) */
+#define OPEN_TREE_CLONE 1
+#define MOVE_MOUNT_F_EMPTY_PATH 0x04
+#define MOUNT_ATTR_RDONLY 0x01
+#define MOUNT_ATTR_IDMAP 0x00100000
+#ifndef AT_RECURSIVE
+#define AT_RECURSIVE 0x8000
 #endif
 
 /* The initial user namespace has had this fixed inode since Linux 3.8 (PROC_USER_INIT_INO). */
@@ -908,6 +922,11 @@ static long sys_mount_setattr(int dfd, const char *path, unsigned flags, void *a
 	return syscall(SYS_mount_setattr, dfd, path, flags, attr, size);
 }
 
+static long sys_move_mount(int from_dfd, const char *from, int to_dfd, const char *to, unsigned flags)
+{
+	return syscall(SYS_move_mount, from_dfd, from, to_dfd, to, flags);
+}
+
 /* This process's capability sets (capget works without /proc). 0, or -1 with errno. */
 static int caps_get(struct cap_data c[2])
 {
@@ -1337,6 +1356,36 @@ static int dir_propagation(const char *dir, unsigned long prop)
 	close(fd); /* and the lock with it */
 	errno = err;
 	return rc;
+}
+
+/*
+ * Make the mount point for a pin of type at path, exclusively and without following a
+ * symlink. An empty file there (a stale pin) is replaced; a live pin of the same type is
+ * reused with exist_ok (returns 1) and refused otherwise, as is anything else. 0 when
+ * made, or -1 with r set.
+ */
+static int pin_file(const char *path, int type, int exist_ok, struct result *r)
+{
+	for (int tries = 0; tries < 2; tries++) {
+		int fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
+		if (fd >= 0)
+			return close(fd), 0;
+		int err = errno, kind = err == EEXIST ? pin_kind(path) : PIN_ERR;
+		if (kind == type && exist_ok)
+			return 1;
+		if (kind == PIN_STALE && unlink(path) == 0)
+			continue;
+		if (kind == PIN_ERR)
+			result_fail(r, NULL, "create %s: %s", path, strerror(err == EEXIST ? errno : err));
+		else if (kind > 0)
+			result_fail(r, kind == type ? "--exist-ok reuses it; --rm removes it" : NULL,
+				    "%s: already a live %s namespace pin", path, ns_table[ns_index(kind)].name);
+		else
+			result_fail(r, NULL, "%s: exists and is not a namespace pin", path);
+		return -1;
+	}
+	result_fail(r, NULL, "%s: replaced while it was being made", path);
+	return -1;
 }
 
 /* The directory of file as an absolute path without symlinks, as the kernel tells it. 0 or -1. */
@@ -3567,39 +3616,15 @@ static void newns_paths(struct newns_opts *o, int n, char **paths)
 	}
 }
 
-/*
- * The pin file for type i, made exclusively and without following a symlink. An empty
- * file there (a stale pin) is replaced; a live pin of the same type is refused, or
- * reused with --exist-ok (returns 1); anything else is refused. Returns 0 when made.
- */
+/* The pin file for type i (pin_file); 1 when a live pin is reused (--exist-ok). */
 static int newns_file(struct newns_opts *o, int i)
 {
 	struct result r;
-	const char *path = o->paths[i];
-	int type = ns_table[o->types[i]].flag;
-	for (int tries = 0; tries < 2; tries++) {
-		int fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
-		if (fd >= 0) {
-			close(fd);
-			o->made[i] = 1;
-			return 0;
-		}
-		int err = errno, kind = err == EEXIST ? pin_kind(path) : PIN_ERR;
-		if (kind == type && o->exist_ok)
-			return 1;
-		if (kind == PIN_STALE && unlink(path) == 0)
-			continue;
-		if (kind == PIN_ERR)
-			result_fail(&r, NULL, "create %s: %s", path, strerror(err == EEXIST ? errno : err));
-		else if (kind > 0)
-			result_fail(&r, kind == type ? "--exist-ok reuses it; --rm removes it" : NULL,
-				    "%s: already a live %s namespace pin", path, ns_table[ns_index(kind)].name);
-		else
-			result_fail(&r, NULL, "%s: exists and is not a namespace pin", path);
+	int made = pin_file(o->paths[i], ns_table[o->types[i]].flag, o->exist_ok, &r);
+	if (made < 0)
 		newns_fail(o, &r);
-	}
-	result_fail(&r, NULL, "%s: replaced while newns was making it", path);
-	newns_fail(o, &r);
+	o->made[i] = made == 0;
+	return made;
 }
 
 /*
@@ -3883,7 +3908,447 @@ static int cmd_newns(int argc, char **argv)
 	return rc ? EX_FAIL : EX_OK;
 }
 
-/*==== 12. dispatch table ====*/
+/*==== 12. userns-handle ====*/
+
+/*
+ * rnsbox userns-handle: a user namespace with exactly the id maps asked for, as a handle
+ * (an fd, or a pin) that outlives the process that made it, as runc keeps them for
+ * id-mapped mounts. Phases: parse every request and check every map (nothing is spawned
+ * before that); one handle for each distinct mapping (a live pin from the cache, or made
+ * by userns_make); then the uses in order: pins (--path), id-mapped mounts (--idmap), fds
+ * for a command. A request is the mapping given so far; --path, --idmap and --fd each use
+ * it, and a --map-users or --map-groups after them starts the next mapping.
+ */
+#define UH_MAX 128 /* requests in one call */
+
+struct uh_opts {
+	int nmaps, nreqs, open;      /* open: the last mapping still takes ranges */
+	struct {
+		struct idmap m[2];   /* uid, gid; sorted by inside id, so equal mappings compare equal */
+		int fd;              /* the handle, shared by equal mappings; -1 until made */
+	} maps[UH_MAX];
+	struct uh_req { int map; char use; const char *arg; } reqs[UH_MAX + 1]; /* use: p, i, f, c (command), n (--print) */
+	int recursive, readonly, print;
+	const char *cache;           /* --cache: the directory of pins by key; NULL: no cache */
+#define UH_KEY (IDMAP_MAX * 2 * 33 + 16)
+	char cachebuf[256], key[UH_KEY], old[UH_KEY]; /* the key, and a key file's text to compare */
+};
+
+/* The canonical key of mapping i: "uid=IN:OUT:COUNT,...;gid=..." (ranges sorted by inside id). */
+static const char *uh_key(struct uh_opts *o, int i)
+{
+	size_t n = 0;
+	for (int k = 0; k < 2; k++)
+		for (int j = 0; j < o->maps[i].m[k].n; j++) {
+			const struct idrange *r = &o->maps[i].m[k].r[j];
+			n += (size_t)sfmt(o->key + n, sizeof(o->key) - n, "%s%u:%u:%u", j ? "," : k ? ";gid=" : "uid=",
+					  r->inside, r->outside, r->count);
+		}
+	return o->key;
+}
+
+/*
+ * The helper: a raw clone child in a new user namespace that shares rnsbox's memory
+ * (CLONE_VM: no page tables to copy, the cheapest way to a process in a new user
+ * namespace), on a stack of its own. As STYLE 12 asks of such a child, it never execs,
+ * makes raw syscalls only, and ends in exit: it waits on the pipe, whose EOF (rnsbox is
+ * done, or died) ends it.
+ */
+static int uh_helper(void *arg)
+{
+	int *p = arg;
+	char c;
+	syscall(SYS_close, p[1]);
+	syscall(SYS_read, p[0], &c, 1);
+	return 0;
+}
+
+/*
+ * Make the user namespace of mapping i: clone the helper, write its maps (directly when
+ * rnsbox holds CAP_SETUID/CAP_SETGID or a map is just its own id, else through newuidmap
+ * and newgidmap), open its /proc/PID/ns/user, and end and reap the helper on every path.
+ * The helper runs one at a time, so its stack can live in this frame. The handle, or -1
+ * with r set.
+ */
+static int userns_make(struct uh_opts *o, int i, struct result *r)
+{
+	char stack[2048] __attribute__((aligned(16))), path[48];
+	int p[2], fd = -1;
+	unsigned self[2] = {(unsigned)geteuid(), (unsigned)getegid()};
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return result_fail(r, NULL, "pipe: %s", strerror(errno)), -1;
+	pid_t pid = clone(uh_helper, stack + sizeof(stack), CLONE_VM | CLONE_NEWUSER | SIGCHLD, p);
+	if (pid < 0)
+		result_fail(r, unshare_hint(errno, CLONE_NEWUSER), "clone a user namespace: %s", strerror(errno));
+	for (int k = 0; r->ok && k < 2; k++) {
+		const struct idmap *m = &o->maps[i].m[k];
+		int own = m->n == 1 && m->r[0].count == 1 && m->r[0].outside == self[k];
+		sfmt(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
+		if (k == 1 && own && !cap_effective(6 /* CAP_SETGID */) && write_file(path, "deny") < 0)
+			result_fail(r, NULL, "write %s: %s", path, strerror(errno)); /* the kernel wants this first */
+		else if (own || cap_effective(7 - k /* CAP_SETUID, CAP_SETGID */))
+			write_map(pid, k ? "gid_map" : "uid_map", m, r);
+		else
+			run_mapper(k ? "newgidmap" : "newuidmap", pid, m, r);
+	}
+	sfmt(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+	if (r->ok && (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		result_fail(r, NULL, "open %s: %s", path, strerror(errno));
+	close(p[0]);
+	close(p[1]); /* the helper sees EOF and exits */
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	return fd;
+}
+
+/* --print: the key, and the maps as the kernel reports them, read by a child that joins the namespace. */
+struct uh_show {
+	int fd;
+	char maps[2][4096];
+};
+
+static void uh_show_child(void *arg)
+{
+	struct uh_show *s = arg;
+	s->maps[0][0] = s->maps[1][0] = '\0';
+	if (setns(s->fd, CLONE_NEWUSER) < 0)
+		return;
+	for (int k = 0; k < 2; k++) {
+		int f = open(k ? "/proc/self/gid_map" : "/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
+		ssize_t n = f < 0 ? 0 : read(f, s->maps[k], sizeof(s->maps[k]) - 1);
+		s->maps[k][n > 0 ? n : 0] = '\0';
+		if (f >= 0)
+			close(f);
+	}
+}
+
+static void uh_print(struct uh_opts *o, int i)
+{
+	struct uh_show s = {.fd = o->maps[i].fd};
+	struct out out = {.fmt = FMT_TEXT};
+	struct stat st;
+	int status;
+	if (in_child(uh_show_child, &s, sizeof(s), &status) < 0 || fstat(s.fd, &st) < 0)
+		die("--print: could not read the maps of the namespace");
+	out_f(&out, "key: %s\nuser namespace: %llu\nuid_map:\n", uh_key(o, i), (unsigned long long)st.st_ino);
+	out_s(&out, s.maps[0]);
+	out_s(&out, "gid_map:\n");
+	out_s(&out, s.maps[1]);
+	out_flush(&out);
+}
+
+/* FNV-1a, 64 bits: the cache's file name for a key (the key is kept beside it and compared). */
+static uint64_t fnv1a(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return h;
+}
+
+/*
+ * The cache: DIR/HASH pins the handle of the mapping whose key DIR/HASH.key holds. A live
+ * pin whose key file holds the same key is a hit (the handle, opened); anything else is a
+ * miss (-1), and pin is set to where the new handle is to be pinned.
+ */
+static int uh_cached(struct uh_opts *o, const char *key, char *pin, size_t size)
+{
+	char kf[300];
+	ssize_t n = -1;
+	sfmt(pin, size, "%s/%016llx", o->cache, (unsigned long long)fnv1a(key));
+	sfmt(kf, sizeof(kf), "%s.key", pin);
+	if (pin_kind(pin) != CLONE_NEWUSER)
+		return -1;
+	int fd = open(kf, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, o->old, sizeof(o->old) - 1);
+		close(fd);
+	}
+	if (n < 0 || (size_t)n != strlen(key) || memcmp(o->old, key, (size_t)n) != 0)
+		return -1;
+	return open(pin, O_RDONLY | O_CLOEXEC);
+}
+
+/*
+ * Pin a new handle in the cache: the key file first (written to a temporary name and
+ * renamed into place), then the pin, made exclusively. A concurrent call that pins the
+ * same key first wins; a stale pin (an empty file) is replaced. Errors are the caller's.
+ */
+static int uh_store(const char *pin, const char *key, int fd, struct result *r)
+{
+	char kf[300], tmp[320], src[32];
+	sfmt(kf, sizeof(kf), "%s.key", pin);
+	sfmt(tmp, sizeof(tmp), "%s.%d", kf, (int)getpid());
+	sfmt(src, sizeof(src), "/proc/self/fd/%d", fd);
+	int k = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (k < 0 || write_all(k, key, strlen(key)) < 0 || close(k) < 0 || rename(tmp, kf) < 0) {
+		result_fail(r, NULL, "--cache: write %s: %s", kf, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	int made = pin_file(pin, CLONE_NEWUSER, 1, r);
+	if (made == 0 && pin_mount(src, ns_index(CLONE_NEWUSER), pin, r) < 0)
+		unlink(pin);
+	return made < 0 || !r->ok ? -1 : 0;
+}
+
+/* The name of a file system type from statfs, for messages; NULL where unknown. */
+static const char *fs_name(unsigned long type)
+{
+	static const struct { unsigned long magic; const char *name; } fs[] = {
+		{0xEF53, "ext4"},     {0x58465342, "xfs"},  {0x9123683E, "btrfs"}, {0x01021994, "tmpfs"},
+		{0x794c7630, "overlay"}, {0x6969, "nfs"}, {0x65735546, "fuse"},  {0x9fa0, "proc"},
+		{0x62656572, "sysfs"}, {0x4d44, "vfat"},    {0x6e736673, "nsfs"},
+	};
+	for (size_t i = 0; i < ARRAY_LEN(fs); i++)
+		if (fs[i].magic == type)
+			return fs[i].name;
+	return NULL;
+}
+
+/* --idmap SRC:DST: an id-mapped bind mount of SRC at DST with the handle fd. 0, or -1 with r set. */
+static int idmap_mount(const struct uh_opts *o, int fd, const char *arg, struct result *r)
+{
+	struct { uint64_t attr_set, attr_clr, propagation, userns_fd; } attr = {
+		MOUNT_ATTR_IDMAP | (o->readonly ? MOUNT_ATTR_RDONLY : 0), 0, 0, (uint64_t)fd};
+	char src[PATH_MAX];
+	const char *colon = strchr(arg, ':'), *step = "open_tree";
+	unsigned rec = o->recursive ? AT_RECURSIVE : 0;
+	struct statfs sf;
+	sfmt(src, sizeof(src), "%.*s", (int)(colon - arg), arg);
+	int tree = (int)sys_open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | O_CLOEXEC | rec), rc = tree;
+	if (rc >= 0) {
+		step = "mount_setattr";
+		rc = (int)sys_mount_setattr(tree, "", AT_EMPTY_PATH | rec, &attr, sizeof(attr));
+	}
+	if (rc >= 0) {
+		step = "move_mount";
+		rc = (int)sys_move_mount(tree, "", AT_FDCWD, colon + 1, MOVE_MOUNT_F_EMPTY_PATH);
+	}
+	if (rc >= 0) {
+		close(tree);
+		return 0;
+	}
+	int err = errno;
+	char why[120] = "";
+	if (err == ENOSYS)
+		sfmt(why, sizeof(why), "the kernel lacks %s (id-mapped mounts need Linux 5.12)", step);
+	else if (err == EINVAL && *step == 'm' && statfs(src, &sf) == 0 && fs_name((unsigned long)sf.f_type))
+		sfmt(why, sizeof(why), "%s (%s) cannot be id-mapped", src, fs_name((unsigned long)sf.f_type));
+	else if (err == EINVAL && *step == 'm' && statfs(src, &sf) == 0)
+		sfmt(why, sizeof(why), "%s (file system type 0x%lx) cannot be id-mapped", src, (unsigned long)sf.f_type);
+	else if (err == EPERM)
+		sfmt(why, sizeof(why), "an id-mapped mount needs CAP_SYS_ADMIN over the file system's user namespace");
+	else if (err == EOVERFLOW)
+		sfmt(why, sizeof(why), "the mapping cannot represent the ids of the mount (an id outside the map)");
+	if (tree >= 0)
+		close(tree);
+	result_fail(r, why[0] ? why : NULL, "--idmap %s: %s: %s", arg, step, strerror(err));
+	return -1;
+}
+
+static const char uh_usage[] =
+	"usage: rnsbox userns-handle --map-users=MAP --map-groups=MAP [USE]... [--] [COMMAND [ARG]...]\n"
+	"A user namespace with exactly these maps, as a handle: pinned, id-mapped mounts, or an fd for COMMAND.\n"
+	"  --map-users=IN:OUT:COUNT, --map-groups=IN:OUT:COUNT   (or OUT,IN,COUNT; repeatable; both needed)\n"
+	"USE, for the maps given before it (maps after a USE start the next mapping):\n"
+	"  --path=P                  pin the handle at P (printed)\n"
+	"  --idmap=SRC:DST           an id-mapped bind mount of SRC at DST\n"
+	"  --fd=N                    the handle at fd N for COMMAND\n"
+	"  COMMAND                   gets the last mapping's handle at the fd named in RNSBOX_USERNS_FD\n"
+	"      --recursive, --readonly   for every --idmap\n"
+	"      --cache[=DIR]         reuse a live pin per mapping across calls (DIR: $RUNTIME_DIR/userns)\n"
+	"      --print               show each mapping's key, and its maps as the kernel reports them\n";
+
+enum { OPT_UH_USERS = 256, OPT_UH_GROUPS, OPT_UH_PATH, OPT_UH_FD, OPT_UH_IDMAP, OPT_UH_REC, OPT_UH_RO, OPT_UH_CACHE, OPT_UH_PRINT };
+
+/* Sort a map by inside id (insertion sort: at most 340 lines, usually one). */
+static void idmap_sort(struct idmap *m)
+{
+	for (int i = 1; i < m->n; i++)
+		for (int j = i; j > 0 && m->r[j].inside < m->r[j - 1].inside; j--) {
+			struct idrange t = m->r[j];
+			m->r[j] = m->r[j - 1];
+			m->r[j - 1] = t;
+		}
+}
+
+static void uh_parse(struct uh_opts *o, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"map-users", required_argument, NULL, OPT_UH_USERS}, {"map-groups", required_argument, NULL, OPT_UH_GROUPS},
+		{"path", required_argument, NULL, OPT_UH_PATH},       {"fd", required_argument, NULL, OPT_UH_FD},
+		{"idmap", required_argument, NULL, OPT_UH_IDMAP},     {"recursive", no_argument, NULL, OPT_UH_REC},
+		{"readonly", no_argument, NULL, OPT_UH_RO},           {"cache", optional_argument, NULL, OPT_UH_CACHE},
+		{"print", no_argument, NULL, OPT_UH_PRINT},           {"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	static const char uses[] = "pfi";
+	char why[80];
+	int c, autom = 0;
+	unsigned long long v;
+	while ((c = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
+		if (c == OPT_UH_USERS || c == OPT_UH_GROUPS) {
+			if (!o->open && o->nmaps == UH_MAX)
+				die_usage("more than %d mappings", UH_MAX);
+			if (!o->open)
+				o->maps[o->nmaps++].fd = -1, o->open = 1;
+			idmap_parse(c == OPT_UH_USERS ? "--map-users" : "--map-groups", optarg,
+				    &o->maps[o->nmaps - 1].m[c == OPT_UH_GROUPS], &autom);
+			if (autom)
+				die_usage("--map-%s: auto is for exec; give the ranges", c == OPT_UH_USERS ? "users" : "groups");
+		} else if (c >= OPT_UH_PATH && c <= OPT_UH_IDMAP) {
+			const char *p = optarg;
+			if (!o->nmaps)
+				die_usage("--%s: give --map-users and --map-groups before it", longopts[c - OPT_UH_USERS].name);
+			if (c == OPT_UH_FD && (parse_uint(&p, INT32_MAX, &v) < 0 || *p || v < 3))
+				die_usage("--fd: '%s' is not a file descriptor number above 2", optarg);
+			if (c == OPT_UH_IDMAP && (!strchr(optarg, ':') || *optarg == ':' || !strchr(optarg, ':')[1]))
+				die_usage("--idmap %s: expected SRC:DST", optarg);
+			if (o->nreqs == UH_MAX)
+				die_usage("more than %d uses", UH_MAX);
+			o->reqs[o->nreqs++] = (struct uh_req){o->nmaps - 1, uses[c - OPT_UH_PATH], optarg};
+			o->open = 0;
+		} else if (c == OPT_UH_CACHE) {
+			o->cache = optarg ? optarg : "";
+		} else if (c == OPT_UH_REC || c == OPT_UH_RO || c == OPT_UH_PRINT) {
+			*(c == OPT_UH_REC ? &o->recursive : c == OPT_UH_RO ? &o->readonly : &o->print) = 1;
+		} else if (c == 'h') {
+			_exit(write_all(STDOUT_FILENO, uh_usage, sizeof(uh_usage) - 1) < 0);
+		} else {
+			die_option(c, argv);
+		}
+	}
+	if (optind < argc || (o->open && o->print)) /* the last mapping's handle, for the command or --print */
+		o->reqs[o->nreqs++] = (struct uh_req){o->nmaps - 1, optind < argc ? 'c' : 'n', NULL};
+	if (!o->nreqs)
+		die_usage("nothing to do: give --map-users and --map-groups, and --path, --idmap, --fd, --print or a command");
+	if (o->open && optind == argc && !o->print)
+		die_usage("the last mapping is not used: give --path, --idmap, --fd or a command after it");
+	for (int i = 0; i < o->nmaps; i++)
+		for (int k = 0; k < 2; k++) {
+			if (!o->maps[i].m[k].n)
+				die_usage("mapping %d: both --map-users and --map-groups are needed", i + 1);
+			if (idmap_overlap(&o->maps[i].m[k], why, sizeof(why)))
+				die_usage("--map-%s: %s", k ? "groups" : "users", why);
+			idmap_sort(&o->maps[i].m[k]);
+		}
+}
+
+/*
+ * The handle of mapping i: shared with an equal mapping made before, or a live pin from
+ * the cache, or made (and pinned in the cache). -1 with r set on failure; the helper is
+ * gone by then.
+ */
+static int uh_handle(struct uh_opts *o, int i, struct result *r)
+{
+	char pin[300];
+	for (int j = 0; j < i; j++)
+		if (o->maps[j].fd >= 0 && !memcmp(&o->maps[j].m[0], &o->maps[i].m[0], sizeof(o->maps[i].m[0])) &&
+		    !memcmp(&o->maps[j].m[1], &o->maps[i].m[1], sizeof(o->maps[i].m[1])))
+			return o->maps[i].fd = o->maps[j].fd;
+	if (o->cache && (o->maps[i].fd = uh_cached(o, uh_key(o, i), pin, sizeof(pin))) >= 0)
+		return o->maps[i].fd;
+	if ((o->maps[i].fd = userns_make(o, i, r)) >= 0 && o->cache)
+		uh_store(pin, o->key, o->maps[i].fd, r);
+	return r->ok ? o->maps[i].fd : -1;
+}
+
+/* Undo the pins and id-mapped mounts of the uses before q, in reverse order (a later use failed). */
+static void uh_undo(const struct uh_opts *o, int q)
+{
+	while (q-- > 0) {
+		const char *arg = o->reqs[q].arg;
+		if (o->reqs[q].use == 'p' && umount2(arg, MNT_DETACH | UMOUNT_NOFOLLOW) == 0)
+			unlink(arg);
+		if (o->reqs[q].use == 'i')
+			umount2(strchr(arg, ':') + 1, MNT_DETACH | UMOUNT_NOFOLLOW);
+	}
+}
+
+static int cmd_userns_handle(int argc, char **argv)
+{
+	struct uh_opts *o = mmap(NULL, sizeof(*o), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct out out = {.fmt = FMT_TEXT};
+	struct exec_opts run = {.argv = NULL};
+	char fdnum[32], rt[200];
+	const char *src;
+	int cfd = -1;
+	if (o == MAP_FAILED)
+		die_errno("mmap");
+	uh_parse(o, argc, argv);
+	for (int q = 0; q < o->nreqs; q++)
+		if ((o->reqs[q].use == 'p' || o->cache) && !cap_effective(21 /* CAP_SYS_ADMIN */))
+			die_hint(EX_FAIL, "run it as root, or inside a user and mount namespace (rnsbox exec -Urm)",
+				 "%s needs CAP_SYS_ADMIN to pin, which this process lacks", o->cache ? "--cache" : "--path");
+	if (o->cache && !*o->cache) {
+		sfmt(o->cachebuf, sizeof(o->cachebuf), "%s/userns", runtime_dir(rt, sizeof(rt), &src));
+		if (mkdir(rt, 0700) < 0 && errno != EEXIST)
+			die_errno("mkdir %s", rt);
+		o->cache = o->cachebuf;
+	}
+	if (o->cache && mkdir(o->cache, 0700) < 0 && errno != EEXIST)
+		die_errno("--cache: mkdir %s", o->cache);
+	for (int q = 0; q < o->nreqs; q++) {
+		struct result r = {.ok = 1};
+		int i = o->reqs[q].map, fd = o->maps[i].fd >= 0 ? o->maps[i].fd : uh_handle(o, i, &r), k;
+		const char *arg = o->reqs[q].arg;
+		if (fd >= 0 && o->print && (q == 0 || o->reqs[q - 1].map != i))
+			uh_print(o, i);
+		switch (fd < 0 ? 0 : o->reqs[q].use) {
+		case 'p':
+			if (pin_file(arg, CLONE_NEWUSER, 0, &r) < 0)
+				break;
+			sfmt(fdnum, sizeof(fdnum), "/proc/self/fd/%d", fd);
+			if (pin_mount(fdnum, ns_index(CLONE_NEWUSER), arg, &r) < 0) {
+				unlink(arg);
+				break;
+			}
+			out_s(&out, arg);
+			out_s(&out, "\n");
+			break;
+		case 'i': idmap_mount(o, fd, arg, &r); break;
+		case 'f':
+			k = atoi(arg);
+			if (fd == k ? fcntl(fd, F_SETFD, 0) < 0 : dup2(fd, k) < 0)
+				result_fail(&r, NULL, "--fd %s: %s", arg, strerror(errno));
+			break;
+		case 'c':
+			cfd = fd;
+			if (fcntl(fd, F_SETFD, 0) < 0)
+				result_fail(&r, NULL, "pass the handle: %s", strerror(errno));
+			break;
+		default: break;
+		}
+		if (!r.ok) {
+			out.len = 0; /* the pins printed so far are undone */
+			uh_undo(o, q);
+			die_hint(EX_FAIL, r.hint[0] ? r.hint : NULL, "%s", r.msg);
+		}
+	}
+	out_flush(&out);
+	if (optind == argc)
+		return EX_OK;
+	/* The command's environment, with RNSBOX_USERNS_FD (setenv would bring malloc in). */
+	extern char **environ;
+	size_t n = 0;
+	while (environ[n])
+		n++;
+	char *env[n + 2], **e = env, var[40];
+	for (char **v = environ; *v; v++)
+		if (strncmp(*v, "RNSBOX_USERNS_FD=", 17) != 0)
+			*e++ = *v;
+	sfmt(var, sizeof(var), "RNSBOX_USERNS_FD=%d", cfd);
+	*e++ = var;
+	*e = NULL;
+	// cppcheck-suppress danglingLifetime ; exec_command execs or exits while env is alive
+	environ = env;
+	run.argv = argv + optind;
+	sigprocmask(SIG_SETMASK, NULL, &run.mask);
+	exec_command(&run);
+}
+
+/*==== 13. dispatch table ====*/
 
 /*
  * Subcommands by name (toybox's toy_find): `rnsbox NAME`, argv[0] named rnsbox-NAME, or,
@@ -3898,6 +4363,7 @@ static const struct cmd {
 	{"detect", cmd_detect, 0, "report rootless state, namespaces, limits, and whether namespaces work here"},
 	{"exec", cmd_exec, 0, "create namespaces and run a command in them"},
 	{"newns", cmd_newns, 0, "create namespaces pinned at paths, set up their network; remove and list pins"},
+	{"userns-handle", cmd_userns_handle, 0, "a user namespace with exact id maps as a handle; id-mapped mounts"},
 	{"nsenter", cmd_nsenter, 1, "join the namespaces of a process or of pinned files, and run a command"},
 	{"unshare", cmd_unshare, 1, "the util-linux unshare applet (rnsbox exec with its exact behaviour)"},
 };
@@ -3928,7 +4394,7 @@ static int main_help(void)
 	return EX_OK;
 }
 
-/*==== 13. main ====*/
+/*==== 14. main ====*/
 
 /*
  * Make sure fds 0-2 are open, so no file rnsbox opens lands on them (an initramfs may start

@@ -924,6 +924,109 @@ assert_contains "rootless newns --rm: nothing left" "$got" "after 0 "
 assert_contains "rootless newns --type user,uts,pid,mnt and --rm" "$got" "types-ok
 rm-ok"
 
+# --- userns-handle: exact maps, shared and cached handles, id-mapped mounts
+# umaps FILE: the uid and gid maps of the user namespace at FILE, as a process in it reads them
+umaps() { nsenter --user="$1" --preserve-credentials cat /proc/self/uid_map /proc/self/gid_map | words; }
+if [ "${RNSBOX_TEST_NS-}" != 1 ] || ! have nsenter; then
+	skip "userns-handle as root: needs root, toybox and util-linux nsenter"
+else
+	u=$tmp/uh
+	mkdir "$u"
+	base=$(pins)
+	got=$("$R" userns-handle --map-users 0:100000:100 --map-users 100:300000:10 --map-groups 0:100000:110 --path "$u/h1")
+	assert_eq "userns-handle --path: exits 0 and prints the path" "0 $u/h1" "$? $got"
+	assert_eq "userns-handle: the maps read back from the kernel are exactly the ones asked for" \
+		"0 100000 100 100 300000 10 0 100000 110" "$(umaps "$u/h1")"
+	assert_contains "userns-handle --path: an nsfs pin of a user namespace (mountinfo)" "$(nsfs_at "$u/h1")" "user:["
+	assert_eq "userns-handle: no helper process is left" 0 "$(procs)"
+	"$R" userns-handle --map-users 0:100000:10 --map-users 10:200000:10 --map-groups 0:1000:1 --path "$u/a" \
+		--map-users 10:200000:10 --map-users 0:100000:10 --map-groups 0:1000:1 --path "$u/b" >/dev/null
+	assert_eq "userns-handle: equal mappings given in different orders share one namespace (stat)" \
+		"$(stat -L -c %i "$u/a")" "$(stat -L -c %i "$u/b")"
+	got=$("$R" userns-handle --map-users 10:200000:10 --map-users 0:100000:10 --map-groups 0:1000:1 --print)
+	assert_contains "userns-handle --print: the canonical key, ranges sorted" "$got" "key: uid=0:100000:10,10:200000:10;gid=0:1000:1"
+	assert_contains "userns-handle --print: the kernel's uid_map" "$(echo "$got" | words)" "uid_map: 0 100000 10 10 200000 10 gid_map: 0 1000 1"
+	got=$("$R" userns-handle --map-users 0:5000:1 --map-groups 0:5000:1 -- sh -c 'readlink "/proc/self/fd/$RNSBOX_USERNS_FD"')
+	case $got in "user:["*) ok "userns-handle -- CMD: the handle is open at RNSBOX_USERNS_FD" ;; *) not_ok "userns-handle -- CMD: the handle is open at RNSBOX_USERNS_FD" "$got" ;; esac
+	got=$("$R" userns-handle --map-users 0:5000:1 --map-groups 0:5000:1 --fd 7 -- sh -c 'nsenter --user=/proc/self/fd/7 --preserve-credentials cat /proc/self/uid_map' | words)
+	assert_eq "userns-handle --fd N: the handle is at fd N for the command" "0 5000 1" "$got"
+	# the cache
+	c=$tmp/uhc
+	ino() { "$R" userns-handle --cache="$c" --map-users 0:700000:10 --map-groups 0:700000:10 -- sh -c 'stat -L -c %i "/proc/self/fd/$RNSBOX_USERNS_FD"'; }
+	# cpin: the cache's pin (the file that is not a .key)
+	cpin() { for f in "$c"/*; do case $f in *.key) ;; *) echo "$f" ;; esac; done; }
+	i1=$(ino) i2=$(ino)
+	assert_eq "userns-handle --cache: a second call reuses the pinned namespace" "$i1" "$i2"
+	assert_eq "userns-handle --cache: one pin and its key file, private to the caller" "$(cpin).key 700 $i1" \
+		"$(echo "$c"/*.key) $(stat -c %a "$c") $(stat -L -c %i "$(cpin)")"
+	umount "$(cpin)"
+	i3=$(ino)
+	[ -n "$i3" ] && [ "$i3" != "$i1" ] && live=$(stat -L -c %i "$(cpin)")
+	assert_eq "userns-handle --cache: a stale pin is recreated (a new namespace, pinned again)" "$i3" "${live:-none}"
+	# id-mapped mounts
+	mkdir "$u/src" "$u/dst" "$u/ro" "$u/src/sub"
+	: >"$u/src/f"
+	toybox mount -t tmpfs none "$u/src/sub" && : >"$u/src/sub/g"
+	assert_exit "userns-handle --idmap: an id-mapped bind mount" 0 "$R" userns-handle --map-users 0:1000:10 --map-groups 0:2000:10 \
+		--idmap "$u/src:$u/dst" --recursive
+	assert_eq "--idmap: stat shows the mapped owner (root is 1000:2000)" "1000 2000 0 0" \
+		"$(stat -c '%u %g' "$u/dst/f") $(stat -c '%u %g' "$u/src/f")"
+	assert_eq "--idmap: toybox ls -ln shows it too" "1000 2000" "$(toybox ls -ln "$u/dst" | awk '$NF == "f" {print $3, $4}')"
+	assert_eq "--idmap --recursive: the submount is id-mapped too" "1000 2000" "$(stat -c '%u %g' "$u/dst/sub/g")"
+	assert_contains "--idmap: mountinfo says idmapped" "$(awk -v p="$u/dst" '$5 == p' /proc/self/mountinfo)" "idmapped"
+	"$R" userns-handle --map-users 0:1000:10 --map-groups 0:2000:10 --idmap "$u/src:$u/ro" --readonly
+	assert_exit "--idmap --readonly: the mount refuses writes" 1 touch "$u/ro/new"
+	assert_exit "--idmap of /proc fails" 1 "$R" userns-handle --map-users 0:1000:10 --map-groups 0:2000:10 --path "$u/undo" --idmap "/proc:$u/ro"
+	assert_contains "and says the step, the errno and the file system" "$out" "mount_setattr: Invalid argument"
+	assert_contains "with the file system's type" "$out" "/proc (proc) cannot be id-mapped"
+	assert_eq "and the pin made before it is undone, no helper is left" "0" "$([ -e "$u/undo" ] && echo 1 || echo 0)$(procs | tr -d 0)"
+	assert_exit "--idmap of a missing SRC fails at open_tree" 1 "$R" userns-handle --map-users 0:1:1 --map-groups 0:1:1 --idmap "$u/nope:$u/ro"
+	assert_contains "and names the step and the path" "$out" "--idmap $u/nope:$u/ro: open_tree: No such file or directory"
+	umount -l "$u/dst" "$u/ro" "$u/src/sub" 2>/dev/null
+	"$R" newns --rm "$u/h1" "$u/a" "$u/b" >/dev/null
+	for f in "$c"/*; do [ -f "$f" ] && umount "$f" 2>/dev/null; done
+fi
+
+# bad mappings: usage errors before any process is spawned
+if have strace; then
+	lines=$(i=0; while [ $i -lt 341 ]; do printf ' --map-users %d:%d:1' "$i" $((100000 + i)); i=$((i + 1)); done)
+	for a in "overlaps|--map-users 0:1000:10 --map-users 5:2000:1" "zero count|--map-users 0:1000:0" \
+		"range past 2^32|--map-users 4294967295:1:2" "more than 340 ranges|$lines" \
+		"is not INSIDE:OUTSIDE:COUNT|--map-users 0:x:1" "both --map-users and --map-groups are needed|"; do
+		# shellcheck disable=SC2086 # the options split on purpose
+		strace -f -qq -o "$tmp/uh.trace" -e trace=clone,clone3,fork,vfork "$R" userns-handle ${a#*|} \
+			--map-groups 0:1:1 --print >"$tmp/uh.out" 2>&1
+		assert_eq "userns-handle: '${a%%|*}' is a usage error, and nothing was spawned" "2 0" \
+			"$? $(grep -c 'clone\|fork' "$tmp/uh.trace")"
+		assert_contains "userns-handle: the message says '${a%%|*}'" "$(cat "$tmp/uh.out")" "${a%%|*}"
+	done
+else
+	skip "userns-handle bad mappings: strace not installed"
+fi
+
+# userns-handle rootless: through newuidmap with a temporary subordinate range, or its own ids directly
+if [ $root = 1 ] && have newuidmap && have nsenter; then
+	save_subids
+	{ [ -e "$tmp/subuid.orig" ] && cat "$tmp/subuid.orig"; printf '%s:400000:65536\n' "$tuser"; } >/etc/subuid
+	{ [ -e "$tmp/subgid.orig" ] && cat "$tmp/subgid.orig"; printf '%s:400000:65536\n' "$tuser"; } >/etc/subgid
+	show='nsenter --user="/proc/self/fd/$RNSBOX_USERNS_FD" --preserve-credentials cat /proc/self/uid_map /proc/self/gid_map'
+	got=$(as_user "$R" userns-handle --map-users 0:400000:1000 --map-groups 0:400000:1000 -- sh -c "$show" | words)
+	assert_eq "rootless userns-handle: subordinate ranges through newuidmap, read back from the kernel" \
+		"0 400000 1000 0 400000 1000" "$got"
+	got=$(as_user "$R" userns-handle --map-users "0:$tuid:1" --map-groups "0:$tgid:1" -- sh -c "$show" | words)
+	assert_eq "rootless userns-handle: its own ids, written directly" "0 $tuid 1 0 $tgid 1" "$got"
+	assert_exit "rootless userns-handle outside the subordinate ranges fails" 1 as_user "$R" userns-handle \
+		--map-users 0:900000:10 --map-groups 0:900000:10 -- true
+	assert_contains "and shows newuidmap's own error" "$out" "not allowed"
+	assert_eq "and no helper is left" 0 "$(procs)"
+	assert_exit "rootless userns-handle --path fails: pinning needs CAP_SYS_ADMIN" 1 as_user "$R" userns-handle \
+		--map-users 0:400000:10 --map-groups 0:400000:10 --path "$tmp/uhp"
+	assert_contains "and says so" "$out" "--path needs CAP_SYS_ADMIN"
+	restore_subids
+else
+	skip "rootless userns-handle: needs root (to add a subuid entry), newuidmap and nsenter"
+fi
+
 # --- process hygiene: set-user-ID refusal, fds 0-2, close-on-exec
 if [ $root = 1 ]; then
 	cp "$R" "$tmp/rnsbox-suid" && chmod 4755 "$tmp/rnsbox-suid"

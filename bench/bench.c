@@ -27,7 +27,7 @@
 #include <unistd.h>
 
 #define MAXCMD 12
-#define MAXARG 48
+#define MAXARG 1024
 
 static int null_fd;
 

@@ -6,7 +6,8 @@
 # namespace). newns (root only, in a private mount namespace so the host's mounts are
 # untouched): create+remove against floor-newns, ip netns add+del and util-linux
 # unshare --net=FILE + umount, then 1000 pins made and removed (PINS, default 1000),
-# by the floor and by rnsbox.
+# by the floor and by rnsbox. userns-handle (root): 100 handles a run against
+# floor-userns, its cache hits, and fork+exec of a helper binary (UROUNDS, default 100).
 set -u
 cd "$(dirname "$0")/.." || exit 2
 rounds=${ROUNDS:-400}
@@ -29,11 +30,12 @@ run() {
 	bench/bench "$rounds" "$@"
 }
 
+# the true program on PATH (command -v would name the shell's builtin)
+true=''
+for d in $(echo "$PATH" | tr ':' ' '); do [ -x "$d/true" ] && true=$d/true && break; done
+[ -n "$true" ] || { echo "bench: no true program on PATH" >&2; exit 2; }
+
 if [ "${1-}" != newns ]; then
-	# the true program on PATH (command -v would name the shell's builtin)
-	true=''
-	for d in $(echo "$PATH" | tr ':' ' '); do [ -x "$d/true" ] && true=$d/true && break; done
-	[ -n "$true" ] || { echo "bench: no true program on PATH" >&2; exit 2; }
 	list="|floor|bench/floor-exec $true|rnsbox exec -rn|$here/rnsbox exec -rn $true"
 	list="$list|rnsbox exec -rn --no-lo|$here/rnsbox exec -rn --no-lo $true"
 	add "util-linux unshare -rn" unshare -rn "$true"
@@ -55,7 +57,7 @@ list="$list|rnsbox newns + --rm|$here/rnsbox newns $d/r ; $here/rnsbox newns --r
 list="$list|rnsbox newns --no-lo + --rm|$here/rnsbox newns --no-lo $d/n ; $here/rnsbox newns --rm $d/n"
 add "ip netns add + del" ip netns add rnsbox-bench \; "$(command -v ip)" netns del rnsbox-bench
 : >"$d/u" # util-linux wants the file to exist; umount leaves it for the next round
-add "unshare --net=F + umount" unshare --net="$d/u" "$(command -v true)" \; "$(command -v umount)" "$d/u"
+add "unshare --net=F + umount" unshare --net="$d/u" "$true" \; "$(command -v umount)" "$d/u"
 echo
 echo "# newns: $(date -u +%Y-%m-%d) $(uname -r), $(nproc) cpus, $rounds interleaved rounds; ms"
 echo "# rnsbox newns and the floor also bring loopback up; ip and unshare do not (compare --no-lo)"
@@ -71,5 +73,26 @@ for s in "floor (net)|bench/floor-newns add $d/f{}|bench/floor-newns del $d/f{}"
 	s=${s#*|}
 	bench/bench --series "$pins" "$((pins / 10))" "${s%%|*}" "${s#*|}"
 done
+
+# userns-handle: 100 distinct mappings in one call, each handle kept at an fd for the command
+h=100
+maps=''
+i=0
+while [ $i -lt $h ]; do
+	maps="$maps --map-users 0:$((100000 + 10 * i)):10 --map-groups 0:$((100000 + 10 * i)):10 --fd $((10 + i))"
+	i=$((i + 1))
+done
+# shellcheck disable=SC2086 # split the options on purpose
+"$here/rnsbox" userns-handle --cache="$d/cache" $maps -- "$true" # warm the cache
+list="|floor|bench/floor-userns floor $h $true"
+list="$list|rnsbox userns-handle|$here/rnsbox userns-handle$maps -- $true"
+list="$list|rnsbox (cache hits)|$here/rnsbox userns-handle --cache=$d/cache$maps -- $true"
+list="$list|fork+exec helper (cat)|bench/floor-userns forkexec $h $(command -v cat) $true"
+rounds=${UROUNDS:-100}
+echo
+echo "# userns-handle: $h distinct mappings a run; $(date -u +%Y-%m-%d), $rounds interleaved rounds; ms a run"
+echo "# (divide by $h for a handle; each run also starts rnsbox or the floor once and execs true)"
+run
+for f in "$d"/cache/*; do [ -f "$f" ] && umount "$f" 2>/dev/null; done
 rm -rf "$d"
 [ -z "${made_run_netns-}" ] || { umount /run/netns; rmdir /run/netns; }
