@@ -982,6 +982,17 @@ else
 	assert_eq "and the pin made before it is undone, no helper is left" "0" "$([ -e "$u/undo" ] && echo 1 || echo 0)$(procs | tr -d 0)"
 	assert_exit "--idmap of a missing SRC fails at open_tree" 1 "$R" userns-handle --map-users 0:1:1 --map-groups 0:1:1 --idmap "$u/nope:$u/ro"
 	assert_contains "and names the step and the path" "$out" "--idmap $u/nope:$u/ro: open_tree: No such file or directory"
+	if [ -x "$tmp/seccomp-deny" ]; then
+		for e in "ENOSYS open_tree|open_tree: Function not implemented|id-mapped mounts need Linux 5.12" \
+			"EPERM mount_setattr|mount_setattr: Operation not permitted|needs CAP_SYS_ADMIN over the file system"; do
+			# shellcheck disable=SC2086 # the errno and the syscall split on purpose
+			assert_exit "--idmap under a seccomp filter (${e%%|*})" 1 "$tmp/seccomp-deny" ${e%%|*} -- \
+				"$R" userns-handle --map-users 0:1:1 --map-groups 0:1:1 --idmap "$u/src:$u/ro"
+			e=${e#*|}
+			assert_contains "--idmap (${e%%|*}): the step and errno are named" "$out" "${e%%|*}"
+			assert_contains "--idmap (${e%%|*}): with what it means" "$out" "${e#*|}"
+		done
+	fi
 	umount -l "$u/dst" "$u/ro" "$u/src/sub" 2>/dev/null
 	"$R" newns --rm "$u/h1" "$u/a" "$u/b" >/dev/null
 	for f in "$c"/*; do [ -f "$f" ] && umount "$f" 2>/dev/null; done
