@@ -1440,6 +1440,20 @@ static int pin_mount(const char *src, int ns, const char *file, struct result *r
 	return -1;
 }
 
+/*
+ * A new pin of type (a CLONE_NEW* flag) at path from src: pin_file, then pin_mount, the
+ * file removed again if the mount fails. 0 when pinned; 1 when a live pin of the type was
+ * there (exist_ok) and is left as it is; -1 with r set.
+ */
+static int pin_new(const char *src, int type, const char *path, int exist_ok, struct result *r)
+{
+	int made = pin_file(path, type, exist_ok, r);
+	if (made != 0 || pin_mount(src, ns_index(type), path, r) == 0)
+		return made;
+	unlink(path);
+	return -1;
+}
+
 /*==== 8. id maps and subordinate ids ====*/
 
 struct idrange {
@@ -1717,6 +1731,23 @@ static const char *runtime_dir(char *buf, size_t size, const char **source)
 	else
 		sfmt(buf, size, "/run/rnsbox");
 	return buf;
+}
+
+/*
+ * The runtime directory, made 0700 if missing, for state and pins (newns, userns-handle):
+ * a /tmp fallback must be a directory of the caller's with mode 0700, or someone else
+ * could have put it there. Returns the path (in buf or the environment); dies otherwise.
+ */
+static const char *state_dir(char *buf, size_t size)
+{
+	const char *src, *dir = runtime_dir(buf, size, &src);
+	struct stat st;
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		die_errno("mkdir %s", dir);
+	if (strcmp(src, "fallback") == 0 && (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != getuid() ||
+					     (st.st_mode & 077)))
+		die("%s: not a directory of the caller's with mode 0700; refusing to use it", dir);
+	return dir;
 }
 
 /*==== 9. detect ====*/
@@ -3574,19 +3605,17 @@ static void netns_dir(const char *dir)
 /*
  * The paths: one given for each type, or made under the runtime directory with one
  * random name (16 bytes from getrandom): netns/net-UUID for a network namespace,
- * ns/TYPE-UUID for the others. A /tmp fallback directory must be the caller's alone.
+ * ns/TYPE-UUID for the others (state_dir).
  */
 static void newns_paths(struct newns_opts *o, int n, char **paths)
 {
 	char rt[200], uuid[40], *u = uuid;
 	unsigned char id[16];
-	const char *src, *base = runtime_dir(rt, sizeof(rt), &src);
-	struct stat st;
 	if (n && n != o->ntypes)
 		die_usage("%d namespace types need %d paths, not %d", o->ntypes, o->ntypes, n);
 	for (int i = 0; i < n; i++)
-		if (strcmp(paths[i], "/run/netns") > 0 && strncmp(paths[i], "/run/netns/", 11) == 0 &&
-		    !strchr(paths[i] + 11, '/') && ns_table[o->types[i]].flag == CLONE_NEWNET)
+		if (strncmp(paths[i], "/run/netns/", 11) == 0 && paths[i][11] && !strchr(paths[i] + 11, '/') &&
+		    ns_table[o->types[i]].flag == CLONE_NEWNET)
 			netns_dir("/run/netns"); /* ip netns's directory, for ip netns exec */
 	if (n) {
 		memcpy(o->paths, paths, sizeof(char *) * (size_t)n);
@@ -3596,11 +3625,7 @@ static void newns_paths(struct newns_opts *o, int n, char **paths)
 		die_errno("getrandom");
 	for (int i = 0; i < 16; i++)
 		u += sfmt(u, 4, "%s%02x", i == 4 || i == 6 || i == 8 || i == 10 ? "-" : "", id[i]);
-	if (mkdir(base, 0700) < 0 && errno != EEXIST)
-		die_errno("mkdir %s", base);
-	if (strcmp(src, "fallback") == 0 && (lstat(base, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != getuid() ||
-					     (st.st_mode & 077)))
-		die("%s: not a directory of the caller's with mode 0700; refusing to use it", base);
+	const char *base = state_dir(rt, sizeof(rt));
 	for (int i = 0; i < o->ntypes; i++) {
 		int net = ns_table[o->types[i]].flag == CLONE_NEWNET;
 		sfmt(o->defpath[i], sizeof(o->defpath[i]), "%s/%s", base, net ? "netns" : "ns");
@@ -3640,7 +3665,7 @@ static pid_t newns_child(struct newns_opts *o, int *go, struct result *r)
 {
 	int g[2], res[2], init_pipe[2];
 	uint64_t outer = o->flags & CLONE_NEWNS ? mntns_id() : 0;
-	char c;
+	char c, names[64];
 	if (pipe2(g, O_CLOEXEC) < 0 || pipe2(res, O_CLOEXEC) < 0)
 		return result_fail(r, NULL, "pipe: %s", strerror(errno)), -1;
 	pid_t pid = fork();
@@ -3650,7 +3675,8 @@ static pid_t newns_child(struct newns_opts *o, int *go, struct result *r)
 		close(res[0]);
 		r->ok = 1;
 		if (unshare(o->flags) < 0) {
-			result_fail(r, unshare_hint(errno, o->flags), "unshare: %s", strerror(errno));
+			result_fail(r, unshare_hint(errno, o->flags), "unshare %s: %s",
+				    ns_names(o->flags, names, sizeof(names)), strerror(errno));
 		} else {
 			if (o->flags & CLONE_NEWNS)
 				mntns_above(outer);
@@ -3689,7 +3715,7 @@ static int newns_create(struct newns_opts *o, int n, char **paths)
 {
 	struct result r = {.ok = 1};
 	struct out out = {.fmt = FMT_TEXT};
-	char src[64], self[16] = "self";
+	char src[64], self[16] = "self", names[64];
 	int rc, go = -1, live = 0;
 	pid_t child = 0;
 	if (!cap_effective(21 /* CAP_SYS_ADMIN */))
@@ -3707,7 +3733,8 @@ static int newns_create(struct newns_opts *o, int n, char **paths)
 		child = newns_child(o, &go, &r);
 		sfmt(self, sizeof(self), "%d", (int)child);
 	} else if (live == 0 && unshare(o->flags) < 0) /* rnsbox stays in them: it exits soon */
-		result_fail(&r, unshare_hint(errno, o->flags), "unshare: %s", strerror(errno));
+		result_fail(&r, unshare_hint(errno, o->flags), "unshare %s: %s", ns_names(o->flags, names, sizeof(names)),
+			    strerror(errno));
 	else if (live == 0 && (o->flags & CLONE_NEWNET))
 		newns_net(o, &r);
 	for (int k = 0; r.ok && !live && k < 2 * o->ntypes; k++) { /* a mount namespace first (pin_mount) */
@@ -4071,12 +4098,13 @@ static int uh_cached(struct uh_opts *o, const char *key, char *pin, size_t size)
 
 /*
  * Pin a new handle in the cache: the key file first (written to a temporary name and
- * renamed into place), then the pin, made exclusively. A concurrent call that pins the
- * same key first wins; a stale pin (an empty file) is replaced. Errors are the caller's.
+ * renamed into place), then the pin (pin_new). A concurrent call that pins the same key
+ * first wins; a stale pin (an empty file) is replaced. On failure nothing is left; r says why.
  */
 static int uh_store(const char *pin, const char *key, int fd, struct result *r)
 {
 	char kf[300], tmp[320], src[32];
+	int rc;
 	sfmt(kf, sizeof(kf), "%s.key", pin);
 	sfmt(tmp, sizeof(tmp), "%s.%d", kf, (int)getpid());
 	sfmt(src, sizeof(src), "/proc/self/fd/%d", fd);
@@ -4086,10 +4114,9 @@ static int uh_store(const char *pin, const char *key, int fd, struct result *r)
 		unlink(tmp);
 		return -1;
 	}
-	int made = pin_file(pin, CLONE_NEWUSER, 1, r);
-	if (made == 0 && pin_mount(src, ns_index(CLONE_NEWUSER), pin, r) < 0)
-		unlink(pin);
-	return made < 0 || !r->ok ? -1 : 0;
+	if ((rc = pin_new(src, CLONE_NEWUSER, pin, 1, r)) < 0)
+		unlink(kf); /* a key without its pin is no use */
+	return rc < 0 ? -1 : 0;
 }
 
 /* The name of a file system type from statfs, for messages; NULL where unknown. */
@@ -4098,7 +4125,7 @@ static const char *fs_name(unsigned long type)
 	static const struct { unsigned long magic; const char *name; } fs[] = {
 		{0xEF53, "ext4"},     {0x58465342, "xfs"},  {0x9123683E, "btrfs"}, {0x01021994, "tmpfs"},
 		{0x794c7630, "overlay"}, {0x6969, "nfs"}, {0x65735546, "fuse"},  {0x9fa0, "proc"},
-		{0x62656572, "sysfs"}, {0x4d44, "vfat"},    {0x6e736673, "nsfs"},
+		{0x62656572, "sysfs"}, {0x4d44, "vfat"},    {NSFS_MAGIC, "nsfs"},
 	};
 	for (size_t i = 0; i < ARRAY_LEN(fs); i++)
 		if (fs[i].magic == type)
@@ -4266,60 +4293,67 @@ static void uh_undo(const struct uh_opts *o, int q)
 	}
 }
 
+/*
+ * Use q of the handle fd: pin it (its path goes to out), mount with it, place it at an fd
+ * for the command, or keep it for the command's RNSBOX_USERNS_FD (*cfd). r says how it went.
+ */
+static void uh_use(const struct uh_opts *o, int q, int fd, struct out *out, int *cfd, struct result *r)
+{
+	const char *arg = o->reqs[q].arg;
+	char src[32];
+	int k;
+	switch (o->reqs[q].use) {
+	case 'p':
+		sfmt(src, sizeof(src), "/proc/self/fd/%d", fd);
+		if (pin_new(src, CLONE_NEWUSER, arg, 0, r) == 0) {
+			out_s(out, arg);
+			out_s(out, "\n");
+		}
+		break;
+	case 'i': idmap_mount(o, fd, arg, r); break;
+	case 'f':
+		k = atoi(arg);
+		if (fd == k ? fcntl(fd, F_SETFD, 0) < 0 : dup2(fd, k) < 0)
+			result_fail(r, NULL, "--fd %s: %s", arg, strerror(errno));
+		break;
+	case 'c':
+		*cfd = fd;
+		if (fcntl(fd, F_SETFD, 0) < 0)
+			result_fail(r, NULL, "pass the handle to the command: %s", strerror(errno));
+		break;
+	default: break;
+	}
+}
+
 static int cmd_userns_handle(int argc, char **argv)
 {
 	struct uh_opts *o = mmap(NULL, sizeof(*o), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	struct out out = {.fmt = FMT_TEXT};
 	struct exec_opts run = {.argv = NULL};
-	char fdnum[32], rt[200];
-	const char *src;
+	char rt[200];
 	int cfd = -1;
 	if (o == MAP_FAILED)
 		die_errno("mmap");
 	uh_parse(o, argc, argv);
+	const char *pins = o->cache ? "--cache" : NULL;
 	for (int q = 0; q < o->nreqs; q++)
-		if ((o->reqs[q].use == 'p' || o->cache) && !cap_effective(21 /* CAP_SYS_ADMIN */))
-			die_hint(EX_FAIL, "run it as root, or inside a user and mount namespace (rnsbox exec -Urm)",
-				 "%s needs CAP_SYS_ADMIN to pin, which this process lacks", o->cache ? "--cache" : "--path");
+		pins = o->reqs[q].use == 'p' && !pins ? "--path" : pins;
+	if (pins && !cap_effective(21 /* CAP_SYS_ADMIN */))
+		die_hint(EX_FAIL, "run it as root, or inside a user and mount namespace (rnsbox exec -Urm)",
+			 "%s needs CAP_SYS_ADMIN to pin, which this process lacks", pins);
 	if (o->cache && !*o->cache) {
-		sfmt(o->cachebuf, sizeof(o->cachebuf), "%s/userns", runtime_dir(rt, sizeof(rt), &src));
-		if (mkdir(rt, 0700) < 0 && errno != EEXIST)
-			die_errno("mkdir %s", rt);
+		sfmt(o->cachebuf, sizeof(o->cachebuf), "%s/userns", state_dir(rt, sizeof(rt)));
 		o->cache = o->cachebuf;
 	}
 	if (o->cache && mkdir(o->cache, 0700) < 0 && errno != EEXIST)
 		die_errno("--cache: mkdir %s", o->cache);
 	for (int q = 0; q < o->nreqs; q++) {
 		struct result r = {.ok = 1};
-		int i = o->reqs[q].map, fd = o->maps[i].fd >= 0 ? o->maps[i].fd : uh_handle(o, i, &r), k;
-		const char *arg = o->reqs[q].arg;
+		int i = o->reqs[q].map, fd = o->maps[i].fd >= 0 ? o->maps[i].fd : uh_handle(o, i, &r);
 		if (fd >= 0 && o->print && (q == 0 || o->reqs[q - 1].map != i))
 			uh_print(o, i);
-		switch (fd < 0 ? 0 : o->reqs[q].use) {
-		case 'p':
-			if (pin_file(arg, CLONE_NEWUSER, 0, &r) < 0)
-				break;
-			sfmt(fdnum, sizeof(fdnum), "/proc/self/fd/%d", fd);
-			if (pin_mount(fdnum, ns_index(CLONE_NEWUSER), arg, &r) < 0) {
-				unlink(arg);
-				break;
-			}
-			out_s(&out, arg);
-			out_s(&out, "\n");
-			break;
-		case 'i': idmap_mount(o, fd, arg, &r); break;
-		case 'f':
-			k = atoi(arg);
-			if (fd == k ? fcntl(fd, F_SETFD, 0) < 0 : dup2(fd, k) < 0)
-				result_fail(&r, NULL, "--fd %s: %s", arg, strerror(errno));
-			break;
-		case 'c':
-			cfd = fd;
-			if (fcntl(fd, F_SETFD, 0) < 0)
-				result_fail(&r, NULL, "pass the handle: %s", strerror(errno));
-			break;
-		default: break;
-		}
+		if (fd >= 0)
+			uh_use(o, q, fd, &out, &cfd, &r);
 		if (!r.ok) {
 			out.len = 0; /* the pins printed so far are undone */
 			uh_undo(o, q);

@@ -959,6 +959,11 @@ else
 	assert_eq "userns-handle --cache: a second call reuses the pinned namespace" "$i1" "$i2"
 	assert_eq "userns-handle --cache: one pin and its key file, private to the caller" "$(cpin).key 700 $i1" \
 		"$(echo "$c"/*.key) $(stat -c %a "$c") $(stat -L -c %i "$(cpin)")"
+	mkdir -m 700 "$tmp/uxdg"
+	XDG_RUNTIME_DIR=$tmp/uxdg "$R" userns-handle --cache --map-users 0:700000:10 --map-groups 0:700000:10 -- true
+	assert_eq "userns-handle --cache without DIR: pins under \$RUNTIME_DIR/userns, made 0700" "700 user" \
+		"$(stat -c %a "$tmp/uxdg/userns") $(for f in "$tmp/uxdg/userns"/*; do nsfs_at "$f" | cut -c1-4; done)"
+	for f in "$tmp/uxdg/userns"/*; do umount "$f" 2>/dev/null; done
 	umount "$(cpin)"
 	i3=$(ino)
 	[ -n "$i3" ] && [ "$i3" != "$i1" ] && live=$(stat -L -c %i "$(cpin)")
