@@ -15,12 +15,12 @@ VERSION := 0.1.0$(shell git rev-parse --short HEAD >/dev/null 2>&1 && echo +g$$(
 WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
        -Wformat=2 -Wformat-nonliteral -Wswitch-default -Wundef -Wcast-align \
        -Werror=implicit-function-declaration -Wno-unused-parameter
-OPT = -Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
+OPT = -Oz -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
       -fno-unwind-tables -fno-ident
 CFLAGS ?= $(OPT)
 ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -DRNSBOX_VERSION='"$(VERSION)"'
 # noseparate-code: one text segment instead of page-aligned separate ones saves 8 KiB.
-LDFLAGS ?= -Wl,--gc-sections -Wl,--build-id=none -Wl,-z,noseparate-code -s
+LDFLAGS ?= -Wl,--gc-sections -Wl,--build-id=none -Wl,-z,noseparate-code -Wl,-z,norelro -s
 SHELL_FILES = test.sh .ci/run $(wildcard tests/*.sh bench/*.sh)
 
 all: rnsbox

@@ -23,17 +23,19 @@
  *   6. netlink
  *   7. namespace table
  *   8. id maps and subordinate ids
- *   9. detect
- *  10. exec (and the unshare and nsenter applets)
- *  11. newns
- *  12. userns-handle
- *  13. dispatch table
- *  14. main
+ *   9. user-mode networking (helpers, resolv.conf and hosts, copy-up)
+ *  10. detect
+ *  11. exec (and the unshare and nsenter applets)
+ *  12. newns
+ *  13. userns-handle
+ *  14. dispatch table
+ *  15. main
  */
 
 /*==== 1. includes and compat constants ====*/
 
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -59,6 +61,7 @@
 #include <arpa/inet.h>
 #include <sys/syscall.h>
 #include <sys/ioctl.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -82,6 +85,9 @@
 #endif
 #ifndef SYS_clone3
 #define SYS_clone3 435 /* Linux 5.3 */
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424 /* Linux 5.1 */
 #endif
 #ifndef SYS_open_tree
 #define SYS_open_tree 428 /* Linux 5.2 */
@@ -155,6 +161,7 @@ struct rtmsg {
 };
 
 /* <linux/nsfs.h> and <linux/magic.h> */
+#define NS_GET_USERNS 0xb701 /* _IO(0xb7, 0x1), Linux 4.9 */
 #define NS_GET_NSTYPE 0xb703 /* _IO(0xb7, 0x3), Linux 4.11 */
 #define NS_GET_MNTNS_ID 0x8008b705 /* _IOR(0xb7, 0x5, __u64), Linux 6.9 */
 #define NSFS_MAGIC 0x6e736673
@@ -404,6 +411,7 @@ __attribute__((noreturn)) static void die_option(int c, char **argv)
  */
 struct result {
 	int ok;
+	pid_t pid; /* a process the step started, if any */
 	char msg[600], hint[200];
 };
 
@@ -418,6 +426,77 @@ PRINTF(3, 4) static void result_fail(struct result *r, const char *hint_text, co
 }
 
 /*==== 3. small utilities (files, lines, numbers, children) ====*/
+
+/* Whether s contains w: a naive search, where musl's two-way strstr would cost 1.3 KiB. */
+static int contains(const char *s, const char *w)
+{
+	for (size_t n = strlen(w); *s; s++)
+		if (strncmp(s, w, n) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * getopt_long for the "+:" option strings rnsbox uses, in place of musl's, which brings
+ * stdio's fwrite and mbtowc along (3.5 KiB): argv is never permuted; a missing argument
+ * gives ':', an unknown option '?' with optopt set (0 for a long one); a long option may
+ * be shortened to a unique prefix; "--" ends the options. Its state is libc's optind,
+ * optarg and optopt, plus the position inside a cluster of short options, which libc's
+ * getopt keeps in a static too.
+ */
+static int opt_get(int argc, char **argv, const char *opts, const struct option *lo)
+{
+	static int pos;
+	char *a = optind < argc ? argv[optind] : NULL;
+	optarg = NULL;
+	optopt = 0;
+	if (!pos) {
+		if (!a || a[0] != '-' || !a[1])
+			return -1;
+		optind++;
+		if (a[1] == '-' && !a[2])
+			return -1;
+		if (a[1] == '-') {
+			const struct option *hit = NULL;
+			size_t len = strcspn(a + 2, "=");
+			int n = 0;
+			for (; lo->name; lo++)
+				if (strncmp(lo->name, a + 2, len) == 0) {
+					if (!lo->name[len]) { /* an exact match wins over prefixes */
+						hit = lo, n = 1;
+						break;
+					}
+					hit = hit ? hit : lo, n++;
+				}
+			if (n != 1 || (a[2 + len] && hit->has_arg == no_argument))
+				return '?';
+			if (a[2 + len])
+				optarg = a + 3 + len;
+			else if (hit->has_arg == required_argument && (optarg = optind < argc ? argv[optind++] : NULL) == NULL)
+				return ':';
+			return hit->val;
+		}
+		optind--;
+		pos = 1;
+	}
+	int c = (unsigned char)a[pos++];
+	const char *p = c == ':' ? NULL : strchr(opts + strspn(opts, "+:"), c);
+	if (!p || p[1] != ':') {
+		if (!a[pos])
+			pos = 0, optind++;
+		if (!p)
+			optopt = c;
+		return p ? c : '?';
+	}
+	optarg = a[pos] ? a + pos : NULL;
+	pos = 0;
+	optind++;
+	if (!optarg && p[2] != ':' && (optarg = optind < argc ? argv[optind++] : NULL) == NULL) {
+		optopt = c;
+		return ':';
+	}
+	return c;
+}
 
 /* write(2) all of buf, retrying short writes and EINTR. Returns 0 or -1 with errno. */
 static int write_all(int fd, const void *buf, size_t len)
@@ -625,6 +704,26 @@ static int idfile_lookup(const char *path, const char *name, unsigned *id, char 
 }
 
 /* Signal names for --kill-child and friends (the numbers differ between architectures). */
+/*
+ * Find an executable on PATH (or the default search path when PATH is unset). Fills buf
+ * and returns 0, or -1 if not found.
+ */
+static int path_find(const char *name, char *buf, size_t size)
+{
+	const char *path = getenv("PATH");
+	if (!path)
+		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	for (const char *p = path;; p++) {
+		size_t len = strcspn(p, ":");
+		if (len > 0 && (size_t)sfmt(buf, size, "%.*s/%s", (int)len, p, name) < size &&
+		    access(buf, X_OK) == 0)
+			return 0;
+		p += len;
+		if (!*p)
+			return -1;
+	}
+}
+
 static const struct signame {
 	int num;
 	const char *name;
@@ -666,6 +765,7 @@ enum fmt { FMT_TEXT, FMT_JSON, FMT_SHELL };
 #define OUT_DEPTH 4
 struct out {
 	enum fmt fmt;
+	int fd;                   /* where out_flush writes; 0: standard output */
 	int depth;
 	int count[OUT_DEPTH + 1]; /* members written so far at each level */
 	char kind[OUT_DEPTH + 1]; /* '{', '[' or '(' */
@@ -676,8 +776,8 @@ struct out {
 
 static void out_flush(struct out *o)
 {
-	if (write_all(STDOUT_FILENO, o->buf, o->len) < 0 && errno != EPIPE)
-		die_errno("write standard output");
+	if (write_all(o->fd ? o->fd : STDOUT_FILENO, o->buf, o->len) < 0 && errno != EPIPE)
+		die_errno("write %s", o->fd ? "a state file" : "standard output");
 	o->len = 0;
 }
 
@@ -1182,6 +1282,27 @@ static int route_add(struct nl *nl, int family, const void *dst, unsigned plen, 
 	if (dev)
 		nl_put_attr(&b, RTA_OIF, &dev, sizeof(dev));
 	return nl_do(nl, &b);
+}
+
+/* ADDR[/PREFIX], IPv4 or IPv6, into family, addr and plen (the full length when absent). 0 or -1. */
+static int parse_prefix(const char *s, size_t len, unsigned char *family, unsigned char addr[16], unsigned char *plen)
+{
+	char buf[48];
+	size_t alen = strcspn(s, "/");
+	unsigned long long v;
+	if (alen > len)
+		alen = len;
+	if (alen >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, alen);
+	buf[alen] = '\0';
+	*family = inet_pton(AF_INET, buf, addr) == 1 ? AF_INET : inet_pton(AF_INET6, buf, addr) == 1 ? AF_INET6 : 0;
+	v = *family == AF_INET ? 32 : 128;
+	const char *p = s + alen + 1;
+	if (!*family || (alen < len && (parse_uint(&p, v, &v) < 0 || p != s + len)))
+		return -1;
+	*plen = (unsigned char)v;
+	return 0;
 }
 
 /*==== 7. namespace table ====*/
@@ -1750,7 +1871,534 @@ static const char *state_dir(char *buf, size_t size)
 	return dir;
 }
 
-/*==== 9. detect ====*/
+/*==== 9. user-mode networking (helpers, resolv.conf and hosts, copy-up) ====*/
+
+/*
+ * A rootless network namespace has only loopback. slirp4netns or pasta, running in the
+ * caller's network namespace, joins the new one (and the user namespace owning it) just
+ * long enough to make a tap device there, then relays its traffic over ordinary sockets
+ * outside. rnsbox starts the helper, waits for its ready signal, configures the tap
+ * device itself over rtnetlink, and ends the helper with the namespace. Both helpers
+ * get slirp4netns's documented addresses: in --cidr (10.0.2.0/24) the namespace is .100,
+ * the gateway (the host's loopback, unless --disable-host-loopback) .2, DNS .3; MTU 65520.
+ * The namespaces are passed as /proc/self/fd/N of fds rnsbox opened: pasta drops its
+ * capabilities before it opens its target, and /proc/PID/ns of a process with more
+ * capabilities is then out of its reach.
+ */
+#define NH_DEV "tap0"
+#define NH_READY_MS 10000 /* how long a helper may take to become ready */
+
+enum { OPT_NH = 400, OPT_NH_CIDR, OPT_NH_MTU, OPT_NH_NO_HOST_LO, OPT_COPY_UP };
+
+struct nethelper {
+	const char *name;  /* "slirp4netns" or "pasta"; NULL: none */
+	uint32_t net;      /* --cidr's network, host byte order */
+	unsigned plen, mtu;
+	int no_host_lo;    /* --disable-host-loopback */
+	int exit_fd;       /* for slirp4netns's --exit-fd: it ends when the write end closes; -1: none */
+	int given;         /* an option other than --net-helper was given */
+};
+#define NETHELPER_INIT {.net = 0x0a000200, .plen = 24, .mtu = 65520, .exit_fd = -1}
+
+/* One of the helper options (or a field of a pid file); NULL, or what is wrong with arg. */
+static const char *nh_parse(struct nethelper *h, int opt, const char *arg)
+{
+	unsigned char fam, a[16], plen;
+	unsigned long long v;
+	if (opt == OPT_NH) {
+		h->name = strcmp(arg, "slirp4netns") == 0 ? "slirp4netns" : strcmp(arg, "pasta") == 0 ? "pasta" : NULL;
+		return h->name ? NULL : "is not slirp4netns or pasta";
+	}
+	if (opt == OPT_NH_CIDR) { /* the namespace gets .100 of it, so at most a /25 */
+		if (parse_prefix(arg, strlen(arg), &fam, a, &plen) < 0 || fam != AF_INET || !strchr(arg, '/') || plen > 25 ||
+		    plen < 8)
+			return "is not an IPv4 network from /8 to /25";
+		h->plen = plen;
+		h->net = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+		h->net &= ~0u << (32 - plen);
+		return NULL;
+	}
+	if (parse_uint(&arg, 65521, &v) < 0 || *arg || v < 1280)
+		return "is not an MTU from 1280 to 65521";
+	h->mtu = (unsigned)v;
+	return NULL;
+}
+
+/* The address at offset k of the helper's network, dotted. */
+static char *nh_ip(char buf[16], const struct nethelper *h, unsigned k)
+{
+	uint32_t a = h->net + k;
+	sfmt(buf, 16, "%u.%u.%u.%u", a >> 24, a >> 16 & 255, a >> 8 & 255, a & 255);
+	return buf;
+}
+
+/* The user namespace owning the network namespace at netns, if it is not the caller's; else -1. */
+static int nh_owner(int netns)
+{
+	struct stat a, b;
+	int fd = ioctl(netns, NS_GET_USERNS);
+	if (fd >= 0 && fstat(fd, &a) == 0 && stat("/proc/self/ns/user", &b) == 0 && a.st_ino == b.st_ino) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* The helper's failure: why, then the end of what it wrote to stderr (the memfd log). */
+static void nh_failed(const struct nethelper *h, int log, const char *why, struct result *r)
+{
+	char text[360];
+	off_t end = lseek(log, 0, SEEK_END);
+	ssize_t n = pread(log, text, sizeof(text) - 1, end > (off_t)sizeof(text) - 1 ? end - (off_t)sizeof(text) + 1 : 0);
+	text[n > 0 ? n : 0] = '\0';
+	char *w = text;
+	for (char *p = text, *e; *p; p = e + !!*e) { /* lines joined by "; ", pasta's syslog complaints dropped */
+		size_t len = (size_t)((e = p + strcspn(p, "\n")) - p);
+		if (len >= 9 && memcmp(e - 9, "to syslog", 9) == 0)
+			continue;
+		if (w != text)
+			*w++ = ';', *w++ = ' ';
+		memmove(w, p, len);
+		w += len;
+	}
+	*w = '\0';
+	int tun = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NOCTTY), err = errno;
+	if (tun >= 0)
+		close(tun);
+	result_fail(r, tun < 0 ? "the helper makes its device through /dev/net/tun, which this user cannot open "
+		    "read-write (rnsbox detect shows it)" : NULL, "--net-helper %s: %s%s%s%s", h->name, why,
+		    tun < 0 ? ", /dev/net/tun: " : "", tun < 0 ? strerror(err) : "", *text ? "; its stderr: " : "");
+	size_t len = strlen(r->msg);
+	sfmt(r->msg + len, sizeof(r->msg) - len, "%s", text);
+}
+
+/*
+ * Start the helper for the network namespace open at netns, from the caller's network
+ * namespace, and wait up to NH_READY_MS for it: slirp4netns writes to --ready-fd; pasta's
+ * first process exits 0 once the daemon it forks is ready, having written its pid to the
+ * pid file (a memfd here). The helper's stderr goes to a memfd, shown if it fails.
+ * Returns the helper's pid, or -1 with r set and nothing left running.
+ */
+static pid_t nh_spawn(const struct nethelper *h, int netns, struct result *r)
+{
+	char exe[256], a[9][48], why[64];
+	const char *argv[48];
+	int n = 0, slirp = h->name[0] == 's', ready[2] = {-1, -1}, user = nh_owner(netns), st = 0;
+	int log = memfd_create("rnsbox-helper-log", MFD_CLOEXEC), pidmem = -1, pfd = -1;
+	pid_t pid = -1;
+	if (path_find(h->name, exe, sizeof(exe)) < 0) {
+		result_fail(r, slirp ? "Debian's package is slirp4netns" : "Debian's package is passt", "--net-helper %s: "
+			    "not found on PATH", h->name);
+		goto out;
+	}
+	if (log < 0 || (slirp ? pipe2(ready, O_CLOEXEC) : (pidmem = memfd_create("rnsbox-helper-pid", MFD_CLOEXEC))) < 0) {
+		result_fail(r, NULL, "--net-helper %s: %s", h->name, strerror(errno));
+		goto out;
+	}
+	argv[n++] = h->name;
+	sfmt(a[0], 48, "/proc/self/fd/%d", netns);
+	sfmt(a[1], 48, "/proc/self/fd/%d", user);
+	if (slirp) {
+		sfmt(a[2], 48, "--ready-fd=%d", ready[1]);
+		sfmt(a[3], 48, "--mtu=%u", h->mtu);
+		sfmt(a[4], 48, "--cidr=%s/%u", nh_ip(a[8], h, 0), h->plen);
+		sfmt(a[5], 48, "--exit-fd=%d", h->exit_fd);
+		sfmt(a[6], 48, "--userns-path=%s", a[1]);
+		for (int i = 2; i < 7; i++)
+			if ((i != 5 || h->exit_fd >= 0) && (i != 6 || user >= 0))
+				argv[n++] = a[i];
+		if (h->no_host_lo)
+			argv[n++] = "--disable-host-loopback";
+		argv[n++] = "--netns-type=path";
+		argv[n++] = a[0];
+		argv[n++] = NH_DEV;
+	} else {
+		static const char *const fixed[] = {"-q", "-e", "-4", "-I", NH_DEV, "-t", "none", "-u", "none",
+						    "-T", "none", "-U", "none", "-a", "-n", "-g", "--dns-forward", "-m",
+						    "--runas", "-P", "--netns", "--userns"};
+		for (int i = 0; i < 13; i++)
+			argv[n++] = fixed[i];
+		argv[n++] = fixed[13], argv[n++] = nh_ip(a[2], h, 100);
+		sfmt(a[3], 48, "%u", h->plen);
+		argv[n++] = fixed[14], argv[n++] = a[3];
+		argv[n++] = fixed[15], argv[n++] = nh_ip(a[4], h, 2);
+		argv[n++] = fixed[16], argv[n++] = nh_ip(a[5], h, 3);
+		sfmt(a[6], 48, "%u", h->mtu);
+		argv[n++] = fixed[17], argv[n++] = a[6];
+		sfmt(a[7], 48, "%u:%u", (unsigned)geteuid(), (unsigned)getegid()); /* as root it would drop to nobody */
+		argv[n++] = fixed[18], argv[n++] = a[7];
+		sfmt(a[8], 48, "/proc/self/fd/%d", pidmem);
+		argv[n++] = fixed[19], argv[n++] = a[8];
+		if (h->no_host_lo)
+			argv[n++] = "--no-map-gw";
+		argv[n++] = fixed[20], argv[n++] = a[0];
+		if (user >= 0)
+			argv[n++] = fixed[21], argv[n++] = a[1];
+	}
+	argv[n] = NULL;
+	if ((pid = fork()) < 0) {
+		result_fail(r, NULL, "fork: %s", strerror(errno));
+		goto out;
+	}
+	if (pid == 0) { /* its own session, so no signal for the caller's terminal reaches it */
+		sigset_t none;
+		int keep[] = {netns, user, ready[1], pidmem, h->exit_fd}, nul = open("/dev/null", O_RDWR);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		setsid();
+		if (nul < 0 || dup2(nul, 0) < 0 || dup2(nul, 1) < 0 || dup2(log, 2) < 0)
+			_exit(127);
+		for (size_t i = 0; i < ARRAY_LEN(keep); i++)
+			if (keep[i] >= 0)
+				fcntl(keep[i], F_SETFD, 0);
+		execv(exe, (char *const *)argv);
+		die_errno("exec %s", exe);
+	}
+	if (slirp)
+		close(ready[1]), ready[1] = -1;
+	pfd = (int)sys_pidfd_open(pid, 0);
+	struct pollfd p[2] = {{.fd = pfd, .events = POLLIN}, {.fd = ready[0], .events = POLLIN}};
+	char c, num[16] = "";
+	int rc;
+	while ((rc = poll(p, 2, NH_READY_MS)) < 0 && errno == EINTR)
+		;
+	if (rc > 0 && slirp && p[1].revents && read(ready[0], &c, 1) == 1)
+		goto out; /* ready */
+	sfmt(why, sizeof(why), "not ready after %d s", NH_READY_MS / 1000);
+	if (rc > 0 && waitpid(pid, &st, 0) == pid) {
+		if (!slirp && WIFEXITED(st) && WEXITSTATUS(st) == 0 && pread(pidmem, num, sizeof(num) - 1, 0) > 0) {
+			const char *q = num;
+			unsigned long long v;
+			if (parse_uint(&q, INT32_MAX, &v) == 0 && v > 1) {
+				pid = (pid_t)v;
+				goto out;
+			}
+		}
+		sfmt(why, sizeof(why), WIFEXITED(st) ? "exited with status %d" : "killed by signal %d",
+		     WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+		pid = 0;
+	}
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+	}
+	pid = -1;
+	nh_failed(h, log, why, r);
+out:
+	for (int fd, i = 0; i < 5; i++)
+		if ((fd = (int[]){log, pidmem, ready[0], user, pfd}[i]) >= 0)
+			close(fd);
+	return pid;
+}
+
+/* Whether pid is a live network helper: named so in /proc/PID/stat (a reused pid is not), and no zombie. */
+static int nh_alive(pid_t pid)
+{
+	char path[32], st[64] = "";
+	sfmt(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		ssize_t k = read(fd, st, sizeof(st) - 1);
+		st[k > 0 ? k : 0] = '\0';
+		close(fd);
+	}
+	char *end = strchr(st, ')'), *name = st + strcspn(st, "(") + 1;
+	return pid > 0 && end && end[1] && end[2] != 'Z' &&
+	       (!strncmp(name, "slirp4netns)", 12) || !strncmp(name, "pasta", 5) || !strncmp(name, "passt", 5));
+}
+
+/*
+ * End the helper with the pidfd fd (closed here): SIGTERM, then SIGKILL if it is still
+ * there after 2 s; returns once it is gone. A pidfd, because /proc may by then be a
+ * new PID namespace's, where the helper's pid means another process.
+ */
+static void nh_stop_fd(int fd)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	for (int i = 0; fd >= 0 && i < 2; i++)
+		if (syscall(SYS_pidfd_send_signal, fd, i ? SIGKILL : SIGTERM, NULL, 0) < 0 || poll(&p, 1, 2000) > 0)
+			break;
+	if (fd >= 0)
+		close(fd);
+}
+
+static void nh_stop(pid_t pid)
+{
+	nh_stop_fd(nh_alive(pid) ? (int)sys_pidfd_open(pid, 0) : -1);
+}
+
+/*
+ * Enter the network namespace at fd, joining the user namespace that owns it first if
+ * that is not the caller's (it is then the caller's child, so the caller may). 0 or -1.
+ */
+static int nh_enter(int fd)
+{
+	int user = nh_owner(fd), rc = user >= 0 ? setns(user, CLONE_NEWUSER) : 0;
+	if (user >= 0)
+		close(user);
+	return rc < 0 ? rc : setns(fd, CLONE_NEWNET);
+}
+
+/* From inside the namespace: the helper's device up with its MTU, address and default route. */
+static void nh_config(const struct nethelper *h, struct result *r)
+{
+	struct nl nl;
+	uint32_t addr = htonl(h->net + 100), gw = htonl(h->net + 2);
+	int rc = nl_open(&nl), dev = 0;
+	if (rc == 0 && (rc = link_set(&nl, NH_DEV, 1, h->mtu, 0)) == 0)
+		rc = !(dev = (int)if_nametoindex(NH_DEV)) ? -ENODEV : addr_add(&nl, dev, AF_INET, &addr, h->plen);
+	if (rc == 0)
+		rc = route_add(&nl, AF_INET, NULL, 0, &gw, dev);
+	nl_close(&nl);
+	if (rc < 0)
+		result_fail(r, NULL, "--net-helper %s: configure %s: %s", h->name, NH_DEV, strerror(-rc));
+}
+
+/*
+ * The resolv.conf and hosts rnsbox shows in the namespace, written to fd: the helper's
+ * DNS address first, then the host's search domains, options and nameservers, except
+ * loopback ones (the namespace's loopback is its own); the host's hosts file, then this
+ * host's name at the namespace's address and host.containers.internal at the gateway.
+ */
+static void nh_write_etc(const struct nethelper *h, int hosts, int fd)
+{
+	struct out w = {.fd = fd};
+	struct lines l;
+	struct utsname u;
+	char ip[16], *line;
+	if (!hosts)
+		out_f(&w, "nameserver %s\n", nh_ip(ip, h, 3));
+	if (lines_open(&l, hosts ? "/etc/hosts" : "/etc/resolv.conf") == 0) {
+		while ((line = lines_next(&l))) {
+			int ns = !hosts && !strncmp(line, "nameserver", 10);
+			const char *v = ns ? line + 10 + strspn(line + 10, " \t") : line;
+			if (!hosts && (!*line || *line == '#' || *line == ';' || (ns && (!strncmp(v, "127.", 4) || !strcmp(v, "::1")))))
+				continue;
+			out_s(&w, line);
+			out_s(&w, "\n");
+		}
+		lines_close(&l);
+	}
+	if (hosts && uname(&u) == 0)
+		out_f(&w, "%s %s\n", nh_ip(ip, h, 100), u.nodename);
+	if (hosts && !h->no_host_lo)
+		out_f(&w, "%s host.containers.internal host.rnsbox.internal\n", nh_ip(ip, h, 2));
+	out_flush(&w);
+}
+
+/* Create dir/name exclusively, without following a symlink, and fill it (nh_write_etc). 0 or -1. */
+static int nh_etc_file(const struct nethelper *h, int dfd, const char *name, int hosts)
+{
+	int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	nh_write_etc(h, hosts, fd);
+	close(fd);
+	return 0;
+}
+
+/* Clean an absolute path in place: no "//", "." or ".." left (lexically, as podman does). */
+static void path_clean(char *p)
+{
+	char *w = p;
+	for (char *s = p; *s;) {
+		while (*s == '/')
+			s++;
+		size_t len = strcspn(s, "/");
+		if (len == 2 && s[0] == '.' && s[1] == '.') {
+			while (w > p && *--w != '/')
+				;
+		} else if (len && !(len == 1 && *s == '.')) {
+			*w++ = '/';
+			memmove(w, s, len);
+			w += len;
+		}
+		s += len;
+	}
+	if (w == p)
+		*w++ = '/';
+	*w = '\0';
+}
+
+/*
+ * Show the file src at target (/etc/resolv.conf or /etc/hosts) in this private mount
+ * namespace. A symlink whose text starts with scratch is an entry of a --copy-up: it is
+ * replaced by a symlink to src. Otherwise the chain of symlinks is followed hop by hop (at
+ * most 16; a relative link against its own directory), to the first path under /run or
+ * else to its end, which must exist: src is bound over it. Under /run, a tmpfs goes over
+ * the file's directory first, so the host replacing the file (as systemd-resolved and
+ * NetworkManager do) cannot detach the mount. 0, or -1 with r set.
+ */
+static int nh_show(const char *src, const char *target, const char *scratch, struct result *r)
+{
+	char p[PATH_MAX], link[PATH_MAX];
+	struct stat st;
+	ssize_t n;
+	int hop, fd;
+	sfmt(p, sizeof(p), "%s", target);
+	for (hop = 0; hop < 16 && strncmp(p, "/run/", 5); hop++) {
+		if (lstat(p, &st) < 0)
+			return result_fail(r, NULL, "%s: %s: %s", target, p, strerror(errno)), -1;
+		if (!S_ISLNK(st.st_mode))
+			break;
+		if ((n = readlink(p, link, sizeof(link) - 1)) < 0)
+			return result_fail(r, NULL, "readlink %s: %s", p, strerror(errno)), -1;
+		link[n] = '\0';
+		size_t len = strlen(scratch);
+		if (hop == 0 && strncmp(link, scratch, len) == 0 && link[len] == '/') {
+			if (unlink(p) < 0 || symlink(src, p) < 0)
+				return result_fail(r, NULL, "replace %s: %s", p, strerror(errno)), -1;
+			return 0;
+		}
+		char *slash = strrchr(p, '/');
+		if (link[0] == '/')
+			sfmt(p, sizeof(p), "%s", link);
+		else if ((size_t)sfmt(slash + 1, sizeof(p) - (size_t)(slash + 1 - p), "%s", link) >= sizeof(p) - (size_t)(slash + 1 - p))
+			return result_fail(r, NULL, "%s: path too long", target), -1;
+		path_clean(p);
+	}
+	if (hop == 16)
+		return result_fail(r, NULL, "%s: %s", target, strerror(ELOOP)), -1;
+	if (strncmp(p, "/run/", 5) == 0) {
+		char *slash = strrchr(p, '/');
+		*slash = '\0';
+		int rc = mount("tmpfs", p, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755");
+		*slash = '/';
+		if (rc < 0 || (fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644)) < 0)
+			return result_fail(r, NULL, "%s: a tmpfs for %s: %s", target, p, strerror(errno)), -1;
+		close(fd);
+	}
+	if (mount(src, p, NULL, MS_BIND, NULL) < 0)
+		return result_fail(r, NULL, "%s: bind over %s: %s", target, p, strerror(errno)), -1;
+	return 0;
+}
+
+/*
+ * --copy-up DIR, in a private mount namespace, as rootlesskit's tmpfs+symlink copy-up: DIR
+ * is bound at scratch/.roN, a tmpfs goes over DIR, and each of its entries becomes a
+ * symlink to scratch/.roN/ENTRY. Anything in DIR can then be replaced inside while the
+ * host's files stay as they are. 0, or -1 with r set.
+ */
+static int copy_up(const char *dir, const char *scratch, int i, struct result *r)
+{
+	char ro[PATH_MAX], to[PATH_MAX], opts[32], buf[4096] __attribute__((aligned(8)));
+	struct stat st;
+	long n;
+	int fd = -1;
+	sfmt(ro, sizeof(ro), "%s/.ro%d", scratch, i);
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		return result_fail(r, NULL, "--copy-up %s: %s", dir, errno ? strerror(errno) : "not a directory"), -1;
+	unsigned m = (unsigned)st.st_mode;
+	sfmt(opts, sizeof(opts), "mode=%u%u%u%u", m >> 9 & 7, m >> 6 & 7, m >> 3 & 7, m & 7); /* sfmt has no %o */
+	if (mkdir(ro, 0755) < 0 || mount(dir, ro, NULL, MS_BIND | MS_REC, NULL) < 0 ||
+	    mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0 || (fd = open(ro, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return result_fail(r, NULL, "--copy-up %s: %s", dir, strerror(errno)), -1;
+	size_t len = strlen(ro);
+	while ((n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0)
+		for (long off = 0; off < n; off += ((struct dirent *)(buf + off))->d_reclen) {
+			const char *name = ((struct dirent *)(buf + off))->d_name;
+			if (!strcmp(name, ".") || !strcmp(name, ".."))
+				continue;
+			sfmt(ro + len, sizeof(ro) - len, "/%s", name);
+			sfmt(to, sizeof(to), "%s/%s", dir, name);
+			if (symlink(ro, to) < 0) {
+				close(fd);
+				return result_fail(r, NULL, "--copy-up %s: symlink %s: %s", dir, to, strerror(errno)), -1;
+			}
+		}
+	close(fd);
+	return 0;
+}
+
+/*
+ * A helper's pid file, beside its namespace's pin: "PID\nHELPER NET/LEN MTU
+ * host-loopback|no-host-loopback\n", the second line for starting it again alike.
+ * nh_read returns the pid (0 if there is none) and fills h when the second line parses.
+ */
+static pid_t nh_read(const char *path, struct nethelper *h)
+{
+	char buf[128], *f[6];
+	struct nethelper t = NETHELPER_INIT;
+	unsigned long long v = 0;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), n = 0;
+	ssize_t len = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	if (fd >= 0)
+		close(fd);
+	buf[len > 0 ? len : 0] = '\0';
+	for (char *p = strtok(buf, " \n"); p && n < 6; p = strtok(NULL, " \n"))
+		f[n++] = p;
+	if (n < 1 || parse_uint((const char **)&f[0], INT32_MAX, &v) < 0)
+		return 0;
+	if (n == 5 && !nh_parse(&t, OPT_NH, f[1]) && !nh_parse(&t, OPT_NH_CIDR, f[2]) && !nh_parse(&t, OPT_NH_MTU, f[3])) {
+		t.no_host_lo = f[4][0] == 'n';
+		*h = t;
+	}
+	return (pid_t)v;
+}
+
+static int nh_write(const char *path, const struct nethelper *h, pid_t pid)
+{
+	char text[128], ip[16];
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	int n = sfmt(text, sizeof(text), "%d\n%s %s/%u %u %shost-loopback\n", (int)pid, h->name, nh_ip(ip, h, 0), h->plen,
+		     h->mtu, h->no_host_lo ? "no-" : "");
+	if (fd < 0 || write_all(fd, text, (size_t)n) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return close(fd);
+}
+
+/* --net-helper, --cidr, --mtu, --disable-host-loopback: dies with a usage error naming the option. */
+static void nh_option(struct nethelper *h, int c, const char *arg)
+{
+	static const char *const names[] = {"--net-helper", "--cidr", "--mtu"};
+	const char *why = c == OPT_NH_NO_HOST_LO ? (h->no_host_lo = 1, NULL) : nh_parse(h, c, arg);
+	if (why)
+		die_usage("%s: '%s' %s", names[c - OPT_NH], arg, why);
+	h->given |= c != OPT_NH;
+}
+
+/*
+ * In a private mount namespace, before the command runs: a scratch tmpfs (on
+ * STATE_DIR/rnsbox-tmp, or on a directory of its own in an outer rnsbox's), the
+ * --copy-up directories, then the helper's resolv.conf and hosts (written to the
+ * scratch tmpfs, or taken from etc_dir for a shared namespace) shown at /etc. Dies on
+ * failure; called only where dying leaves nothing behind.
+ */
+static void nh_mounts(const struct nethelper *h, const char *const *copy, int ncopy, const char *etc_dir)
+{
+	char rt[200], s[PATH_MAX - 64], src[PATH_MAX];
+	struct stat a, b;
+	struct result r = {.ok = 1};
+	const char *base = state_dir(rt, sizeof(rt));
+	size_t len = (size_t)sfmt(s, sizeof(s), "%s/rnsbox-tmp", base);
+	if (mkdir(s, 0700) < 0 && errno != EEXIST)
+		die_errno("mkdir %s", s);
+	if (stat(s, &a) == 0 && stat(base, &b) == 0 && a.st_dev != b.st_dev) /* an outer rnsbox's: nest */
+		for (int k = getpid(); sfmt(s + len, sizeof(s) - len, "/%d", k), mkdir(s, 0755) < 0; k++)
+			if (errno != EEXIST)
+				die_errno("mkdir %s", s);
+	if (mount("tmpfs", s, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0)
+		die_errno("mount tmpfs on %s", s);
+	for (int i = 0; r.ok && i < ncopy; i++)
+		copy_up(copy[i], s, i, &r);
+	int dfd = open(s, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	for (int k = 0; r.ok && h->name && k < 2; k++) {
+		const char *name = k ? "hosts" : "resolv.conf";
+		sfmt(src, sizeof(src), "%s/%s", etc_dir ? etc_dir : s, name);
+		if (!etc_dir && nh_etc_file(h, dfd, name, k) < 0)
+			result_fail(&r, NULL, "create %s: %s", src, strerror(errno));
+		else
+			nh_show(src, k ? "/etc/hosts" : "/etc/resolv.conf", s, &r);
+	}
+	if (!r.ok)
+		die_hint(EX_FAIL, r.hint[0] ? r.hint : NULL, "%s", r.msg);
+	close(dfd);
+}
+
+/*==== 10. detect ====*/
 
 /*
  * rnsbox detect: where am I running, and will namespaces work here? Every fact is read
@@ -2014,26 +2662,6 @@ static void detect_sysctls(struct out *o, struct notes *nt)
 	out_close(o);
 }
 
-/*
- * Find an executable on PATH (or the default search path when PATH is unset). Fills buf
- * and returns 0, or -1 if not found.
- */
-static int path_find(const char *name, char *buf, size_t size)
-{
-	const char *path = getenv("PATH");
-	if (!path)
-		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-	for (const char *p = path;; p++) {
-		size_t len = strcspn(p, ":");
-		if (len > 0 && (size_t)sfmt(buf, size, "%.*s/%s", (int)len, p, name) < size &&
-		    access(buf, X_OK) == 0)
-			return 0;
-		p += len;
-		if (!*p)
-			return -1;
-	}
-}
-
 /* newuidmap and newgidmap: where, and whether they carry the privilege they need. */
 static void detect_helpers(struct out *o)
 {
@@ -2276,7 +2904,7 @@ static int cmd_detect(int argc, char **argv)
 	};
 	struct detect_opts opt = {.fmt = FMT_TEXT};
 	int c;
-	while ((c = getopt_long(argc, argv, "+:qjsh", longopts, NULL)) != -1) {
+	while ((c = opt_get(argc, argv, "+:qjsh", longopts)) != -1) {
 		switch (c) {
 		case 'q': opt.quiet = 1; break;
 		case 'j': opt.fmt = FMT_JSON; break;
@@ -2314,7 +2942,7 @@ static int cmd_detect(int argc, char **argv)
 	return m.n[0] < 0 || m.n[1] < 0 ? EX_FAIL : EX_OK;
 }
 
-/*==== 10. exec (and the unshare and nsenter applets) ====*/
+/*==== 11. exec (and the unshare and nsenter applets) ====*/
 
 /*
  * rnsbox exec (and the unshare applet): create namespaces and run a command, as
@@ -2358,6 +2986,12 @@ struct exec_opts {
 	pid_t outer_pid;           /* the pid of the process that runs the command, as the caller sees it */
 	sigset_t mask;             /* the caller's signal mask, restored for the command */
 	int sync_fd;               /* read end held open by the parent, for --kill-child */
+	struct nethelper nh;       /* --net-helper and its options */
+	const char *copy[16];      /* --copy-up DIRs */
+	int ncopy;
+	int nh_fd;                 /* a pidfd of the running helper, for the supervisor to end it; -1: none */
+	void (*done)(void *);      /* the supervisor calls done(done_arg) once the command has ended */
+	void *done_arg;
 };
 
 /*
@@ -2389,7 +3023,7 @@ static int ns_getopt(int argc, char **argv, int files, const char *shortopts, co
 		longopts[n++] = *fixed++;
 	}
 	longopts[n] = (struct option){0};
-	int c = getopt_long(argc, argv, opts, longopts, NULL);
+	int c = opt_get(argc, argv, opts, longopts);
 	for (*ns = 0; *ns < NS_COUNT; ++*ns)
 		if (ns_table[*ns].opt == c) {
 			if (optarg && *optarg == '=') /* -n=FILE, as --net=FILE */
@@ -2602,7 +3236,16 @@ static void helper_work(const struct exec_opts *o, pid_t pid, int phase, struct 
 	for (ns = 0; ns < NS_COUNT; ns++)
 		if (o->persist[ns] && ns_table[ns].flag != CLONE_NEWPID && persist_one(pid, ns, o->persist[ns], r) < 0)
 			break;
-	if (ns == NS_COUNT)
+	if (ns == NS_COUNT && o->nh.name) { /* the network helper, from the caller's namespaces */
+		sfmt(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			result_fail(r, NULL, "open %s: %s", path, strerror(errno));
+		else
+			r->pid = nh_spawn(&o->nh, fd, r);
+		close(fd);
+	}
+	if (r->ok)
 		return;
 	while (ns-- > 0) /* undo the pins already made */
 		if (o->persist[ns] && umount2(o->persist[ns], MNT_DETACH) == 0)
@@ -2642,9 +3285,10 @@ static void helper_start(const struct exec_opts *o, struct helper *h)
 
 /*
  * Let the helper work (msg is the go byte, or the child's pid for phase 2) and wait for
- * its result; unless more is to come, end it. Dies with its message on failure.
+ * its result; unless more is to come, end it. Dies with its message on failure; returns
+ * the pid of the network helper it started, if any.
  */
-static void helper_step(struct helper *h, const void *msg, size_t len, int last)
+static pid_t helper_step(struct helper *h, const void *msg, size_t len, int last)
 {
 	struct result r = {.ok = 0, .msg = "the helper died", .hint = ""};
 	size_t got = 0;
@@ -2663,6 +3307,7 @@ static void helper_step(struct helper *h, const void *msg, size_t len, int last)
 	}
 	if (got != sizeof(r) || !r.ok)
 		die_hint(EX_FAIL, r.hint[0] ? r.hint : NULL, "%s", r.msg);
+	return r.pid;
 }
 
 /* --monotonic and --boottime, before any process enters the new time namespace. */
@@ -2711,6 +3356,10 @@ static pid_t fork_supervised(struct exec_opts *o, int reap_all)
 		close(sync[1]);
 		o->sync_fd = sync[0];
 		o->forked = 1;
+		o->done = NULL; /* the supervisor's jobs, not the child's */
+		if (o->nh_fd >= 0)
+			close(o->nh_fd);
+		o->nh_fd = -1;
 		if (report) { /* a fatal error says so on this pipe; a successful exec closes it */
 			close(failed[0]);
 			diag.failed_fd = failed[1];
@@ -2747,6 +3396,9 @@ static pid_t fork_supervised(struct exec_opts *o, int reap_all)
 				continue;
 			if (tty)
 				tcsetpgrp(STDIN_FILENO, getpgrp());
+			nh_stop_fd(o->nh_fd);
+			if (o->done)
+				o->done(o->done_arg);
 			char c, line[32];
 			if (report && read(failed[0], &c, 1) != 1) { /* the command ran: report its end */
 				int n = sfmt(line, sizeof(line), "{\"exit-code\": %d}\n", exit_code(st));
@@ -2873,6 +3525,8 @@ __attribute__((noreturn)) static void exec_child(struct exec_opts *o)
 		o->outer_pid = outer_pid(); /* before a new proc is mounted */
 	if ((o->flags & CLONE_NEWNS) && o->propagation && mount("none", "/", NULL, MS_REC | o->propagation, NULL) < 0)
 		die_errno("set propagation of /");
+	if (o->ncopy || o->nh.name)
+		nh_mounts(&o->nh, o->copy, o->ncopy, NULL);
 	if (o->mount_proc)
 		exec_mount_proc(o->mount_proc);
 	if (o->mount_sys)
@@ -2886,6 +3540,12 @@ __attribute__((noreturn)) static void exec_child(struct exec_opts *o)
 			errno = -rc;
 			die_errno("bring loopback up");
 		}
+	}
+	if (o->nh.name) {
+		struct result r = {.ok = 1};
+		nh_config(&o->nh, &r);
+		if (!r.ok)
+			die("%s", r.msg);
 	}
 	if (o->root && chroot(o->root) < 0)
 		die_errno("chroot %s", o->root);
@@ -2934,15 +3594,21 @@ static int exec_run(struct exec_opts *o)
 {
 	unsigned euid = (unsigned)geteuid(), egid = (unsigned)getegid();
 	char names[64];
-	int need_helper = o->uids.n || o->gids.n;
+	int need_helper = o->uids.n || o->gids.n || o->nh.name, exit_pipe[2];
 	for (int ns = 0; ns < NS_COUNT; ns++)
 		need_helper |= o->persist[ns] != NULL;
 	sigprocmask(SIG_SETMASK, NULL, &o->mask);
 	o->listen = listen_fds();
 	diag.status_fd = o->status_fd;
 	uint64_t outer_mntns = o->persist[ns_index(CLONE_NEWNS)] ? mntns_id() : 0;
+	/* slirp4netns ends when the last copy of this pipe's write end closes, even on SIGKILL */
+	if (o->nh.name && pipe2(exit_pipe, O_CLOEXEC) < 0)
+		die_errno("pipe");
+	o->nh.exit_fd = o->nh.name ? exit_pipe[0] : -1;
 	if (need_helper)
 		helper_start(o, &o->helper);
+	if (o->nh.name)
+		close(exit_pipe[0]);
 	if (o->flags && unshare(o->flags) < 0) { /* the helper sees EOF on its go pipe and exits */
 		int err = errno;
 		die_hint(EX_FAIL, unshare_hint(err, o->flags), "unshare %s: %s", ns_names(o->flags, names, sizeof(names)),
@@ -2952,7 +3618,9 @@ static int exec_run(struct exec_opts *o)
 		mntns_above(outer_mntns);
 	if (need_helper) {
 		o->pin_pid = o->persist[ns_index(CLONE_NEWPID)] != NULL;
-		helper_step(&o->helper, "g", 1, !o->pin_pid);
+		pid_t nh = helper_step(&o->helper, "g", 1, !o->pin_pid);
+		if (nh > 0 && (o->nh_fd = (int)sys_pidfd_open(nh, 0)) < 0)
+			die_errno("pidfd_open %d (the network helper)", (int)nh);
 	}
 	exec_maps(o, euid, egid);
 	exec_time_offsets(o);
@@ -2966,34 +3634,27 @@ static int exec_run(struct exec_opts *o)
 
 static const char exec_usage[] =
 	"usage: rnsbox exec [OPTION]... [--] [COMMAND [ARG]...]\n"
-	"Create namespaces and run COMMAND in them (default $SHELL), as util-linux unshare does.\n"
-	"  -U, --user  -m, --mount  -u, --uts  -i, --ipc  -n, --net  -p, --pid  -C, --cgroup\n"
-	"  -T, --time                 create that namespace type\n"
-	"  -f, --fork                 run COMMAND in a child; exit with its status (128+N for signal N)\n"
-	"  -r, --map-root-user        map the caller's uid and gid to root (implies -U)\n"
-	"  -c, --map-current-user     map the caller's uid and gid to themselves (implies -U)\n"
-	"      --map-user=UID|NAME    map the caller's uid to UID inside (implies -U)\n"
-	"      --map-group=GID|NAME   map the caller's gid to GID inside (implies -U)\n"
-	"      --setgroups=allow|deny set /proc/self/setgroups (deny before an unprivileged gid map)\n"
-	"      --propagation=private|shared|slave|unchanged   of / in a new mount namespace\n"
-	"      --mount-proc[=DIR]     mount a new proc at DIR (/proc) for the new PID namespace\n"
-	"      --mount-sys            mount a fresh sysfs at /sys for the new network namespace\n"
-	"      --no-lo                leave loopback down in a new network namespace\n"
-	"      --kill-child[=SIGNAL]  send SIGNAL (KILL) to the child if rnsbox dies (implies -f)\n"
-	"      --reaper               become a subreaper and reap orphans (implies -f)\n"
-	"  -R, --root=DIR             chroot to DIR      -w, --wd=DIR  chdir to DIR\n"
-	"  -S, --setuid=UID           setuid first       -G, --setgid=GID  setgid first\n"
-	"      --keep-caps            keep the user namespace's capabilities across exec\n"
-	"      --map-users=IN:OUT:COUNT, --map-groups=IN:OUT:COUNT (or OUT,IN,COUNT; repeatable)\n"
-	"                             ranged maps, through newuidmap/newgidmap when unprivileged\n"
-	"      --map-auto             map the caller's subordinate ids (/etc/subuid, /etc/subgid)\n"
-	"      --monotonic=SECS, --boottime=SECS   clock offsets in a new time namespace (-T)\n"
-	"      --user=FILE, --net=FILE, ...   also pin that namespace at FILE\n"
-	"      --block-fd=FD          before running COMMAND, wait for a byte (or EOF) on FD\n"
-	"      --json-status-fd=FD    JSON lines on FD: {\"pid\", \"namespaces\"} before COMMAND runs\n"
-	"                             (or {\"pid\": -1, \"message\"}), {\"exit-code\"} when it ends (implies -f)\n"
-	"In a new PID namespace rnsbox forks (-p implies -f) and stays as PID 1, reaping orphans;\n"
-	"as the unshare applet it behaves as util-linux unshare (-p needs -f; COMMAND is PID 1).\n";
+	"Create namespaces and run COMMAND (default $SHELL) in them, as util-linux unshare.\n"
+	"  -U -m -u -i -n -p -C -T, --user --mount --uts --ipc --net --pid --cgroup --time[=FILE]\n"
+	"                         new namespaces (=FILE: also pinned there)\n"
+	"  -f, --fork             run COMMAND in a child; exit with its status (128+N for signal N)\n"
+	"  -r, --map-root-user    -c, --map-current-user    --map-user=ID, --map-group=ID\n"
+	"  --map-users=IN:OUT:N, --map-groups=IN:OUT:N (repeatable), --map-auto (/etc/subuid, subgid)\n"
+	"                         ranged maps, via newuidmap/newgidmap when unprivileged\n"
+	"  --setgroups=allow|deny --propagation=private|shared|slave|unchanged (of / with -m)\n"
+	"  --mount-proc[=DIR]     a new proc (with -p)    --mount-sys  a new sysfs (with -n)\n"
+	"  --no-lo                leave loopback down     --keep-caps  keep capabilities across exec\n"
+	"  --kill-child[=SIG]     SIG (KILL) to COMMAND if rnsbox dies    --reaper  reap orphans\n"
+	"  -R, --root=DIR  -w, --wd=DIR  -S, --setuid=ID  -G, --setgid=ID\n"
+	"  --monotonic=S, --boottime=S   clock offsets of a new time namespace\n"
+	"  --block-fd=FD          wait for a byte or EOF on FD before COMMAND\n"
+	"  --json-status-fd=FD    JSON lines on FD: {pid, namespaces}, then {exit-code}\n"
+	"  --net-helper=slirp4netns|pasta  connect a new netns through a user-mode helper: tap0 gets\n"
+	"                         .100 of --cidr=NET/LEN (10.0.2.0/24), the route via .2 (the host's\n"
+	"                         loopback unless --disable-host-loopback), --mtu=MTU (65520);\n"
+	"                         /etc/resolv.conf names .3 (implies -n -m -f)\n"
+	"  --copy-up=DIR          DIR becomes a tmpfs of symlinks to its entries (implies -m)\n"
+	"With -p rnsbox stays as PID 1 and reaps (-p implies -f), except as the unshare applet.\n";
 
 enum {
 	OPT_MAP_USER = 256, OPT_MAP_GROUP, OPT_SETGROUPS, OPT_PROPAGATION, OPT_MOUNT_PROC, OPT_MOUNT_SYS,
@@ -3059,6 +3720,9 @@ static void exec_parse(struct exec_opts *o, int argc, char **argv)
 		{"boottime", required_argument, NULL, OPT_BOOTTIME},
 		{"block-fd", required_argument, NULL, OPT_BLOCK_FD},
 		{"json-status-fd", required_argument, NULL, OPT_STATUS_FD},
+		{"net-helper", required_argument, NULL, OPT_NH}, {"cidr", required_argument, NULL, OPT_NH_CIDR},
+		{"mtu", required_argument, NULL, OPT_NH_MTU}, {"copy-up", required_argument, NULL, OPT_COPY_UP},
+		{"disable-host-loopback", no_argument, NULL, OPT_NH_NO_HOST_LO},
 		{"help", no_argument, NULL, 'h'},            {0},
 	};
 	unsigned long long v;
@@ -3110,6 +3774,15 @@ static void exec_parse(struct exec_opts *o, int argc, char **argv)
 		case 'S': o->uid = parse_id("--setuid", optarg, 0); break;
 		case 'G': o->gid = parse_id("--setgid", optarg, 1); break;
 		case OPT_KEEP_CAPS: o->keep_caps = 1; break;
+		case OPT_NH:
+		case OPT_NH_CIDR:
+		case OPT_NH_MTU:
+		case OPT_NH_NO_HOST_LO: nh_option(&o->nh, c, optarg); break;
+		case OPT_COPY_UP:
+			if (o->ncopy == (int)ARRAY_LEN(o->copy) || optarg[0] != '/')
+				die_usage("--copy-up %s: %s", optarg, optarg[0] != '/' ? "not an absolute path" : "too many");
+			o->copy[o->ncopy++] = optarg;
+			break;
 		case 'h': _exit(write_all(STDOUT_FILENO, exec_usage, sizeof(exec_usage) - 1) < 0);
 		default: die_option(c, argv);
 		}
@@ -3122,11 +3795,15 @@ static void exec_parse(struct exec_opts *o, int argc, char **argv)
 		o->flags |= CLONE_NEWUSER;
 	if (o->set_offset[0] || o->set_offset[1])
 		o->flags |= CLONE_NEWTIME;
-	if (o->mount_proc || o->mount_sys)
+	if (o->nh.given && !o->nh.name)
+		die_usage("--cidr, --mtu and --disable-host-loopback go with --net-helper");
+	if (o->nh.name)
+		o->flags |= CLONE_NEWNET | CLONE_NEWNS;
+	if (o->mount_proc || o->mount_sys || o->ncopy)
 		o->flags |= CLONE_NEWNS;
 	if (o->persist[ns_index(CLONE_NEWPID)])
 		o->fork = 1; /* a PID namespace can be pinned only once it has a PID 1 */
-	if (o->kill_sig || o->reaper || o->status_fd >= 0 || (!o->applet && (o->flags & CLONE_NEWPID)))
+	if (o->kill_sig || o->reaper || o->status_fd >= 0 || o->nh.name || (!o->applet && (o->flags & CLONE_NEWPID)))
 		o->fork = 1;
 	if (o->setgroups == 1 && o->map_gid >= 0 && !o->gids.n)
 		die_usage("--setgroups=allow: the kernel takes a one-id gid map only after setgroups is denied");
@@ -3141,6 +3818,7 @@ static int cmd_exec_as(int argc, char **argv, int applet)
 	struct exec_opts o = {
 		.applet = applet, .map_uid = -1, .map_gid = -1, .setgroups = -1,
 		.propagation = MS_PRIVATE, .uid = -1, .gid = -1, .sync_fd = -1, .block_fd = -1, .status_fd = -1,
+		.nh = NETHELPER_INIT, .nh_fd = -1,
 	};
 	exec_parse(&o, argc, argv);
 	return exec_run(&o);
@@ -3376,7 +4054,7 @@ static int cmd_nsenter(int argc, char **argv)
 	exec_command(&o.run);
 }
 
-/*==== 11. newns ====*/
+/*==== 12. newns ====*/
 
 /*
  * rnsbox newns: namespaces that outlive every process, pinned by bind mounts of their
@@ -3397,7 +4075,7 @@ struct netop {
 	unsigned mtu;
 };
 
-enum { OPT_SYSCTL = 256, OPT_MTU, OPT_ADDR, OPT_UP, OPT_ROUTE, OPT_VETH, OPT_EXIST_OK, OPT_NS_NO_LO, OPT_RM, OPT_LIST, OPT_JSON };
+enum { OPT_SYSCTL = 256, OPT_MTU, OPT_ADDR, OPT_UP, OPT_ROUTE, OPT_VETH, OPT_EXIST_OK, OPT_NS_NO_LO, OPT_RM, OPT_LIST, OPT_JSON, OPT_SHARED };
 
 struct newns_opts {
 	int ntypes, types[NS_COUNT]; /* table indices, in --type order, one PATH each */
@@ -3411,6 +4089,13 @@ struct newns_opts {
 	int made[NS_COUNT];          /* 1: the file was made, 2: and the pin mounted */
 	struct nl nl, host;          /* in the new network namespace, and in the caller's (for --veth) */
 	int veth_made;
+	struct nethelper nh;         /* --net-helper and its options */
+	pid_t nh_pid;                /* the helper started; 0: none */
+	char pidfile[PATH_MAX];      /* its pid file, once made */
+	/* --shared DIR */
+	const char *shared;
+	int dfd, lock;               /* DIR and its lock file, held locked; -1: not open */
+	char pin[PATH_MAX];          /* DIR/netns */
 };
 
 /* Delete the veth pair made, if any: its end in the caller's namespace takes the other with it. */
@@ -3428,27 +4113,6 @@ static void parse_dev(const struct netop *op, const char *s, size_t len, char de
 		die_usage("%s %s: device name '%.*s' is not 1 to %d bytes", op->opt, op->arg, (int)len, s, IFNAMSIZ - 1);
 	memcpy(dev, s, len);
 	dev[len] = '\0';
-}
-
-/* ADDR[/PREFIX], IPv4 or IPv6, into family, addr and plen (the full length when absent). 0 or -1. */
-static int parse_prefix(const char *s, size_t len, unsigned char *family, unsigned char addr[16], unsigned char *plen)
-{
-	char buf[48];
-	size_t alen = strcspn(s, "/");
-	unsigned long long v;
-	if (alen > len)
-		alen = len;
-	if (alen >= sizeof(buf))
-		return -1;
-	memcpy(buf, s, alen);
-	buf[alen] = '\0';
-	*family = inet_pton(AF_INET, buf, addr) == 1 ? AF_INET : inet_pton(AF_INET6, buf, addr) == 1 ? AF_INET6 : 0;
-	v = *family == AF_INET ? 32 : 128;
-	const char *p = s + alen + 1;
-	if (!*family || (alen < len && (parse_uint(&p, v, &v) < 0 || p != s + len)))
-		return -1;
-	*plen = (unsigned char)v;
-	return 0;
 }
 
 /* --route default|PREFIX[,via=GW][,dev=DEV]: default is IPv4 unless GW is IPv6. */
@@ -3493,7 +4157,7 @@ static void parse_netop(struct newns_opts *o, int kind, const char *opt, const c
 		die_usage("%s %s: expected %s", opt, arg, kind == OPT_SYSCTL ? "net.KEY=VALUE" : kind == OPT_MTU ?
 			  "DEVICE=MTU" : "DEVICE=ADDRESS[/PREFIX]");
 	if (kind == OPT_SYSCTL) { /* dotted, or slashed as sysctl(8) also takes it; never out of net */
-		if ((strncmp(arg, "net.", 4) && strncmp(arg, "net/", 4)) || strstr(arg, "..") || eq - arg > 120)
+		if ((strncmp(arg, "net.", 4) && strncmp(arg, "net/", 4)) || contains(arg, "..") || eq - arg > 120)
 			die_usage("--sysctl %s: only net.* sysctls belong to a network namespace", arg);
 		return;
 	}
@@ -3576,6 +4240,9 @@ undo:
 /* Undo what newns made, in reverse order (the veth pair, the pins, the files), and die. */
 __attribute__((noreturn)) static void newns_fail(struct newns_opts *o, const struct result *r)
 {
+	nh_stop(o->nh_pid);
+	if (o->pidfile[0])
+		unlink(o->pidfile);
 	newns_unveth(o);
 	for (int i = o->ntypes; i-- > 0;) {
 		if (o->made[i] > 1)
@@ -3583,6 +4250,8 @@ __attribute__((noreturn)) static void newns_fail(struct newns_opts *o, const str
 		if (o->made[i])
 			unlink(o->paths[i]);
 	}
+	if (o->dfd >= 0) /* the first acquire of a shared namespace: nothing is left of it */
+		unlinkat(o->dfd, "lock", 0);
 	die_hint(EX_FAIL, r->hint[0] ? r->hint : NULL, "%s", r->msg);
 }
 
@@ -3711,6 +4380,50 @@ static pid_t newns_child(struct newns_opts *o, int *go, struct result *r)
 	return pid;
 }
 
+struct nh_child {
+	const struct nethelper *h;
+	int fd;
+	struct result r;
+};
+
+static void nh_config_child(void *arg)
+{
+	struct nh_child *c = arg;
+	c->r.ok = 1;
+	if (nh_enter(c->fd) < 0)
+		result_fail(&c->r, NULL, "enter the network namespace: %s", strerror(errno));
+	else
+		nh_config(c->h, &c->r);
+}
+
+/*
+ * --net-helper for the network namespace pinned at path: the helper started on it (from
+ * the caller's network namespace), its device configured by a child that enters the
+ * namespace, and the pid file PATH.pid made. 0, or -1 with r set (newns_fail ends the
+ * helper and removes the pid file).
+ */
+static int newns_helper(struct newns_opts *o, const char *path, struct result *r)
+{
+	struct nh_child c = {&o->nh, open(path, O_RDONLY | O_CLOEXEC), {0}};
+	char pidfile[PATH_MAX];
+	int st;
+	if (c.fd < 0)
+		return result_fail(r, NULL, "open %s: %s", path, strerror(errno)), -1;
+	if ((o->nh_pid = nh_spawn(&o->nh, c.fd, r)) < 0)
+		o->nh_pid = 0;
+	else if (in_child(nh_config_child, &c, sizeof(c), &st) < 0)
+		result_fail(r, NULL, "the child configuring %s died", NH_DEV);
+	else if (!c.r.ok)
+		*r = c.r;
+	close(c.fd);
+	sfmt(pidfile, sizeof(pidfile), "%s.pid", path);
+	if (r->ok && nh_write(pidfile, &o->nh, o->nh_pid) < 0)
+		result_fail(r, NULL, "create %s: %s", pidfile, strerror(errno));
+	else if (r->ok)
+		memcpy(o->pidfile, pidfile, sizeof(pidfile));
+	return r->ok ? 0 : -1;
+}
+
 static int newns_create(struct newns_opts *o, int n, char **paths)
 {
 	struct result r = {.ok = 1};
@@ -3729,7 +4442,7 @@ static int newns_create(struct newns_opts *o, int n, char **paths)
 		result_fail(&r, NULL, "--exist-ok: some of the paths are live pins and some are not");
 	else if (live == 0 && o->veth[0][0] && (rc = nl_open(&o->host)) < 0)
 		result_fail(&r, NULL, "netlink socket: %s", strerror(-rc));
-	else if (live == 0 && (o->flags & (CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS))) {
+	else if (live == 0 && ((o->flags & (CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS)) || o->nh.name)) {
 		child = newns_child(o, &go, &r);
 		sfmt(self, sizeof(self), "%d", (int)child);
 	} else if (live == 0 && unshare(o->flags) < 0) /* rnsbox stays in them: it exits soon */
@@ -3752,14 +4465,32 @@ static int newns_create(struct newns_opts *o, int n, char **paths)
 		close(go);
 		waitpid(child, NULL, 0);
 	}
+	if (r.ok && !live && o->nh.name)
+		newns_helper(o, o->paths[0], &r); /* --net-helper allows only --type net */
 	if (!r.ok)
 		newns_fail(o, &r);
+	if (o->shared)
+		return EX_OK;
 	for (int i = 0; i < o->ntypes; i++) {
 		out_s(&out, o->paths[i]);
 		out_s(&out, "\n");
 	}
 	out_flush(&out);
 	return EX_OK;
+}
+
+/* End the network helper of the pin at path, if it has one, and remove its pid file. 0 or -1. */
+static int newns_unhelper(const char *path)
+{
+	char pidfile[PATH_MAX];
+	struct nethelper h;
+	sfmt(pidfile, sizeof(pidfile), "%s.pid", path);
+	nh_stop(nh_read(pidfile, &h));
+	if (unlink(pidfile) < 0 && errno != ENOENT) {
+		warn("unlink %s: %s", pidfile, strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 /*
@@ -3782,7 +4513,7 @@ static int newns_rm(const char *path)
 		}
 	}
 	if (kind == PIN_NONE)
-		return 0;
+		return newns_unhelper(path);
 	if (kind == PIN_ERR || kind == PIN_OTHER || kind > 0) {
 		warn("%s: %s", path, kind == PIN_ERR ? strerror(errno) : kind > 0 ? "more than 64 pins stacked" :
 		     "not a namespace pin; not removed");
@@ -3795,7 +4526,7 @@ static int newns_rm(const char *path)
 		warn("unlink %s: %s", path, strerror(errno));
 		return -1;
 	}
-	return 0;
+	return newns_unhelper(path);
 }
 
 /* --list: every nsfs mount in this mount namespace; mountinfo gives its root as "TYPE:[INODE]". */
@@ -3810,7 +4541,7 @@ static int newns_list(int json)
 	if (json)
 		out_open(&o, "", '(');
 	while ((rest = mountinfo_next(&l, &root, &mp))) {
-		if (!strstr(rest, " - nsfs ") || !(ino = strchr(root, ':')) || ino[1] != '[')
+		if (!contains(rest, " - nsfs ") || !(ino = strchr(root, ':')) || ino[1] != '[')
 			continue;
 		*ino = '\0';
 		ino += 2;
@@ -3838,22 +4569,344 @@ static int newns_list(int json)
 	return EX_OK;
 }
 
+/*
+ * newns --shared DIR acquire|release|run|info|gc: one network namespace with a network
+ * helper, shared by reference count, as podman's rootless netns. DIR (made 0700) holds
+ * lock, which every verb holds with flock(2) while it works; netns, the pin; netns.pid,
+ * the helper; refcount; info.json; resolv.conf and hosts for run; and holders/PID-START,
+ * a file for each process holding references, with their number. The holder is the
+ * process that ran acquire or release (rnsbox's parent), or rnsbox itself for run; the
+ * start time (field 22 of /proc/PID/stat) in the name keeps a reused pid from passing for
+ * it. refcount is the sum over the holders, and gc recomputes it after dropping the
+ * holders that are gone. At zero the namespace, the helper and every file but DIR go.
+ */
+static unsigned long long proc_start(pid_t pid)
+{
+	char path[32];
+	struct lines l;
+	unsigned long long v = 0;
+	sfmt(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (lines_open(&l, path) == 0) {
+		char *line = lines_next(&l), *p = line ? strrchr(line, ')') : NULL;
+		for (int field = 2; p && field < 22; field++) /* ") S ppid ..." */
+			p = strchr(p + 1, ' ');
+		if (p && (p++, parse_uint((const char **)&p, ~0ULL, &v) < 0))
+			v = 0;
+		lines_close(&l);
+	}
+	return v;
+}
+
+/* A number in a file of DIR (dfd), 0 if it is missing. */
+static unsigned long long sh_num(int dfd, const char *name)
+{
+	char buf[24] = "";
+	const char *p = buf;
+	unsigned long long v = 0;
+	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	ssize_t n = fd < 0 ? 0 : read(fd, buf, sizeof(buf) - 1);
+	if (fd >= 0)
+		close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	return parse_uint(&p, ~0ULL, &v) < 0 ? 0 : v;
+}
+
+/*
+ * The holders of a shared namespace, from DIR/holders: their references summed. With
+ * prune 1, holders whose process is gone are removed (gc); with 2, all are; either way
+ * the references removed are summed instead. With list, the names are listed. With first, the name of one holder is copied there (for a release by a
+ * process that holds none).
+ */
+static unsigned long long sh_holders(struct newns_opts *o, int prune, struct out *list, char first[64])
+{
+	char buf[4096] __attribute__((aligned(8)));
+	unsigned long long sum = 0, pid, start;
+	long n;
+	int fd = openat(o->dfd, "holders", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	while (fd >= 0 && (n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0)
+		for (long off = 0; off < n; off += ((struct dirent *)(buf + off))->d_reclen) {
+			const char *name = ((struct dirent *)(buf + off))->d_name, *p = name;
+			if (*name == '.')
+				continue;
+			if (prune == 2 || (prune && (parse_uint(&p, INT32_MAX, &pid) < 0 || *p++ != '-' ||
+						     parse_uint(&p, ~0ULL, &start) < 0 || proc_start((pid_t)pid) != start))) {
+				if (prune == 1)
+					warn("%s: holder %s is gone; its %llu reference(s) are dropped", o->shared, name,
+					     sh_num(fd, name));
+				sum += sh_num(fd, name);
+				unlinkat(fd, name, 0);
+				continue;
+			}
+			sum += prune ? 0 : sh_num(fd, name);
+			if (list)
+				out_str(list, "", name);
+			if (first)
+				sfmt(first, 64, "%s", name);
+		}
+	if (fd >= 0)
+		close(fd);
+	return sum;
+}
+
+/* info and info.json: the namespace, its helper and addresses, the count and the holders. */
+static void sh_report(struct newns_opts *o, struct out *w)
+{
+	struct nethelper h = NETHELPER_INIT;
+	char pidfile[PATH_MAX + 8], ip[16], cidr[24];
+	sfmt(pidfile, sizeof(pidfile), "%s.pid", o->pin);
+	pid_t pid = nh_read(pidfile, &h);
+	out_open(w, "", '{');
+	out_str(w, "netns", o->pin);
+	out_bool(w, "pinned", pin_kind(o->pin) == CLONE_NEWNET);
+	out_u64(w, "refcount", sh_num(o->dfd, "refcount"));
+	out_open(w, "holders", '[');
+	sh_holders(o, 0, w, NULL);
+	out_close(w);
+	out_open(w, "helper", '{');
+	if (h.name)
+		out_str(w, "name", h.name);
+	else
+		out_none(w, "name", "none");
+	out_u64(w, "pid", (unsigned long long)pid);
+	out_bool(w, "running", nh_alive(pid));
+	out_close(w);
+	out_str(w, "device", NH_DEV);
+	sfmt(cidr, sizeof(cidr), "%s/%u", nh_ip(ip, &h, 100), h.plen);
+	out_str(w, "address", cidr);
+	out_str(w, "gateway", nh_ip(ip, &h, 2));
+	out_str(w, "dns", nh_ip(ip, &h, 3));
+	out_u64(w, "mtu", h.mtu);
+	out_bool(w, "host_loopback", !h.no_host_lo);
+	out_close(w);
+}
+
+/* Replace a file of DIR (info.json when text is NULL): a temporary file made exclusively, renamed over it. */
+static void sh_put(struct newns_opts *o, const char *name, const char *text)
+{
+	char tmp[64];
+	sfmt(tmp, sizeof(tmp), ".%s.tmp", name);
+	unlinkat(o->dfd, tmp, 0);
+	int fd = openat(o->dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		die_errno("create %s/%s", o->shared, tmp);
+	if (!text) {
+		struct out w = {.fmt = FMT_JSON, .fd = fd};
+		sh_report(o, &w);
+	} else if (write_all(fd, text, strlen(text)) < 0) {
+		die_errno("write %s/%s", o->shared, tmp);
+	}
+	close(fd);
+	if (renameat(o->dfd, tmp, o->dfd, name) < 0)
+		die_errno("rename %s/%s", o->shared, tmp);
+}
+
+/*
+ * Open DIR (made 0700 if missing) and take the lock. A teardown removes the lock file
+ * while holding it, so a process that waited for it checks that what it locked is still
+ * DIR/lock, and tries again if not.
+ */
+static void sh_lock(struct newns_opts *o)
+{
+	struct stat a, b;
+	if (mkdir(o->shared, 0700) < 0 && errno != EEXIST)
+		die_errno("mkdir %s", o->shared);
+	if (o->dfd < 0 && (o->dfd = open(o->shared, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		die_errno("open %s", o->shared);
+	for (;;) {
+		o->lock = openat(o->dfd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (o->lock < 0 || flock(o->lock, LOCK_EX) < 0)
+			die_errno("lock %s/lock", o->shared);
+		if (fstat(o->lock, &a) == 0 && fstatat(o->dfd, "lock", &b, AT_SYMLINK_NOFOLLOW) == 0 && a.st_ino == b.st_ino)
+			return;
+		close(o->lock);
+	}
+}
+
+/* Change the references of holder name (or of process pid) by delta. Returns the count it had. */
+static unsigned long long sh_hold(struct newns_opts *o, const char *name, pid_t pid, int delta)
+{
+	char buf[64], text[24];
+	if (!name)
+		sfmt(buf, sizeof(buf), "%d-%llu", (int)pid, proc_start(pid));
+	name = name ? name : buf;
+	if (mkdirat(o->dfd, "holders", 0700) < 0 && errno != EEXIST)
+		die_errno("mkdir %s/holders", o->shared);
+	int dir = openat(o->dfd, "holders", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), fd = -1;
+	unsigned long long had = dir < 0 ? 0 : sh_num(dir, name), now = had + (unsigned long long)(long long)delta;
+	int n = sfmt(text, sizeof(text), "%llu\n", now);
+	if (dir >= 0 && !had && delta < 0) {
+		close(dir);
+		return 0;
+	}
+	if (dir < 0 || (now ? (fd = openat(dir, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0 ||
+				      write_all(fd, text, (size_t)n) < 0
+			    : unlinkat(dir, name, 0) < 0 && errno != ENOENT))
+		die_errno("update %s/holders/%s", o->shared, name);
+	if (fd >= 0)
+		close(fd);
+	close(dir);
+	return had;
+}
+
+/* At zero: the pin and the helper gone (newns_rm), then every file of DIR, the lock last. 0 or -1. */
+static int sh_down(struct newns_opts *o)
+{
+	static const char *const files[] = {"refcount", "info.json", "resolv.conf", "hosts", "holders", "lock"};
+	int rc = newns_rm(o->pin);
+	for (size_t i = 0; i < ARRAY_LEN(files); i++)
+		if (unlinkat(o->dfd, files[i], i == 4 ? AT_REMOVEDIR : 0) < 0 && errno != ENOENT) {
+			warn("remove %s/%s: %s", o->shared, files[i], strerror(errno));
+			rc = -1;
+		}
+	return rc;
+}
+
+/* After a change: refcount and info.json rewritten from the holders, or at zero, sh_down. */
+static int sh_sync(struct newns_opts *o)
+{
+	char text[24];
+	unsigned long long n = sh_holders(o, 0, NULL, NULL);
+	if (n == 0)
+		return sh_down(o);
+	sfmt(text, sizeof(text), "%llu\n", n);
+	sh_put(o, "refcount", text);
+	sh_put(o, "info.json", NULL);
+	return 0;
+}
+
+/*
+ * acquire: on first use the namespace is made (newns_create with the helper) with its
+ * resolv.conf and hosts; a namespace whose helper is not running gets it started again
+ * with the settings in its pid file; then holder gains a reference.
+ */
+static void sh_acquire(struct newns_opts *o, pid_t holder)
+{
+	struct result r = {.ok = 1};
+	char pidfile[PATH_MAX + 8], *paths[1] = {o->pin};
+	sh_lock(o);
+	sfmt(pidfile, sizeof(pidfile), "%s.pid", o->pin);
+	int kind = pin_kind(o->pin);
+	pid_t pid = nh_read(pidfile, &o->nh);
+	if (kind == CLONE_NEWNET && !nh_alive(pid)) {
+		warn("%s: the network helper (pid %d) is not running; starting it again", o->shared, (int)pid);
+		unlink(pidfile);
+		if (newns_helper(o, o->pin, &r) < 0) {
+			nh_stop(o->nh_pid);
+			die_hint(EX_FAIL, r.hint[0] ? r.hint : NULL, "%s", r.msg);
+		}
+	} else if (kind != CLONE_NEWNET) {
+		if (sh_holders(o, 2, NULL, NULL))
+			warn("%s: the namespace is gone; the references to it are dropped", o->shared);
+		newns_create(o, 1, paths);
+		for (int k = 0; k < 2; k++) {
+			const char *name = k ? "hosts" : "resolv.conf";
+			if (unlinkat(o->dfd, name, 0), nh_etc_file(&o->nh, o->dfd, name, k) < 0) {
+				result_fail(&r, NULL, "create %s/%s: %s", o->shared, name, strerror(errno));
+				newns_fail(o, &r);
+			}
+		}
+	}
+	sh_hold(o, NULL, holder, 1);
+	sh_sync(o);
+}
+
+/* release: holder loses a reference (or, holding none, another holder does), never below zero. */
+static int sh_release(struct newns_opts *o, pid_t holder)
+{
+	char other[64] = "";
+	sh_lock(o);
+	if (!sh_hold(o, NULL, holder, -1)) {
+		if (sh_holders(o, 0, NULL, other), other[0]) {
+			warn("%s: process %d holds no reference; releasing one of holder %s's", o->shared, (int)holder, other);
+			sh_hold(o, other, 0, -1);
+		} else {
+			warn("%s: the reference count is already zero; it stays zero", o->shared);
+		}
+	}
+	return sh_sync(o);
+}
+
+static void sh_run_done(void *arg)
+{
+	sh_release(arg, getpid());
+}
+
+/*
+ * run: acquire for rnsbox itself, which forks and supervises CMD (fork_supervised) and
+ * releases once CMD has ended; CMD runs in the shared network namespace and a private
+ * mount namespace with DIR's resolv.conf and hosts at /etc.
+ */
+__attribute__((noreturn)) static void sh_run(struct newns_opts *o, char **argv)
+{
+	struct exec_opts e = {.fork = 1, .argv = argv, .uid = -1, .gid = -1, .sync_fd = -1, .block_fd = -1,
+			      .status_fd = -1, .nh_fd = -1, .done = sh_run_done, .done_arg = o};
+	struct nethelper h = NETHELPER_INIT;
+	char pidfile[PATH_MAX + 8];
+	sh_acquire(o, getpid());
+	close(o->lock); /* the others go on while CMD runs */
+	sfmt(pidfile, sizeof(pidfile), "%s.pid", o->pin);
+	nh_read(pidfile, &h);
+	int fd = open(o->pin, O_RDONLY | O_CLOEXEC);
+	sigprocmask(SIG_SETMASK, NULL, &e.mask);
+	fork_supervised(&e, 0);
+	if (fd < 0 || nh_enter(fd) < 0)
+		die_errno("enter %s", o->pin);
+	if (unshare(CLONE_NEWNS) < 0 || mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		die_errno("make a private mount namespace");
+	nh_mounts(&h, NULL, 0, o->shared);
+	exec_command(&e);
+}
+
+/* --shared DIR VERB [ARG]... */
+static int newns_shared(struct newns_opts *o, int argc, char **argv)
+{
+	const char *verb = argc ? argv[0] : "";
+	int json = argc == 2 && strcmp(argv[1], "--json") == 0, run = strcmp(verb, "run") == 0;
+	sfmt(o->pin, sizeof(o->pin), "%s/netns", o->shared);
+	if (run)
+		sh_run(o, argc > 1 + (argc > 1 && !strcmp(argv[1], "--")) ? argv + 1 + !strcmp(argv[1], "--") : NULL);
+	if (argc > 1 && !(json && !strcmp(verb, "info")))
+		die_usage("--shared %s: unexpected argument '%s'", verb, argv[1]);
+	if (strcmp(verb, "acquire") == 0) {
+		sh_acquire(o, getppid());
+		return EX_OK;
+	}
+	if (strcmp(verb, "release") && strcmp(verb, "gc") && strcmp(verb, "info"))
+		die_usage("--shared: '%s' is not acquire, release, run, info or gc", verb);
+	if ((o->dfd = open(o->shared, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		if (errno != ENOENT || verb[0] == 'i')
+			die_errno("open %s", o->shared);
+		if (verb[0] == 'r')
+			warn("%s: no shared namespace; the reference count is already zero", o->shared);
+		return EX_OK;
+	}
+	if (verb[0] == 'i') {
+		struct out w = {.fmt = json ? FMT_JSON : FMT_TEXT};
+		sh_report(o, &w);
+		return EX_OK;
+	}
+	if (verb[0] == 'r')
+		return sh_release(o, getppid()) < 0 ? EX_FAIL : EX_OK;
+	sh_lock(o);
+	sh_holders(o, 1, NULL, NULL);
+	return sh_sync(o) < 0 ? EX_FAIL : EX_OK;
+}
+
 static const char newns_usage[] =
-	"usage: rnsbox newns [OPTION]... [PATH]...\n"
-	"       rnsbox newns --rm PATH...\n"
-	"       rnsbox newns --list [--json]\n"
-	"Create namespaces pinned at PATHs by bind mounts, without entering them; print the paths.\n"
-	"Default PATH: $RUNTIME_DIR/netns/net-UUID, or $RUNTIME_DIR/ns/TYPE-UUID for other types.\n"
-	"  -t, --type=LIST           net (default), uts, ipc, mnt, cgroup, user, time, pid: one PATH each\n"
-	"      --exist-ok            a live pin of the same type at every PATH is reused\n"
-	"      --no-lo               leave loopback down\n"
-	"      --veth=HOST:NS        a veth pair, HOST in the caller's namespace and NS in the new one, both up\n"
-	"      --addr=DEV=ADDR[/LEN] an IPv4 or IPv6 address (repeatable)\n"
-	"      --mtu=DEV=MTU, --up=DEV\n"
-	"      --route=default|PREFIX[,via=GATEWAY][,dev=DEV]   a route (repeatable)\n"
-	"      --sysctl=net.KEY=VALUE    a sysctl of the new network namespace (repeatable)\n"
-	"      --rm                  unmount and remove the pins at PATHs; a missing one is fine\n"
-	"      --list [--json]       the namespace pins in this mount namespace: type, inode, path\n";
+	"usage: rnsbox newns [OPTION]... [PATH]...   |   --rm PATH...   |   --list [--json]\n"
+	"Create namespaces pinned at PATHs (default $RUNTIME_DIR/netns/net-UUID or ns/TYPE-UUID)\n"
+	"without entering them, and print the PATHs; --rm unpins; --list shows the pins here.\n"
+	"  -t, --type=LIST        net (default), uts, ipc, mnt, cgroup, user, time, pid\n"
+	"  --exist-ok             reuse live pins      --no-lo  leave loopback down\n"
+	"  --veth=HOST:NS         a veth pair, both ends up\n"
+	"  --addr=DEV=ADDR[/LEN], --mtu=DEV=MTU, --up=DEV, --sysctl=net.KEY=VALUE,\n"
+	"  --route=default|PREFIX[,via=GW][,dev=DEV]   (repeatable)\n"
+	"  --net-helper=slirp4netns|pasta [--cidr=NET/LEN] [--mtu=MTU] [--disable-host-loopback]\n"
+	"                         as exec's; the helper's pid is in PATH.pid, ended by --rm\n"
+	"   or: rnsbox newns --shared=DIR [--net-helper=...] acquire|release|gc|info [--json]|run [--] CMD\n"
+	"One netns with a helper shared by reference count: acquire makes it and takes a reference\n"
+	"for the calling process, release drops one (the last removes it), run holds one while\n"
+	"CMD runs in it, gc drops those of processes gone.\n";
 
 static void newns_parse(struct newns_opts *o, int argc, char **argv)
 {
@@ -3864,10 +4917,13 @@ static void newns_parse(struct newns_opts *o, int argc, char **argv)
 		{"up", required_argument, NULL, OPT_UP},      {"route", required_argument, NULL, OPT_ROUTE},
 		{"sysctl", required_argument, NULL, OPT_SYSCTL}, {"rm", no_argument, NULL, OPT_RM},
 		{"list", no_argument, NULL, OPT_LIST},        {"json", no_argument, NULL, OPT_JSON},
+		{"shared", required_argument, NULL, OPT_SHARED}, {"net-helper", required_argument, NULL, OPT_NH},
+		{"cidr", required_argument, NULL, OPT_NH_CIDR},
+		{"disable-host-loopback", no_argument, NULL, OPT_NH_NO_HOST_LO},
 		{"help", no_argument, NULL, 'h'},             {0},
 	};
 	int c, created = 0;
-	while ((c = getopt_long(argc, argv, "+:t:h", longopts, NULL)) != -1) {
+	while ((c = opt_get(argc, argv, "+:t:h", longopts)) != -1) {
 		created += c != OPT_RM && c != OPT_LIST && c != OPT_JSON;
 		switch (c) {
 		case 't':
@@ -3894,7 +4950,16 @@ static void newns_parse(struct newns_opts *o, int argc, char **argv)
 			break;
 		}
 		case OPT_SYSCTL: parse_netop(o, c, "--sysctl", optarg); break;
-		case OPT_MTU: parse_netop(o, c, "--mtu", optarg); break;
+		case OPT_MTU: /* --mtu=DEV=MTU, or --mtu=MTU for the helper's device */
+			if (!strchr(optarg, '='))
+				nh_option(&o->nh, OPT_NH_MTU, optarg);
+			else
+				parse_netop(o, c, "--mtu", optarg);
+			break;
+		case OPT_NH:
+		case OPT_NH_CIDR:
+		case OPT_NH_NO_HOST_LO: nh_option(&o->nh, c, optarg); break;
+		case OPT_SHARED: o->shared = optarg; break;
 		case OPT_ADDR: parse_netop(o, c, "--addr", optarg); break;
 		case OPT_UP: parse_netop(o, c, "--up", optarg); break;
 		case OPT_ROUTE: parse_netop(o, c, "--route", optarg); break;
@@ -3919,13 +4984,23 @@ static void newns_parse(struct newns_opts *o, int argc, char **argv)
 	}
 	if ((o->nops || o->veth[0][0] || o->no_lo) && !(o->flags & CLONE_NEWNET))
 		die_usage("the network options need a network namespace (--type net)");
+	if (o->shared && !o->nh.name)
+		o->nh.name = "slirp4netns";
+	if (o->nh.given && !o->nh.name)
+		die_usage("--cidr, --mtu=MTU and --disable-host-loopback go with --net-helper or --shared");
+	if (o->nh.name && o->flags != CLONE_NEWNET)
+		die_usage("--net-helper: only for a network namespace alone (--type net)");
+	if (o->shared && (o->mode || o->exist_ok))
+		die_usage("--shared takes a verb, not --rm, --list or --exist-ok");
 }
 
 static int cmd_newns(int argc, char **argv)
 {
-	struct newns_opts o = {.nl.fd = -1, .host.fd = -1};
+	struct newns_opts o = {.nl.fd = -1, .host.fd = -1, .nh = NETHELPER_INIT, .dfd = -1, .lock = -1};
 	int rc = 0;
 	newns_parse(&o, argc, argv);
+	if (o.shared)
+		return newns_shared(&o, argc - optind, argv + optind);
 	if (o.mode == OPT_LIST)
 		return newns_list(o.json);
 	if (o.mode == 0)
@@ -3935,7 +5010,7 @@ static int cmd_newns(int argc, char **argv)
 	return rc ? EX_FAIL : EX_OK;
 }
 
-/*==== 12. userns-handle ====*/
+/*==== 13. userns-handle ====*/
 
 /*
  * rnsbox userns-handle: a user namespace with exactly the id maps asked for, as a handle
@@ -4214,7 +5289,7 @@ static void uh_parse(struct uh_opts *o, int argc, char **argv)
 	char why[80];
 	int c, autom = 0;
 	unsigned long long v;
-	while ((c = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
+	while ((c = opt_get(argc, argv, "+:h", longopts)) != -1) {
 		if (c == OPT_UH_USERS || c == OPT_UH_GROUPS) {
 			if (!o->open && o->nmaps == UH_MAX)
 				die_usage("more than %d mappings", UH_MAX);
@@ -4382,7 +5457,7 @@ static int cmd_userns_handle(int argc, char **argv)
 	exec_command(&run);
 }
 
-/*==== 13. dispatch table ====*/
+/*==== 14. dispatch table ====*/
 
 /*
  * Subcommands by name (toybox's toy_find): `rnsbox NAME`, argv[0] named rnsbox-NAME, or,
@@ -4428,7 +5503,7 @@ static int main_help(void)
 	return EX_OK;
 }
 
-/*==== 14. main ====*/
+/*==== 15. main ====*/
 
 /*
  * Make sure fds 0-2 are open, so no file rnsbox opens lands on them (an initramfs may start

@@ -56,7 +56,7 @@ words() { tr -s ' \t\n' '   ' | sed 's/^ //; s/ $//'; }
 
 # --- setup: a private copy of the binary every user can run, and the cleanup trap
 tmp=$(mktemp -d) || exit 2
-tuser='' subuid_saved='' subgid_saved='' made_run_netns=''
+tuser='' subuid_saved='' subgid_saved='' made_run_netns='' tun_mode=''
 # restore FILE HOW: put /etc/FILE back as it was (HOW: yes = saved copy, absent = remove)
 restore() {
 	case $2 in
@@ -79,6 +79,7 @@ cleanup() {
 	restore subgid "$subgid_saved"
 	[ -n "$tuser" ] && userdel "$tuser" 2>/dev/null
 	[ -n "$made_run_netns" ] && rmdir /run/netns 2>/dev/null
+	[ -n "$tun_mode" ] && chmod "$tun_mode" /dev/net/tun
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -130,6 +131,16 @@ assert_contains "stray argument is named" "$out" "unexpected argument 'extra'"
 ln -s rnsbox "$tmp/rnsbox-detect"
 assert_exit "rnsbox-detect link runs detect" 0 "$tmp/rnsbox-detect" --help
 assert_contains "rnsbox-detect link prints detect's usage" "$out" "usage: rnsbox detect"
+
+# rnsbox's own option parser (in place of musl's getopt_long)
+assert_exit "a long option missing its argument is a usage error" 2 "$R" exec --root
+assert_contains "naming it" "$out" "option '--root' needs an argument"
+assert_exit "a short one too" 2 "$R" exec -R
+assert_exit "an argument to a long option that takes none is refused" 2 "$R" exec --fork=1 true
+assert_exit "an ambiguous prefix is refused" 2 "$R" exec --map true
+assert_contains "named as given" "$out" "unknown option '--map'"
+assert_eq "a unique prefix works, and short options cluster (-Uc)" "0 $(id -u)" "$("$R" exec --fo -Uc -- sh -c 'echo $? $(id -u)')"
+assert_eq "options stop at the first operand: argv is not permuted" "-r" "$("$R" exec echo -r)"
 
 # --- detect as the caller (root in CI): every fact against the kernel's own files
 rep=$("$R" detect --json)
@@ -1041,6 +1052,243 @@ if [ $root = 1 ] && have newuidmap && have nsenter; then
 	restore_subids
 else
 	skip "rootless userns-handle: needs root (to add a subuid entry), newuidmap and nsenter"
+fi
+
+# --- user-mode networking: slirp4netns and pasta, resolv.conf and hosts, copy-up, the shared netns
+# serve PORT FILE: a one-connection TCP server on the loopback of the suite's network
+# namespace, writing what it receives to FILE; returns once it listens (/proc/net/tcp)
+serve() {
+	sleep 15 | toybox nc -l -p "$1" -s 127.0.0.1 >"$2" 2>/dev/null & # stdin at EOF could end it early
+	hex=$(printf '%04X' "$1") i=0
+	while ! awk -v p=":$hex" '$2 ~ p"$" && $4 == "0A" {f=1} END {exit !f}' /proc/net/tcp && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+# helpers: how many network helpers are running (not zombies), by their names in /proc/PID/stat
+helpers() {
+	awk '$2 ~ /^\((slirp4netns|pasta|passt)/ && $3 != "Z" {n++} END {print n + 0}' /proc/[0-9]*/stat 2>/dev/null
+}
+# received FILE: what a server got, once it has it (bounded wait)
+received() {
+	i=0
+	while [ ! -s "$1" ] && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
+	cat "$1"
+}
+port=47100
+if [ "${RNSBOX_TEST_NS-}" != 1 ] || [ "$tb" = 0 ] || ! have slirp4netns; then
+	skip "network helper cases: they need root, toybox and slirp4netns"
+else
+	helpers_before=$(helpers)
+	nh_ok() { # nh_ok LABEL HELPER [EXEC OPTION]...: TCP through the helper to the suite's loopback
+		label=$1 h=$2
+		shift 2
+		port=$((port + 1))
+		serve $port "$tmp/got"
+		out=$("$R" exec "$@" --net-helper "$h" -- sh -c \
+			'echo via-$0 | toybox nc -w 5 10.0.2.2 $1; head -n1 /etc/resolv.conf; toybox ifconfig tap0' "$h" $port 2>&1)
+		assert_eq "$label: a command reaches a TCP server on the host's loopback at 10.0.2.2" "via-$h" "$(received "$tmp/got")"
+		assert_contains "$label: /etc/resolv.conf names the helper's DNS address first" "$out" "nameserver 10.0.2.3"
+		assert_contains "$label: tap0 has 10.0.2.100/24 (toybox ifconfig)" "$out" "inet addr:10.0.2.100  Bcast:0.0.0.0  Mask:255.255.255.0"
+		assert_contains "$label: tap0's MTU is 65520" "$out" "MTU:65520"
+		i=0
+		while [ "$(helpers)" != "$helpers_before" ] && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
+		assert_eq "$label: the helper and rnsbox are gone once the command has ended" "$helpers_before 0" "$(helpers) $(procs)"
+	}
+	nh_ok "exec -n --net-helper slirp4netns (root)" slirp4netns
+	out=$("$R" exec --net-helper slirp4netns --cidr 10.9.0.0/16 --mtu 1500 -- sh -c 'toybox ifconfig tap0; cat /proc/net/route; tail -n2 /etc/hosts' 2>&1)
+	assert_contains "--cidr 10.9.0.0/16: tap0 has .100 of it" "$out" "inet addr:10.9.0.100  Bcast:0.0.0.0  Mask:255.255.0.0"
+	assert_contains "--mtu 1500: tap0's MTU" "$out" "MTU:1500"
+	assert_contains "--cidr: the default route goes via .2 (/proc/net/route)" "$out" "tap0	00000000	0200090A"
+	assert_contains "/etc/hosts names this host at .100 and host.containers.internal at .2" "$out" "10.9.0.2 host.containers.internal"
+	port=$((port + 1))
+	serve $port "$tmp/got"
+	"$R" exec --net-helper slirp4netns --disable-host-loopback -- sh -c 'echo no | toybox nc -w 2 10.0.2.2 $0' $port >/dev/null 2>&1
+	assert_eq "--disable-host-loopback: the host's loopback is out of reach" "" "$(cat "$tmp/got")"
+	kill $! 2>/dev/null
+	assert_exit "--net-helper with a name it does not know is a usage error" 2 "$R" exec --net-helper vde true
+	assert_exit "--cidr without --net-helper is a usage error" 2 "$R" exec -n --cidr 10.1.0.0/24 true
+	assert_exit "--cidr that leaves no room for .100 is a usage error" 2 "$R" exec --net-helper slirp4netns --cidr 10.1.0.0/26 true
+	assert_contains "and the message names the option" "$out" "--cidr: '10.1.0.0/26' is not an IPv4 network"
+
+	# failures: each named, and nothing left behind
+	mkdir "$tmp/nobin" "$tmp/fake"
+	printf '#!/bin/sh\necho "fake helper: no tap for you" >&2\nexit 3\n' >"$tmp/fake/slirp4netns"
+	chmod 755 "$tmp/fake/slirp4netns"
+	tb_path=$(command -v toybox)
+	ln -s "$tb_path" "$tmp/nobin/true"
+	assert_exit "a helper missing from PATH fails" 1 env PATH="$tmp/nobin" "$R" exec --net-helper slirp4netns true
+	assert_contains "and is named" "$out" "--net-helper slirp4netns: not found on PATH"
+	assert_exit "a helper that exits at once fails" 1 env PATH="$tmp/fake:$PATH" "$R" exec --net-helper slirp4netns true
+	assert_contains "and its status and stderr are shown" "$out" "exited with status 3; its stderr: fake helper: no tap for you"
+	assert_eq "after the failures: no helper and no rnsbox left" "$helpers_before 0" "$(helpers) $(procs)"
+
+	# the resolv.conf chain, in a mount namespace whose /etc is a copy-up and /run a tmpfs
+	mkdir "$tmp/xdg"
+	cat >"$tmp/chain-inner" <<'INNER'
+cat /etc/resolv.conf
+awk '$5 == "/run/resolve" {print "tmpfs-on-run"}' /proc/self/mountinfo
+cat /run/resolve/other 2>&1 | head -n1
+INNER
+	cat >"$tmp/chain-outer" <<'OUTER'
+toybox mount -t tmpfs none /run && mkdir /run/resolve && cd /etc && rm -f resolv.conf || exit 9
+printf "search example.test\nnameserver 127.0.0.53\nnameserver 192.0.2.53\n" >/run/resolve/stub.conf
+echo other >/run/resolve/other
+printf "nameserver 192.0.2.7\n" >/etc/real.conf
+eval "$2" || exit 9
+"$1" exec --net-helper slirp4netns -- sh "$3"
+echo "rc=$? outside: $(cat /run/resolve/stub.conf /etc/real.conf | tr "\n" " ")"
+OUTER
+	chain() { # chain SETUP: SETUP makes /etc/resolv.conf; then rnsbox exec --net-helper shows it
+		XDG_RUNTIME_DIR=$tmp/xdg "$R" exec -m --copy-up /etc -- sh "$tmp/chain-outer" "$R" "$1" "$tmp/chain-inner" 2>&1
+	}
+	out=$(chain 'printf "search example.test\nnameserver 127.0.0.1\nnameserver ::1\noptions ndots:2\nnameserver 192.0.2.53\n" >resolv.conf')
+	assert_eq "resolv.conf: the helper's DNS, the host's search and options, no loopback nameserver" \
+		"nameserver 10.0.2.3 search example.test options ndots:2 nameserver 192.0.2.53" \
+		"$(printf '%s\n' "$out" | grep -E '^(nameserver|search|options)' | words)"
+	out=$(chain 'ln -s /etc/real.conf resolv.conf')
+	assert_contains "resolv.conf: an absolute symlink is followed; the command sees rnsbox's" "$out" "nameserver 10.0.2.3"
+	assert_contains "and the target outside is unchanged" "$out" "rc=0 outside: search example.test nameserver 127.0.0.53 nameserver 192.0.2.53 nameserver 192.0.2.7"
+	out=$(chain 'ln -s real.conf resolv.conf')
+	assert_contains "resolv.conf: a relative symlink is resolved against its directory" "$out" "nameserver 10.0.2.3"
+	assert_contains "and its target outside is unchanged" "$out" "rc=0 outside:"
+	out=$(chain 'ln -s ../run/resolve/stub.conf resolv.conf')
+	assert_contains "resolv.conf: a link into /run gets a tmpfs over its directory (mountinfo)" "$out" "tmpfs-on-run"
+	assert_contains "and the command sees rnsbox's file, with the host's search domain" "$out" "search example.test"
+	assert_contains "and the other files of that directory are hidden, the host's file unchanged" "$out" \
+		"No such file or directory
+rc=0 outside: search example.test"
+	out=$(chain 'ln -s /run/resolve/missing.conf resolv.conf')
+	assert_contains "resolv.conf: a dangling link into /run still works" "$out" "nameserver 10.0.2.3"
+	out=$(chain 'ln -s /nonexistent/resolv.conf resolv.conf')
+	assert_contains "resolv.conf: a dangling link elsewhere fails, naming the path" "$out" "/etc/resolv.conf: /nonexistent/resolv.conf: No such file or directory"
+	assert_contains "with a failure status" "$out" "rc=1"
+	out=$(chain 'ln -s loop resolv.conf && ln -s resolv.conf loop')
+	assert_contains "resolv.conf: a loop of links fails, naming it" "$out" "rnsbox: exec: /etc/resolv.conf: Symbolic link loop"
+	assert_eq "after the chain cases: no helper and no rnsbox left" "$helpers_before 0" "$(helpers) $(procs)"
+
+	# --copy-up
+	out=$(XDG_RUNTIME_DIR=$tmp/xdg "$R" exec --copy-up /etc -- sh -c '
+		awk '\''$5 == "/etc" {print $9}'\'' /proc/self/mountinfo; readlink /etc/passwd; grep -c "^root:" /etc/passwd
+		echo new >/etc/rnsbox-copy-up && rm /etc/hostname && echo "wrote=$?"' 2>&1)
+	assert_contains "--copy-up /etc: /etc is a tmpfs inside (mountinfo)" "$out" "tmpfs"
+	assert_contains "its entries are symlinks to the original contents" "$out" "$tmp/xdg/rnsbox-tmp/.ro0/passwd"
+	assert_contains "which read as the originals" "$out" "1
+wrote=0"
+	if [ -e /etc/rnsbox-copy-up ] || [ ! -e /etc/hostname ]; then not_ok "--copy-up: the host's /etc is untouched" "$(ls -l /etc/hostname /etc/rnsbox-copy-up 2>&1)"
+	else ok "--copy-up: the host's /etc is untouched"; fi
+	out=$(XDG_RUNTIME_DIR=$tmp/xdg "$R" exec --copy-up /etc --net-helper slirp4netns -- sh -c 'readlink /etc/resolv.conf; head -n1 /etc/resolv.conf' 2>&1)
+	assert_contains "--copy-up /etc with a helper: resolv.conf is replaced by a link to rnsbox's" "$out" "$tmp/xdg/rnsbox-tmp/resolv.conf
+nameserver 10.0.2.3"
+	assert_exit "--copy-up of a relative path is a usage error" 2 "$R" exec --copy-up etc true
+	assert_exit "--copy-up of a missing directory fails" 1 "$R" exec --copy-up /nonexistent true
+	assert_contains "naming it" "$out" "--copy-up /nonexistent: No such file or directory"
+
+	# pasta, with a default route in the suite's namespace (pasta wants an outbound interface)
+	if have pasta && have ip && ip link add rnsbox-o0 type veth peer name rnsbox-o1 2>/dev/null; then
+		ip link set rnsbox-o0 up && ip link set rnsbox-o1 up && ip addr add 192.0.2.9/24 dev rnsbox-o0 &&
+			ip route add default via 192.0.2.1
+		nh_ok "exec -n --net-helper pasta (root)" pasta
+		pasta_ok=1
+	else
+		skip "pasta cases: pasta or ip not installed (Debian: passt, iproute2)"
+		pasta_ok=0
+	fi
+
+	# rootless, with /dev/net/tun opened up for the test only (the trap restores its mode)
+	tun_mode=$(stat -c %a /dev/net/tun) # the trap puts it back
+	chmod 0600 /dev/net/tun
+	assert_exit "rootless with /dev/net/tun closed to the user: fails" 1 as_user "$R" exec -Ur --net-helper slirp4netns true
+	assert_contains "naming the helper, /dev/net/tun and the helper's own words" "$out" "--net-helper slirp4netns: exited with status 1, /dev/net/tun: Permission denied; its stderr: open(\"/dev/net/tun\")"
+	assert_contains "with a hint" "$out" "hint: the helper makes its device through /dev/net/tun"
+	assert_eq "and leaves no helper or rnsbox" "$helpers_before 0" "$(helpers) $(procs)"
+	chmod 0666 /dev/net/tun
+	for h in slirp4netns pasta; do
+		[ "$h" = pasta ] && [ "$pasta_ok" = 0 ] && continue
+		port=$((port + 1))
+		serve $port "$tmp/got"
+		out=$(as_user "$R" exec -Urn --net-helper "$h" -- sh -c 'echo via-$0 | toybox nc -w 5 10.0.2.2 $1; id -u; head -n1 /etc/resolv.conf' "$h" $port 2>&1)
+		assert_eq "rootless exec -Urn --net-helper $h: reaches the server on the host's loopback" "via-$h" "$(received "$tmp/got")"
+		assert_contains "rootless $h: uid 0 inside, and the generated resolv.conf" "$out" "0
+nameserver 10.0.2.3"
+	done
+
+	# newns --net-helper: a pin with a helper, its pid file, and --rm
+	d=$tmp/nh
+	mkdir "$d"
+	base=$(pins)
+	assert_exit "newns --net-helper slirp4netns PATH" 0 "$R" newns --net-helper slirp4netns "$d/n"
+	pid=$(head -n1 "$d/n.pid")
+	assert_eq "PATH.pid names a running slirp4netns, and how it was started" "slirp4netns slirp4netns 10.0.2.0/24 65520 host-loopback" \
+		"$(cat "/proc/$pid/comm" 2>&1) $(sed -n 2p "$d/n.pid")"
+	port=$((port + 1))
+	serve $port "$tmp/got"
+	out=$(nsenter --net="$d/n" sh -c 'toybox ifconfig tap0; echo via-pin | toybox nc -w 5 10.0.2.2 $0' $port 2>&1)
+	assert_eq "the pinned namespace reaches the host's loopback through its helper" "via-pin" "$(received "$tmp/got")"
+	assert_contains "tap0 in it has 10.0.2.100 (nsenter --net=PATH, toybox ifconfig)" "$out" "inet addr:10.0.2.100"
+	assert_exit "newns --rm PATH" 0 "$R" newns --rm "$d/n"
+	i=0
+	while [ -d "/proc/$pid" ] && [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ] && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
+	assert_eq "--rm ends the helper and removes the pin and PATH.pid" "$clean $helpers_before" "$(leftovers "$d") $(helpers)"
+	assert_exit "newns --net-helper with a failing helper fails" 1 env PATH="$tmp/fake:$PATH" "$R" newns --net-helper slirp4netns "$d/n"
+	assert_eq "and leaves no pin, pid file or process" "$clean $helpers_before" "$(leftovers "$d") $(helpers)"
+	assert_exit "newns --net-helper with --type uts is a usage error" 2 "$R" newns --net-helper slirp4netns -t uts "$d/u"
+
+	# the shared, reference-counted namespace
+	s=$tmp/sharedns
+	shared() { "$R" newns --shared "$s" "$@"; }
+	assert_exit "--shared DIR acquire" 0 shared acquire
+	assert_eq "DIR is 0700 with the pin, netns.pid, refcount, lock, info.json, hosts, resolv.conf" \
+		"700 holders hosts info.json lock netns netns.pid refcount resolv.conf" "$(stat -c %a "$s") $(cd "$s" && echo *)"
+	if [ "$jqok" = 1 ]; then
+		assert_eq "info --json: pinned, count 1, helper running, the addresses" "true 1 slirp4netns true 10.0.2.100/24 10.0.2.2 10.0.2.3" \
+			"$(shared info --json | json '[.pinned, .refcount, .helper.name, .helper.running, .address, .gateway, .dns] | map(tostring) | join(" ")')"
+		assert_eq "info.json says the same" "1 true" "$(json '"\(.refcount) \(.helper.running)"' <"$s/info.json")"
+	fi
+	assert_eq "the pin is a network namespace's (mountinfo)" "net:[$(stat -L -c %i "$s/netns")]" "$(nsfs_at "$s/netns")"
+	out=$(shared run -- sh -c 'cat $0/refcount; head -n1 /etc/resolv.conf; toybox ifconfig tap0 | grep -c 10.0.2.100' "$s" 2>&1)
+	assert_eq "run holds a reference while CMD runs in the namespace with DIR's resolv.conf" "2 nameserver 10.0.2.3 1" "$(echo "$out" | words)"
+	assert_eq "and drops it after" 1 "$(cat "$s/refcount")"
+	hpid=$(head -n1 "$s/netns.pid")
+	kill -KILL "$hpid"
+	i=0
+	while [ -e "/proc/$hpid" ] && [ "$(awk '{print $3}' "/proc/$hpid/stat" 2>/dev/null)" != Z ] && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
+	out=$(shared acquire 2>&1)
+	npid=$(head -n1 "$s/netns.pid")
+	assert_contains "a helper killed is noticed by the next acquire" "$out" "is not running; starting it again"
+	if [ "$npid" != "$hpid" ] && [ "$(cat "/proc/$npid/comm" 2>&1)" = slirp4netns ]; then ok "and started again (a new pid in netns.pid)"
+	else not_ok "and started again (a new pid in netns.pid)" "old $hpid new $npid"; fi
+	assert_eq "the namespace works through the new helper" 1 "$(shared run -- sh -c 'toybox ifconfig tap0 | grep -c 10.0.2.100' 2>&1)"
+	assert_exit "release" 0 shared release
+	assert_exit "release the last reference" 0 shared release
+	assert_eq "the last release removes the pin, the helper and DIR's files" "$clean $helpers_before" "$(leftovers "$s") $(helpers)"
+	assert_exit "a release below zero is clamped" 0 shared release
+	assert_contains "with a warning" "$out" "the reference count is already zero; it stays zero"
+	# a holder killed with SIGKILL is accounted for by gc
+	sh -c '"$0" newns --shared "$1" acquire && kill -KILL $$' "$R" "$s"
+	assert_eq "a holder killed after acquire leaves its reference" 1 "$(cat "$s/refcount")"
+	assert_exit "gc" 0 shared gc
+	assert_contains "gc drops the reference of the holder that is gone" "$out" "is gone; its 1 reference(s) are dropped"
+	assert_eq "and, at zero, removes the namespace" "$clean $helpers_before" "$(leftovers "$s") $(helpers)"
+	# 32 processes at once
+	i=0
+	while [ $i -lt 32 ]; do
+		(shared acquire && shared run -- true && shared release) >"$tmp/conc$i" 2>&1 &
+		i=$((i + 1))
+	done
+	wait
+	assert_eq "32 concurrent acquire/run/release: every one succeeded" "" "$(cat "$tmp"/conc* | head -n3)"
+	assert_eq "and the count ended at zero: nothing mounted, no helper, no file" "$clean $helpers_before" "$(leftovers "$s") $(helpers)"
+	assert_exit "a first acquire whose helper fails" 1 env PATH="$tmp/fake:$PATH" "$R" newns --shared "$s" acquire
+	assert_eq "leaves no pin, state file or process" "$clean $helpers_before" "$(leftovers "$s") $(helpers)"
+	# rootless: inside the user's own user and mount namespace
+	mkdir "$tmp/ush" && chown "$tuid" "$tmp/ush"
+	out=$(as_user "$R" exec -Urm sh -c '
+		"$0" newns --shared "$1" acquire && "$0" newns --shared "$1" run -- head -n1 /etc/resolv.conf &&
+			"$0" newns --shared "$1" release && echo "left: $(cd "$1" && echo *)"' "$R" "$tmp/ush/s" 2>&1)
+	assert_eq "rootless --shared acquire, run and release (under exec -Urm)" "nameserver 10.0.2.3 left: *" "$(echo "$out" | words)"
+	chmod "$tun_mode" /dev/net/tun && tun_mode=''
+	assert_eq "no helper is left by the network cases" "$helpers_before" "$(helpers)"
 fi
 
 # --- process hygiene: set-user-ID refusal, fds 0-2, close-on-exec
