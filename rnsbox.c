@@ -4250,8 +4250,8 @@ __attribute__((noreturn)) static void newns_fail(struct newns_opts *o, const str
 		if (o->made[i])
 			unlink(o->paths[i]);
 	}
-	if (o->dfd >= 0) /* the first acquire of a shared namespace: nothing is left of it */
-		unlinkat(o->dfd, "lock", 0);
+	for (int k = 0; o->dfd >= 0 && k < 3; k++) /* the first acquire of a shared namespace: nothing is left */
+		unlinkat(o->dfd, (const char *[]){"resolv.conf", "hosts", "lock"}[k], 0);
 	die_hint(EX_FAIL, r->hint[0] ? r->hint : NULL, "%s", r->msg);
 }
 
