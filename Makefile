@@ -43,6 +43,22 @@ tests/%: tests/%.c
 check: rnsbox $(FIXTURES) check-static
 	./test.sh
 
+# The whole suite once more against an ASan+UBSan build (gcc or clang, the system libc);
+# any finding aborts the process that made it, which fails its case.
+ASAN_CC ?= gcc
+SANITIZE = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+rnsbox-asan: rnsbox.c Makefile
+	$(ASAN_CC) -std=gnu11 $(WARN) $(SANITIZE) -DRNSBOX_VERSION='"$(VERSION)"' -o $@ rnsbox.c
+
+# The dynamic builds README promises, against the system libc (for debuggers and sanitizers).
+check-cc:
+	@for cc in gcc clang; do \
+		$$cc $(ALL_CFLAGS) -o rnsbox-$$cc rnsbox.c && ./rnsbox-$$cc --version && rm -f rnsbox-$$cc || exit 1; \
+	done
+
+check-asan: rnsbox-asan $(FIXTURES)
+	RNSBOX_BIN=rnsbox-asan RNSBOX_SANITIZED=1 ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 ./test.sh
+
 # Benchmark helpers (bench/*.c): the raw-syscall floor and the timing driver.
 BENCH = bench/floor-exec bench/floor-newns bench/floor-userns bench/bench
 bench/%: bench/%.c
@@ -68,6 +84,6 @@ install: rnsbox
 	done; fi
 
 clean:
-	rm -f rnsbox $(FIXTURES) $(BENCH)
+	rm -f rnsbox rnsbox-asan rnsbox-gcc rnsbox-clang $(FIXTURES) $(BENCH)
 
-.PHONY: all check check-static lint install clean bench
+.PHONY: all check check-asan check-cc check-static lint install clean bench

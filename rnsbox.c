@@ -39,6 +39,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <limits.h>
 #include <poll.h>
 #include <net/if.h>
@@ -98,12 +99,26 @@
 #ifndef SYS_mount_setattr
 #define SYS_mount_setattr 442 /* Linux 5.12 */
 #endif
+#ifndef SYS_close_range
+#define SYS_close_range 436 /* Linux 5.9; CLOSE_RANGE_CLOEXEC since 5.11 */
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC 4 /* <linux/close_range.h>, which glibc includes */
+#endif
 
-/* <linux/mount.h> (not included: it clashes with <sys/mount.h>) */
+/* <linux/mount.h> (not included: it clashes with <sys/mount.h>; glibc 2.36 defines these there) */
+#ifndef OPEN_TREE_CLONE
 #define OPEN_TREE_CLONE 1
+#endif
+#ifndef MOVE_MOUNT_F_EMPTY_PATH
 #define MOVE_MOUNT_F_EMPTY_PATH 0x04
+#endif
+#ifndef MOUNT_ATTR_RDONLY
 #define MOUNT_ATTR_RDONLY 0x01
+#endif
+#ifndef MOUNT_ATTR_IDMAP
 #define MOUNT_ATTR_IDMAP 0x00100000
+#endif
 #ifndef AT_RECURSIVE
 #define AT_RECURSIVE 0x8000
 #endif
@@ -270,6 +285,46 @@ PRINTF(3, 4) static int sfmt(char *buf, size_t size, const char *format, ...)
 }
 
 /*
+ * Append to the string of length n in buf (of size > 0): the new length, at most size - 1,
+ * so that a chain of appends stops at the end of buf instead of running past it.
+ */
+PRINTF(4, 0) static size_t vsfmt_at(char *buf, size_t size, size_t n, const char *fmt, va_list ap)
+{
+	size_t k = n < size ? (size_t)vsfmt(buf + n, size - n, fmt, ap) : 0;
+	return n + k < size ? n + k : size - 1;
+}
+
+PRINTF(4, 5) static size_t sfmt_at(char *buf, size_t size, size_t n, const char *format, ...)
+{
+	va_list ap;
+	va_start(ap, format);
+	n = vsfmt_at(buf, size, n, format, ap);
+	va_end(ap);
+	return n;
+}
+
+/*
+ * Messages are formatted in full into DIAG_TEXT bytes (room for two paths), then fitted
+ * to their line or field by elide: a message too long for it loses the middle, so the
+ * action at its start and the cause (the errno) at its end both stay.
+ */
+#define DIAG_TEXT (2 * PATH_MAX + 256)
+
+/* Copy src (of length n) to dst (of size), its middle replaced by "..." when it does not fit. The length. */
+static size_t elide(char *dst, size_t size, const char *src, size_t n)
+{
+	size_t head = (size - 4) / 2, tail = size - 4 - head;
+	if (n < size) {
+		memcpy(dst, src, n + 1);
+		return n;
+	}
+	memcpy(dst, src, head);
+	memcpy(dst + head, "...", 3);
+	memcpy(dst + head + 3, src + n - tail, tail + 1);
+	return size - 1;
+}
+
+/*
  * The only mutable global, the diagnostics state: the prefix ("rnsbox" or "rnsbox:
  * SUBCMD", set once by dispatch) and, for exec, where a fatal error is also reported:
  * as a JSON line on --json-status-fd, and as one byte on a pipe that tells the
@@ -287,9 +342,9 @@ static void json_escape(char *buf, size_t size, const char *s)
 	for (; *s && n + 7 < size; s++) {
 		unsigned char c = (unsigned char)*s;
 		if (c == '"' || c == '\\')
-			n += (size_t)sfmt(buf + n, size - n, "\\%c", c);
+			n = sfmt_at(buf, size, n, "\\%c", c);
 		else if (c < 0x20)
-			n += (size_t)sfmt(buf + n, size - n, "\\u%04x", c);
+			n = sfmt_at(buf, size, n, "\\u%04x", c);
 		else
 			buf[n++] = (char)c;
 	}
@@ -320,15 +375,12 @@ static void diag_fatal(const char *msg)
  */
 PRINTF(4, 0) static void vdiag(int err, int fatal, const char *tag, const char *fmt, va_list ap)
 {
-	char buf[1024];
-	size_t n = (size_t)sfmt(buf, sizeof(buf), "%s: %s", diag.prefix, tag);
-	if (n < sizeof(buf))
-		n += (size_t)vsfmt(buf + n, sizeof(buf) - n, fmt, ap);
-	if (err >= 0 && n < sizeof(buf))
-		n += (size_t)sfmt(buf + n, sizeof(buf) - n, ": %s", strerror(err));
-	if (n > sizeof(buf) - 2)
-		n = sizeof(buf) - 2;
-	buf[n] = '\0';
+	char text[DIAG_TEXT], buf[1024];
+	size_t n = (size_t)sfmt(text, sizeof(text), "%s: %s", diag.prefix, tag);
+	n = vsfmt_at(text, sizeof(text) - 64, n, fmt, ap); /* room is kept for the errno */
+	if (err >= 0)
+		n = sfmt_at(text, sizeof(text), n, ": %s", strerror(err));
+	n = elide(buf, sizeof(buf) - 1, text, n); /* and for the newline */
 	if (fatal)
 		diag_fatal(buf);
 	buf[n++] = '\n';
@@ -417,10 +469,12 @@ struct result {
 
 PRINTF(3, 4) static void result_fail(struct result *r, const char *hint_text, const char *fmt, ...)
 {
+	char text[DIAG_TEXT];
 	va_list ap;
 	va_start(ap, fmt);
-	vsfmt(r->msg, sizeof(r->msg), fmt, ap);
+	size_t n = vsfmt_at(text, sizeof(text), 0, fmt, ap);
 	va_end(ap);
+	elide(r->msg, sizeof(r->msg), text, n);
 	sfmt(r->hint, sizeof(r->hint), "%s", hint_text ? hint_text : "");
 	r->ok = 0;
 }
@@ -585,6 +639,37 @@ static void lines_close(struct lines *l)
 	if (l->fd >= 0)
 		close(l->fd);
 	l->fd = -1;
+}
+
+/* A directory's entries through getdents64 (musl's readdir would bring malloc along). */
+struct dents {
+	int fd;
+	long n, off;
+	char buf[4096] __attribute__((aligned(8)));
+};
+
+/* Open dir (relative to dfd) for dents_next, without following a symlink. 0, or -1 with errno. */
+static int dents_open(struct dents *d, int dfd, const char *dir)
+{
+	d->n = d->off = 0;
+	d->fd = openat(dfd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return d->fd < 0 ? -1 : 0;
+}
+
+/* The next entry's name, "." and ".." skipped; NULL at the end or on an error. */
+static const char *dents_next(struct dents *d)
+{
+	for (;;) {
+		if (d->off >= d->n) {
+			d->off = 0;
+			if ((d->n = syscall(SYS_getdents64, d->fd, d->buf, sizeof(d->buf))) <= 0)
+				return NULL;
+		}
+		struct dirent *e = (void *)(d->buf + d->off);
+		d->off += e->d_reclen;
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			return e->d_name;
+	}
 }
 
 /*
@@ -1022,6 +1107,11 @@ static long sys_mount_setattr(int dfd, const char *path, unsigned flags, void *a
 	return syscall(SYS_mount_setattr, dfd, path, flags, attr, size);
 }
 
+static long sys_close_range(unsigned first, unsigned last, unsigned flags)
+{
+	return syscall(SYS_close_range, first, last, flags);
+}
+
 static long sys_move_mount(int from_dfd, const char *from, int to_dfd, const char *to, unsigned flags)
 {
 	return syscall(SYS_move_mount, from_dfd, from, to_dfd, to, flags);
@@ -1341,7 +1431,7 @@ static const char *ns_names(int flags, char *buf, size_t size)
 	buf[0] = '\0';
 	for (int i = 0; i < NS_COUNT; i++)
 		if (flags & ns_table[i].flag && n < size)
-			n += (size_t)sfmt(buf + n, size - n, "%s%s", n ? "," : "", ns_table[i].name);
+			n = sfmt_at(buf, size, n, "%s%s", n ? "," : "", ns_table[i].name);
 	return buf;
 }
 
@@ -1944,6 +2034,21 @@ static int nh_owner(int netns)
 	return fd;
 }
 
+/*
+ * Append the lines of text to dst (of size, holding a string) joined by "; ", empty
+ * lines and pasta's complaints about syslog left out; cut at the end of dst.
+ */
+static void join_lines(char *dst, size_t size, const char *text)
+{
+	size_t n = strlen(dst), start = n;
+	for (const char *p = text, *e; *p; p = e + !!*e) {
+		int len = (int)((e = p + strcspn(p, "\n")) - p);
+		if (!len || (len >= 9 && memcmp(e - 9, "to syslog", 9) == 0))
+			continue;
+		n = sfmt_at(dst, size, n, "%s%.*s", n > start ? "; " : "", len, p);
+	}
+}
+
 /* The helper's failure: why, then the end of what it wrote to stderr (the memfd log). */
 static void nh_failed(const struct nethelper *h, int log, const char *why, struct result *r)
 {
@@ -1951,25 +2056,13 @@ static void nh_failed(const struct nethelper *h, int log, const char *why, struc
 	off_t end = lseek(log, 0, SEEK_END);
 	ssize_t n = pread(log, text, sizeof(text) - 1, end > (off_t)sizeof(text) - 1 ? end - (off_t)sizeof(text) + 1 : 0);
 	text[n > 0 ? n : 0] = '\0';
-	char *w = text;
-	for (char *p = text, *e; *p; p = e + !!*e) { /* lines joined by "; ", pasta's syslog complaints dropped */
-		size_t len = (size_t)((e = p + strcspn(p, "\n")) - p);
-		if (len >= 9 && memcmp(e - 9, "to syslog", 9) == 0)
-			continue;
-		if (w != text)
-			*w++ = ';', *w++ = ' ';
-		memmove(w, p, len);
-		w += len;
-	}
-	*w = '\0';
 	int tun = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NOCTTY), err = errno;
 	if (tun >= 0)
 		close(tun);
 	result_fail(r, tun < 0 ? "the helper makes its device through /dev/net/tun, which this user cannot open "
 		    "read-write (rnsbox detect shows it)" : NULL, "--net-helper %s: %s%s%s%s", h->name, why,
 		    tun < 0 ? ", /dev/net/tun: " : "", tun < 0 ? strerror(err) : "", *text ? "; its stderr: " : "");
-	size_t len = strlen(r->msg);
-	sfmt(r->msg + len, sizeof(r->msg) - len, "%s", text);
+	join_lines(r->msg, sizeof(r->msg), text);
 }
 
 /*
@@ -2029,8 +2122,6 @@ static pid_t nh_spawn(const struct nethelper *h, int netns, struct result *r)
 		argv[n++] = fixed[18], argv[n++] = a[7];
 		sfmt(a[8], 48, "/proc/self/fd/%d", pidmem);
 		argv[n++] = fixed[19], argv[n++] = a[8];
-		if (h->no_host_lo)
-			argv[n++] = "--no-map-gw";
 		argv[n++] = fixed[20], argv[n++] = a[0];
 		if (user >= 0)
 			argv[n++] = fixed[21], argv[n++] = a[1];
@@ -2042,12 +2133,14 @@ static pid_t nh_spawn(const struct nethelper *h, int netns, struct result *r)
 	}
 	if (pid == 0) { /* its own session, so no signal for the caller's terminal reaches it */
 		sigset_t none;
-		int keep[] = {netns, user, ready[1], pidmem, h->exit_fd}, nul = open("/dev/null", O_RDWR);
+		int keep[] = {netns, user, ready[1], pidmem, h->exit_fd}, nul = open("/dev/null", O_RDWR | O_CLOEXEC);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		setsid();
 		if (nul < 0 || dup2(nul, 0) < 0 || dup2(nul, 1) < 0 || dup2(log, 2) < 0)
 			_exit(127);
+		/* The helper may outlive rnsbox: it gets no fd of the caller's (a pipe held open). */
+		sys_close_range(3, ~0u, CLOSE_RANGE_CLOEXEC);
 		for (size_t i = 0; i < ARRAY_LEN(keep); i++)
 			if (keep[i] >= 0)
 				fcntl(keep[i], F_SETFD, 0);
@@ -2122,9 +2215,13 @@ static void nh_stop_fd(int fd)
 		close(fd);
 }
 
+/* End the helper pid, if it is one: the pidfd is opened first, so a pid reused after the check cannot be hit. */
 static void nh_stop(pid_t pid)
 {
-	nh_stop_fd(nh_alive(pid) ? (int)sys_pidfd_open(pid, 0) : -1);
+	int fd = pid > 0 ? (int)sys_pidfd_open(pid, 0) : -1;
+	if (fd >= 0 && !nh_alive(pid))
+		close(fd), fd = -1;
+	nh_stop_fd(fd);
 }
 
 /*
@@ -2281,32 +2378,29 @@ static int nh_show(const char *src, const char *target, const char *scratch, str
  */
 static int copy_up(const char *dir, const char *scratch, int i, struct result *r)
 {
-	char ro[PATH_MAX], to[PATH_MAX], opts[32], buf[4096] __attribute__((aligned(8)));
+	char ro[PATH_MAX], to[PATH_MAX], opts[32];
+	struct dents d;
 	struct stat st;
-	long n;
-	int fd = -1;
+	const char *name;
 	sfmt(ro, sizeof(ro), "%s/.ro%d", scratch, i);
-	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
-		return result_fail(r, NULL, "--copy-up %s: %s", dir, errno ? strerror(errno) : "not a directory"), -1;
+	int err = stat(dir, &st) < 0 ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+	if (err)
+		return result_fail(r, NULL, "--copy-up %s: %s", dir, strerror(err)), -1;
 	unsigned m = (unsigned)st.st_mode;
 	sfmt(opts, sizeof(opts), "mode=%u%u%u%u", m >> 9 & 7, m >> 6 & 7, m >> 3 & 7, m & 7); /* sfmt has no %o */
 	if (mkdir(ro, 0755) < 0 || mount(dir, ro, NULL, MS_BIND | MS_REC, NULL) < 0 ||
-	    mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0 || (fd = open(ro, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+	    mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0 || dents_open(&d, AT_FDCWD, ro) < 0)
 		return result_fail(r, NULL, "--copy-up %s: %s", dir, strerror(errno)), -1;
 	size_t len = strlen(ro);
-	while ((n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0)
-		for (long off = 0; off < n; off += ((struct dirent *)(buf + off))->d_reclen) {
-			const char *name = ((struct dirent *)(buf + off))->d_name;
-			if (!strcmp(name, ".") || !strcmp(name, ".."))
-				continue;
-			sfmt(ro + len, sizeof(ro) - len, "/%s", name);
-			sfmt(to, sizeof(to), "%s/%s", dir, name);
-			if (symlink(ro, to) < 0) {
-				close(fd);
-				return result_fail(r, NULL, "--copy-up %s: symlink %s: %s", dir, to, strerror(errno)), -1;
-			}
+	while ((name = dents_next(&d))) {
+		sfmt(ro + len, sizeof(ro) - len, "/%s", name);
+		sfmt(to, sizeof(to), "%s/%s", dir, name);
+		if (symlink(ro, to) < 0) {
+			close(d.fd);
+			return result_fail(r, NULL, "--copy-up %s: symlink %s: %s", dir, to, strerror(errno)), -1;
 		}
-	close(fd);
+	}
+	close(d.fd);
 	return 0;
 }
 
@@ -2358,6 +2452,19 @@ static void nh_option(struct nethelper *h, int c, const char *arg)
 	if (why)
 		die_usage("%s: '%s' %s", names[c - OPT_NH], arg, why);
 	h->given |= c != OPT_NH;
+}
+
+/*
+ * Once every option is read: the helper's options need a helper, and pasta is refused
+ * --disable-host-loopback: its --no-map-gw makes .2 an ordinary outside address instead
+ * of no way to the host at all, which is what the option means with slirp4netns.
+ */
+static void nh_check(const struct nethelper *h, const char *with)
+{
+	if (h->given && !h->name)
+		die_usage("--cidr, --mtu and --disable-host-loopback go with %s", with);
+	if (h->no_host_lo && h->name[0] == 'p')
+		die_usage("--disable-host-loopback: pasta cannot keep .2 from reaching the host (slirp4netns can)");
 }
 
 /*
@@ -2993,6 +3100,10 @@ struct exec_opts {
 	void (*done)(void *);      /* the supervisor calls done(done_arg) once the command has ended */
 	void *done_arg;
 };
+/* The one initialiser of exec_opts, for every user (exec, nsenter, newns --shared run, userns-handle). */
+#define EXEC_OPTS_INIT                                                                                         \
+	.map_uid = -1, .map_gid = -1, .setgroups = -1, .propagation = MS_PRIVATE, .uid = -1, .gid = -1,        \
+	.sync_fd = -1, .block_fd = -1, .status_fd = -1, .nh = NETHELPER_INIT, .nh_fd = -1
 
 /*
  * getopt_long over the namespace options, built from ns_table (-n/--net and so on), and a
@@ -3164,7 +3275,7 @@ static int write_map(pid_t pid, const char *file, const struct idmap *m, struct 
 	char path[48], text[IDMAP_MAX * 34];
 	size_t len = 0;
 	for (int i = 0; i < m->n; i++)
-		len += (size_t)sfmt(text + len, sizeof(text) - len, "%u %u %u\n", m->r[i].inside, m->r[i].outside,
+		len = sfmt_at(text, sizeof(text), len, "%u %u %u\n", m->r[i].inside, m->r[i].outside,
 					m->r[i].count);
 	sfmt(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
 	if (write_file(path, text) == 0)
@@ -3182,12 +3293,13 @@ static int cap_effective(int cap)
 /*
  * exec's --net=FILE and friends: pin namespace ns of pid at file, which is made if
  * missing (exclusively, never through a symlink) and removed again if the pin fails. An
- * existing file is used as it is, as util-linux unshare does.
+ * existing empty file or pin is used as it is, as util-linux unshare does; anything else
+ * (a symlink, a directory, a file with data such as /etc/passwd) is refused, as newns does.
  */
 static int persist_one(pid_t pid, int ns, const char *file, struct result *r)
 {
 	char src[64];
-	int created = 0, fd;
+	int created = 0, fd, kind = PIN_NONE;
 	struct stat st;
 	/* The time namespace is the one children get; a PID namespace is pinned from its PID 1. */
 	const char *name = ns_table[ns].flag == CLONE_NEWTIME ? "_for_children" : "";
@@ -3195,9 +3307,11 @@ static int persist_one(pid_t pid, int ns, const char *file, struct result *r)
 	if ((fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444)) >= 0) {
 		close(fd);
 		created = 1;
-	} else if (errno != EEXIST || lstat(file, &st) < 0 || S_ISLNK(st.st_mode)) {
+	} else if (errno != EEXIST || (kind = pin_kind(file)) == PIN_OTHER || kind == PIN_ERR) {
 		result_fail(r, NULL, "--%s=%s: %s", ns_table[ns].longopt, file,
-			    errno == EEXIST ? "is a symbolic link" : strerror(errno));
+			    kind != PIN_OTHER ? strerror(errno)
+			    : lstat(file, &st) == 0 && S_ISLNK(st.st_mode) ? "is a symbolic link"
+									 : "exists and is neither empty nor a namespace pin");
 		return -1;
 	}
 	if (pin_mount(src, ns, file, r) == 0)
@@ -3256,7 +3370,7 @@ static void helper_work(const struct exec_opts *o, pid_t pid, int phase, struct 
 static void helper_start(const struct exec_opts *o, struct helper *h)
 {
 	int go[2], res[2];
-	struct result r;
+	struct result r = {0};
 	char c;
 	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(res, O_CLOEXEC) < 0)
 		die_errno("pipe");
@@ -3317,7 +3431,7 @@ static void exec_time_offsets(const struct exec_opts *o)
 	size_t n = 0;
 	for (int i = 0; i < 2; i++)
 		if (o->set_offset[i])
-			n += (size_t)sfmt(text + n, sizeof(text) - n, "%s %lld 0\n", i ? "boottime" : "monotonic",
+			n = sfmt_at(text, sizeof(text), n, "%s %lld 0\n", i ? "boottime" : "monotonic",
 					      o->offset[i]);
 	if (n && write_file("/proc/self/timens_offsets", text) < 0)
 		die_errno("write /proc/self/timens_offsets");
@@ -3508,12 +3622,26 @@ static void exec_status_start(const struct exec_opts *o)
 	for (int ns = 0; ns < NS_COUNT; ns++) {
 		sfmt(path, sizeof(path), "/proc/self/ns/%s", ns_table[ns].name);
 		if (stat(path, &st) == 0)
-			n += (size_t)sfmt(line + n, sizeof(line) - n, "%s\"%s\": %llu", line[n - 1] == '{' ? "" : ", ",
+			n = sfmt_at(line, sizeof(line), n, "%s\"%s\": %llu", line[n - 1] == '{' ? "" : ", ",
 					      ns_table[ns].name, (unsigned long long)st.st_ino);
 	}
-	n += (size_t)sfmt(line + n, sizeof(line) - n, "}}\n");
+	n = sfmt_at(line, sizeof(line), n, "}}\n");
 	if (write_all(o->status_fd, line, n) < 0)
 		die_errno("write --json-status-fd %d", o->status_fd);
+}
+
+/*
+ * -G and -S (exec), or the ids nsenter takes: supplementary groups dropped where that is
+ * allowed (not in a user namespace whose setgroups is denied), then the gid, then the uid.
+ */
+static void exec_ids(const struct exec_opts *o)
+{
+	if (o->gid >= 0 && setgroups(0, NULL) < 0 && errno != EPERM)
+		die_errno("setgroups");
+	if (o->gid >= 0 && setgid((gid_t)o->gid) < 0)
+		die_errno("setgid %ld", o->gid);
+	if (o->uid >= 0 && setuid((uid_t)o->uid) < 0)
+		die_errno("setuid %ld", o->uid);
 }
 
 /* The process that runs the command: mounts, network, root, ids, then exec. */
@@ -3527,10 +3655,6 @@ __attribute__((noreturn)) static void exec_child(struct exec_opts *o)
 		die_errno("set propagation of /");
 	if (o->ncopy || o->nh.name)
 		nh_mounts(&o->nh, o->copy, o->ncopy, NULL);
-	if (o->mount_proc)
-		exec_mount_proc(o->mount_proc);
-	if (o->mount_sys)
-		exec_mount_sys();
 	if ((o->flags & CLONE_NEWNET) && !o->no_lo) {
 		if ((rc = nl_open(&nl)) == 0) {
 			rc = link_up(&nl, "lo");
@@ -3551,10 +3675,12 @@ __attribute__((noreturn)) static void exec_child(struct exec_opts *o)
 		die_errno("chroot %s", o->root);
 	if (o->wd ? chdir(o->wd) < 0 : o->root && chdir("/") < 0)
 		die_errno("chdir %s", o->wd ? o->wd : "/");
-	if (o->gid >= 0 && (setgroups(0, NULL) < 0 && errno != EPERM ? -1 : setgid((gid_t)o->gid)) < 0)
-		die_errno("setgid %ld", o->gid);
-	if (o->uid >= 0 && setuid((uid_t)o->uid) < 0)
-		die_errno("setuid %ld", o->uid);
+	/* After chroot, as util-linux does: the new proc and sysfs belong to the new root. */
+	if (o->mount_proc)
+		exec_mount_proc(o->mount_proc);
+	if (o->mount_sys)
+		exec_mount_sys();
+	exec_ids(o);
 	if (o->keep_caps)
 		exec_keep_caps();
 	if (o->kill_sig)
@@ -3730,9 +3856,9 @@ static void exec_parse(struct exec_opts *o, int argc, char **argv)
 	int c, ns;
 	while ((c = ns_getopt(argc, argv, NS_FILE_LONG, "frcR:w:S:G:h", fixed, &ns)) != -1) {
 		switch (c) {
-		case 'N':
+		case 'N': /* a later bare -n keeps the FILE of an earlier --net=FILE, as util-linux does */
 			o->flags |= ns_table[ns].flag;
-			o->persist[ns] = optarg;
+			o->persist[ns] = optarg ? optarg : o->persist[ns];
 			break;
 		case OPT_MAP_USERS: idmap_parse("--map-users", optarg, &o->uids, &o->auto_uids); break;
 		case OPT_MAP_GROUPS: idmap_parse("--map-groups", optarg, &o->gids, &o->auto_gids); break;
@@ -3795,19 +3921,20 @@ static void exec_parse(struct exec_opts *o, int argc, char **argv)
 		o->flags |= CLONE_NEWUSER;
 	if (o->set_offset[0] || o->set_offset[1])
 		o->flags |= CLONE_NEWTIME;
-	if (o->nh.given && !o->nh.name)
-		die_usage("--cidr, --mtu and --disable-host-loopback go with --net-helper");
+	nh_check(&o->nh, "--net-helper");
 	if (o->nh.name)
 		o->flags |= CLONE_NEWNET | CLONE_NEWNS;
 	if (o->mount_proc || o->mount_sys || o->ncopy)
 		o->flags |= CLONE_NEWNS;
 	if (o->persist[ns_index(CLONE_NEWPID)])
 		o->fork = 1; /* a PID namespace can be pinned only once it has a PID 1 */
+	if (o->nh.name && !o->kill_sig)
+		o->kill_sig = SIGKILL; /* the command dies with rnsbox and its helper, as under rootlesskit */
 	if (o->kill_sig || o->reaper || o->status_fd >= 0 || o->nh.name || (!o->applet && (o->flags & CLONE_NEWPID)))
 		o->fork = 1;
 	if (o->setgroups == 1 && o->map_gid >= 0 && !o->gids.n)
 		die_usage("--setgroups=allow: the kernel takes a one-id gid map only after setgroups is denied");
-	if (o->mount_proc && !(o->flags & CLONE_NEWPID))
+	if (o->mount_proc && !(o->flags & CLONE_NEWPID) && !o->applet) /* util-linux mounts it all the same */
 		die_usage("--mount-proc: needs a new PID namespace (-p)");
 	if (o->mount_sys && !(o->flags & CLONE_NEWNET))
 		die_usage("--mount-sys: needs a new network namespace (-n)");
@@ -3815,11 +3942,7 @@ static void exec_parse(struct exec_opts *o, int argc, char **argv)
 
 static int cmd_exec_as(int argc, char **argv, int applet)
 {
-	struct exec_opts o = {
-		.applet = applet, .map_uid = -1, .map_gid = -1, .setgroups = -1,
-		.propagation = MS_PRIVATE, .uid = -1, .gid = -1, .sync_fd = -1, .block_fd = -1, .status_fd = -1,
-		.nh = NETHELPER_INIT, .nh_fd = -1,
-	};
+	struct exec_opts o = {EXEC_OPTS_INIT, .applet = applet};
 	exec_parse(&o, argc, argv);
 	return exec_run(&o);
 }
@@ -3885,7 +4008,7 @@ static void nsenter_parse(struct nsenter_opts *o, int argc, char **argv)
 		switch (c) {
 		case 'N':
 			o->want |= ns_table[ns].flag;
-			o->file[ns] = optarg;
+			o->file[ns] = optarg ? optarg : o->file[ns];
 			break;
 		case 't':
 			p = optarg;
@@ -4006,29 +4129,32 @@ static void nsenter_join(struct nsenter_opts *o)
 	}
 }
 
-/* Open the root and working directory to use later, before the mount namespace changes. */
-static int nsenter_dir(const struct nsenter_opts *o, const char *dir, const char *what)
+/*
+ * Open the root or working directory to use later, before the mount namespace changes;
+ * "" (the target's own) becomes /proc/PID/WHAT in buf, so messages name it. -1 for none.
+ */
+static int nsenter_dir(const struct nsenter_opts *o, const char **dir, const char *what, char buf[64])
 {
-	char path[64];
 	int fd;
-	if (!dir)
+	if (!*dir)
 		return -1;
-	if (!*dir) { /* the target's own */
-		sfmt(path, sizeof(path), "/proc/%ld/%s", o->target, what);
-		dir = path;
+	if (!**dir) {
+		sfmt(buf, 64, "/proc/%ld/%s", o->target, what);
+		*dir = buf;
 	}
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		die_errno("open %s", dir);
+	if ((fd = open(*dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		die_errno("open %s", *dir);
 	return fd;
 }
 
 static int cmd_nsenter(int argc, char **argv)
 {
-	struct nsenter_opts o = {.target = -1, .run = {.uid = -1, .gid = -1, .sync_fd = -1, .block_fd = -1, .status_fd = -1}};
+	struct nsenter_opts o = {.target = -1, .run = {EXEC_OPTS_INIT}};
 	nsenter_parse(&o, argc, argv);
 	if (o.all)
 		nsenter_all(&o);
-	int root = nsenter_dir(&o, o.root, "root"), wd = nsenter_dir(&o, o.wd, "cwd");
+	char rbuf[64], wbuf[64];
+	int root = nsenter_dir(&o, &o.root, "root", rbuf), wd = nsenter_dir(&o, &o.wd, "cwd", wbuf);
 	sigprocmask(SIG_SETMASK, NULL, &o.run.mask);
 	nsenter_join(&o);
 	/* In a user namespace one takes its root unless asked otherwise, as util-linux does. */
@@ -4042,10 +4168,7 @@ static int cmd_nsenter(int argc, char **argv)
 		die_errno("chroot %s", o.root);
 	if (wd >= 0 ? fchdir(wd) < 0 : root >= 0 && chdir("/") < 0)
 		die_errno("chdir %s", wd >= 0 ? o.wd : "/");
-	if (o.run.gid >= 0 && (setgroups(0, NULL) < 0 && errno != EPERM ? -1 : setgid((gid_t)o.run.gid)) < 0)
-		die_errno("setgid %ld", o.run.gid);
-	if (o.run.uid >= 0 && setuid((uid_t)o.run.uid) < 0)
-		die_errno("setuid %ld", o.run.uid);
+	exec_ids(&o.run);
 	/* setns(CLONE_NEWPID) moves only the children: fork so the command lives there. */
 	if (((o.want & CLONE_NEWPID) && !o.no_fork) || o.run.kill_sig)
 		fork_supervised(&o.run, 0);
@@ -4219,8 +4342,8 @@ static int newns_net(struct newns_opts *o, struct result *r)
 			o->veth_made = 1;
 		if (fd >= 0)
 			close(fd);
-		if (rc == 0 && (rc = link_up(&o->nl, o->veth[1])) < 0)
-			goto undo;
+		if (rc == 0)
+			rc = link_up(&o->nl, o->veth[1]);
 		if (rc < 0) {
 			result_fail(r, rc == -EPERM ? "a veth pair needs CAP_NET_ADMIN over both network namespaces" : NULL,
 				    "--veth %s:%s: %s", o->veth[0], o->veth[1], strerror(-rc));
@@ -4278,8 +4401,9 @@ static void netns_dir(const char *dir)
  */
 static void newns_paths(struct newns_opts *o, int n, char **paths)
 {
-	char rt[200], uuid[40], *u = uuid;
+	char rt[200], uuid[40];
 	unsigned char id[16];
+	size_t u = 0;
 	if (n && n != o->ntypes)
 		die_usage("%d namespace types need %d paths, not %d", o->ntypes, o->ntypes, n);
 	for (int i = 0; i < n; i++)
@@ -4293,7 +4417,7 @@ static void newns_paths(struct newns_opts *o, int n, char **paths)
 	if (getrandom(id, sizeof(id), 0) != sizeof(id))
 		die_errno("getrandom");
 	for (int i = 0; i < 16; i++)
-		u += sfmt(u, 4, "%s%02x", i == 4 || i == 6 || i == 8 || i == 10 ? "-" : "", id[i]);
+		u = sfmt_at(uuid, sizeof(uuid), u, "%s%02x", i == 4 || i == 6 || i == 8 || i == 10 ? "-" : "", id[i]);
 	const char *base = state_dir(rt, sizeof(rt));
 	for (int i = 0; i < o->ntypes; i++) {
 		int net = ns_table[o->types[i]].flag == CLONE_NEWNET;
@@ -4313,7 +4437,7 @@ static void newns_paths(struct newns_opts *o, int n, char **paths)
 /* The pin file for type i (pin_file); 1 when a live pin is reused (--exist-ok). */
 static int newns_file(struct newns_opts *o, int i)
 {
-	struct result r;
+	struct result r = {0};
 	int made = pin_file(o->paths[i], ns_table[o->types[i]].flag, o->exist_ok, &r);
 	if (made < 0)
 		newns_fail(o, &r);
@@ -4397,10 +4521,36 @@ static void nh_config_child(void *arg)
 }
 
 /*
+ * Where the network helper of the pin at path keeps its pid file (nh_read): DIR/netns.pid
+ * for a shared namespace; else helpers/net-INODE in the runtime directory, by the
+ * namespace's inode, so that the pin's directory (/run/netns, which ip netns lists) holds
+ * pins only. With make, the directory is made (state_dir). "" when path is not a live
+ * network namespace pin.
+ */
+static char *nh_pidfile(const char *shared, const char *path, int make, char *buf, size_t size)
+{
+	char rt[200];
+	const char *src, *dir;
+	struct stat st;
+	buf[0] = '\0';
+	if (shared) {
+		sfmt(buf, size, "%s/netns.pid", shared);
+	} else if (pin_kind(path) == CLONE_NEWNET && stat(path, &st) == 0) {
+		dir = make ? state_dir(rt, sizeof(rt)) : runtime_dir(rt, sizeof(rt), &src);
+		sfmt(buf, size, "%s/helpers", dir);
+		if (make && mkdir(buf, 0700) < 0 && errno != EEXIST)
+			die_errno("mkdir %s", buf);
+		sfmt(buf, size, "%s/helpers/net-%llu", dir, (unsigned long long)st.st_ino);
+	}
+	return buf;
+}
+
+/*
  * --net-helper for the network namespace pinned at path: the helper started on it (from
  * the caller's network namespace), its device configured by a child that enters the
- * namespace, and the pid file PATH.pid made. 0, or -1 with r set (newns_fail ends the
- * helper and removes the pid file).
+ * namespace, and its pid file made (nh_pidfile; one left by a namespace gone before
+ * with the same inode is replaced). 0, or -1 with r set (newns_fail ends the helper and
+ * removes the pid file).
  */
 static int newns_helper(struct newns_opts *o, const char *path, struct result *r)
 {
@@ -4409,6 +4559,7 @@ static int newns_helper(struct newns_opts *o, const char *path, struct result *r
 	int st;
 	if (c.fd < 0)
 		return result_fail(r, NULL, "open %s: %s", path, strerror(errno)), -1;
+	nh_pidfile(o->shared, path, 1, pidfile, sizeof(pidfile)); /* it may die: before the helper runs */
 	if ((o->nh_pid = nh_spawn(&o->nh, c.fd, r)) < 0)
 		o->nh_pid = 0;
 	else if (in_child(nh_config_child, &c, sizeof(c), &st) < 0)
@@ -4416,8 +4567,7 @@ static int newns_helper(struct newns_opts *o, const char *path, struct result *r
 	else if (!c.r.ok)
 		*r = c.r;
 	close(c.fd);
-	sfmt(pidfile, sizeof(pidfile), "%s.pid", path);
-	if (r->ok && nh_write(pidfile, &o->nh, o->nh_pid) < 0)
+	if (r->ok && (unlink(pidfile), nh_write(pidfile, &o->nh, o->nh_pid)) < 0)
 		result_fail(r, NULL, "create %s: %s", pidfile, strerror(errno));
 	else if (r->ok)
 		memcpy(o->pidfile, pidfile, sizeof(pidfile));
@@ -4479,12 +4629,12 @@ static int newns_create(struct newns_opts *o, int n, char **paths)
 	return EX_OK;
 }
 
-/* End the network helper of the pin at path, if it has one, and remove its pid file. 0 or -1. */
-static int newns_unhelper(const char *path)
+/* End the network helper whose pid file is pidfile ("": none), and remove the file. 0 or -1. */
+static int newns_unhelper(const char *pidfile)
 {
-	char pidfile[PATH_MAX];
 	struct nethelper h;
-	sfmt(pidfile, sizeof(pidfile), "%s.pid", path);
+	if (!*pidfile)
+		return 0;
 	nh_stop(nh_read(pidfile, &h));
 	if (unlink(pidfile) < 0 && errno != ENOENT) {
 		warn("unlink %s: %s", pidfile, strerror(errno));
@@ -4495,13 +4645,16 @@ static int newns_unhelper(const char *path)
 
 /*
  * --rm: unmount every pin stacked at path (on EBUSY, retried with backoff for about a
- * quarter second, then detached lazily), then unlink it. A missing path is success. An
+ * quarter second, then detached lazily), then unlink it, and end its network helper
+ * (shared: the --shared DIR it belongs to, or NULL). A missing path is success. An
  * empty file that is not mounted here is a stale pin, or a pin of another mount
  * namespace: the kernel unmounts it there when the file is unlinked. 0, or -1 (reported).
  */
-static int newns_rm(const char *path)
+static int newns_rm(const char *path, const char *shared)
 {
+	char pidfile[PATH_MAX];
 	int kind, n = 0, busy = 0;
+	nh_pidfile(shared, path, 0, pidfile, sizeof(pidfile)); /* while the pin still tells the inode */
 	while ((kind = pin_kind(path)) > 0 && n < 64) {
 		if (umount2(path, UMOUNT_NOFOLLOW | (busy > 7 ? MNT_DETACH : 0)) == 0) {
 			n++;
@@ -4513,7 +4666,7 @@ static int newns_rm(const char *path)
 		}
 	}
 	if (kind == PIN_NONE)
-		return newns_unhelper(path);
+		return newns_unhelper(pidfile);
 	if (kind == PIN_ERR || kind == PIN_OTHER || kind > 0) {
 		warn("%s: %s", path, kind == PIN_ERR ? strerror(errno) : kind > 0 ? "more than 64 pins stacked" :
 		     "not a namespace pin; not removed");
@@ -4526,7 +4679,7 @@ static int newns_rm(const char *path)
 		warn("unlink %s: %s", path, strerror(errno));
 		return -1;
 	}
-	return newns_unhelper(path);
+	return newns_unhelper(pidfile);
 }
 
 /* --list: every nsfs mount in this mount namespace; mountinfo gives its root as "TYPE:[INODE]". */
@@ -4619,32 +4772,30 @@ static unsigned long long sh_num(int dfd, const char *name)
  */
 static unsigned long long sh_holders(struct newns_opts *o, int prune, struct out *list, char first[64])
 {
-	char buf[4096] __attribute__((aligned(8)));
+	struct dents d;
 	unsigned long long sum = 0, pid, start;
-	long n;
-	int fd = openat(o->dfd, "holders", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	while (fd >= 0 && (n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0)
-		for (long off = 0; off < n; off += ((struct dirent *)(buf + off))->d_reclen) {
-			const char *name = ((struct dirent *)(buf + off))->d_name, *p = name;
-			if (*name == '.')
-				continue;
-			if (prune == 2 || (prune && (parse_uint(&p, INT32_MAX, &pid) < 0 || *p++ != '-' ||
-						     parse_uint(&p, ~0ULL, &start) < 0 || proc_start((pid_t)pid) != start))) {
-				if (prune == 1)
-					warn("%s: holder %s is gone; its %llu reference(s) are dropped", o->shared, name,
-					     sh_num(fd, name));
-				sum += sh_num(fd, name);
-				unlinkat(fd, name, 0);
-				continue;
-			}
-			sum += prune ? 0 : sh_num(fd, name);
-			if (list)
-				out_str(list, "", name);
-			if (first)
-				sfmt(first, 64, "%s", name);
+	const char *name, *p;
+	if (dents_open(&d, o->dfd, "holders") < 0)
+		return 0;
+	while ((name = dents_next(&d))) {
+		if (*(p = name) == '.')
+			continue;
+		if (prune == 2 || (prune && (parse_uint(&p, INT32_MAX, &pid) < 0 || *p++ != '-' ||
+					     parse_uint(&p, ~0ULL, &start) < 0 || proc_start((pid_t)pid) != start))) {
+			if (prune == 1)
+				warn("%s: holder %s is gone; its %llu reference(s) are dropped", o->shared, name,
+				     sh_num(d.fd, name));
+			sum += sh_num(d.fd, name);
+			unlinkat(d.fd, name, 0);
+			continue;
 		}
-	if (fd >= 0)
-		close(fd);
+		sum += prune ? 0 : sh_num(d.fd, name);
+		if (list)
+			out_str(list, "", name);
+		if (first)
+			sfmt(first, 64, "%s", name);
+	}
+	close(d.fd);
 	return sum;
 }
 
@@ -4652,9 +4803,8 @@ static unsigned long long sh_holders(struct newns_opts *o, int prune, struct out
 static void sh_report(struct newns_opts *o, struct out *w)
 {
 	struct nethelper h = NETHELPER_INIT;
-	char pidfile[PATH_MAX + 8], ip[16], cidr[24];
-	sfmt(pidfile, sizeof(pidfile), "%s.pid", o->pin);
-	pid_t pid = nh_read(pidfile, &h);
+	char pidfile[PATH_MAX], ip[16], cidr[24];
+	pid_t pid = nh_read(nh_pidfile(o->shared, o->pin, 0, pidfile, sizeof(pidfile)), &h);
 	out_open(w, "", '{');
 	out_str(w, "netns", o->pin);
 	out_bool(w, "pinned", pin_kind(o->pin) == CLONE_NEWNET);
@@ -4752,7 +4902,7 @@ static unsigned long long sh_hold(struct newns_opts *o, const char *name, pid_t 
 static int sh_down(struct newns_opts *o)
 {
 	static const char *const files[] = {"refcount", "info.json", "resolv.conf", "hosts", "holders", "lock"};
-	int rc = newns_rm(o->pin);
+	int rc = newns_rm(o->pin, o->shared);
 	for (size_t i = 0; i < ARRAY_LEN(files); i++)
 		if (unlinkat(o->dfd, files[i], i == 4 ? AT_REMOVEDIR : 0) < 0 && errno != ENOENT) {
 			warn("remove %s/%s: %s", o->shared, files[i], strerror(errno));
@@ -4777,26 +4927,37 @@ static int sh_sync(struct newns_opts *o)
 /*
  * acquire: on first use the namespace is made (newns_create with the helper) with its
  * resolv.conf and hosts; a namespace whose helper is not running gets it started again
- * with the settings in its pid file; then holder gains a reference.
+ * with the settings in its pid file; then holder gains a reference. A namespace that is
+ * not pinned here while live processes hold references lives in another mount
+ * namespace (another exec -Urm session of the user) or was unpinned by hand: their
+ * references are kept and acquire refuses, rather than make a second namespace.
  */
 static void sh_acquire(struct newns_opts *o, pid_t holder)
 {
 	struct result r = {.ok = 1};
-	char pidfile[PATH_MAX + 8], *paths[1] = {o->pin};
+	char pidfile[PATH_MAX], *paths[1] = {o->pin}, first[64] = "";
+	unsigned long long live;
 	sh_lock(o);
-	sfmt(pidfile, sizeof(pidfile), "%s.pid", o->pin);
+	nh_pidfile(o->shared, o->pin, 0, pidfile, sizeof(pidfile));
 	int kind = pin_kind(o->pin);
 	pid_t pid = nh_read(pidfile, &o->nh);
 	if (kind == CLONE_NEWNET && !nh_alive(pid)) {
 		warn("%s: the network helper (pid %d) is not running; starting it again", o->shared, (int)pid);
-		unlink(pidfile);
 		if (newns_helper(o, o->pin, &r) < 0) {
 			nh_stop(o->nh_pid);
 			die_hint(EX_FAIL, r.hint[0] ? r.hint : NULL, "%s", r.msg);
 		}
 	} else if (kind != CLONE_NEWNET) {
-		if (sh_holders(o, 2, NULL, NULL))
-			warn("%s: the namespace is gone; the references to it are dropped", o->shared);
+		sh_holders(o, 1, NULL, NULL); /* the references of holders that are gone go */
+		if ((live = sh_holders(o, 0, NULL, first))) {
+			sh_sync(o);
+			die_hint(EX_FAIL, "use it from the mount namespace it was made in (rootless: the same "
+				 "'rnsbox exec -Urm' session); its references are kept",
+				 "%s: live processes hold %llu reference(s) (holder %s), but nothing is pinned at %s in this "
+				 "mount namespace", o->shared, live, first, o->pin);
+		}
+		nh_stop(pid); /* the helper of a namespace that nobody holds any more */
+		unlink(pidfile);
 		newns_create(o, 1, paths);
 		for (int k = 0; k < 2; k++) {
 			const char *name = k ? "hosts" : "resolv.conf";
@@ -4838,14 +4999,13 @@ static void sh_run_done(void *arg)
  */
 __attribute__((noreturn)) static void sh_run(struct newns_opts *o, char **argv)
 {
-	struct exec_opts e = {.fork = 1, .argv = argv, .uid = -1, .gid = -1, .sync_fd = -1, .block_fd = -1,
-			      .status_fd = -1, .nh_fd = -1, .done = sh_run_done, .done_arg = o};
+	struct exec_opts e = {EXEC_OPTS_INIT, .fork = 1, .argv = argv, .kill_sig = SIGKILL, .done = sh_run_done,
+			      .done_arg = o};
 	struct nethelper h = NETHELPER_INIT;
-	char pidfile[PATH_MAX + 8];
+	char pidfile[PATH_MAX];
 	sh_acquire(o, getpid());
 	close(o->lock); /* the others go on while CMD runs */
-	sfmt(pidfile, sizeof(pidfile), "%s.pid", o->pin);
-	nh_read(pidfile, &h);
+	nh_read(nh_pidfile(o->shared, o->pin, 0, pidfile, sizeof(pidfile)), &h);
 	int fd = open(o->pin, O_RDONLY | O_CLOEXEC);
 	sigprocmask(SIG_SETMASK, NULL, &e.mask);
 	fork_supervised(&e, 0);
@@ -4854,6 +5014,7 @@ __attribute__((noreturn)) static void sh_run(struct newns_opts *o, char **argv)
 	if (unshare(CLONE_NEWNS) < 0 || mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		die_errno("make a private mount namespace");
 	nh_mounts(&h, NULL, 0, o->shared);
+	exec_kill_child(&e); /* CMD dies with rnsbox, as under rootlesskit */
 	exec_command(&e);
 }
 
@@ -4902,7 +5063,7 @@ static const char newns_usage[] =
 	"  --addr=DEV=ADDR[/LEN], --mtu=DEV=MTU, --up=DEV, --sysctl=net.KEY=VALUE,\n"
 	"  --route=default|PREFIX[,via=GW][,dev=DEV]   (repeatable)\n"
 	"  --net-helper=slirp4netns|pasta [--cidr=NET/LEN] [--mtu=MTU] [--disable-host-loopback]\n"
-	"                         as exec's; the helper's pid is in PATH.pid, ended by --rm\n"
+	"                         as exec's; the helper is ended by --rm PATH\n"
 	"   or: rnsbox newns --shared=DIR [--net-helper=...] acquire|release|gc|info [--json]|run [--] CMD\n"
 	"One netns with a helper shared by reference count: acquire makes it and takes a reference\n"
 	"for the calling process, release drops one (the last removes it), run holds one while\n"
@@ -4986,8 +5147,7 @@ static void newns_parse(struct newns_opts *o, int argc, char **argv)
 		die_usage("the network options need a network namespace (--type net)");
 	if (o->shared && !o->nh.name)
 		o->nh.name = "slirp4netns";
-	if (o->nh.given && !o->nh.name)
-		die_usage("--cidr, --mtu=MTU and --disable-host-loopback go with --net-helper or --shared");
+	nh_check(&o->nh, "--net-helper or --shared");
 	if (o->nh.name && o->flags != CLONE_NEWNET)
 		die_usage("--net-helper: only for a network namespace alone (--type net)");
 	if (o->shared && (o->mode || o->exist_ok))
@@ -5005,8 +5165,10 @@ static int cmd_newns(int argc, char **argv)
 		return newns_list(o.json);
 	if (o.mode == 0)
 		return newns_create(&o, argc - optind, argv + optind);
+	if (optind == argc)
+		die_usage("--rm: give the PATH of each pin to remove");
 	for (int i = optind; i < argc; i++)
-		rc |= newns_rm(argv[i]);
+		rc |= newns_rm(argv[i], NULL);
 	return rc ? EX_FAIL : EX_OK;
 }
 
@@ -5043,7 +5205,7 @@ static const char *uh_key(struct uh_opts *o, int i)
 	for (int k = 0; k < 2; k++)
 		for (int j = 0; j < o->maps[i].m[k].n; j++) {
 			const struct idrange *r = &o->maps[i].m[k].r[j];
-			n += (size_t)sfmt(o->key + n, sizeof(o->key) - n, "%s%u:%u:%u", j ? "," : k ? ";gid=" : "uid=",
+			n = sfmt_at(o->key, sizeof(o->key), n, "%s%u:%u:%u", j ? "," : k ? ";gid=" : "uid=",
 					  r->inside, r->outside, r->count);
 		}
 	return o->key;
@@ -5106,19 +5268,24 @@ static int userns_make(struct uh_opts *o, int i, struct result *r)
 /* --print: the key, and the maps as the kernel reports them, read by a child that joins the namespace. */
 struct uh_show {
 	int fd;
-	char maps[2][4096];
+	char maps[2][4096], why[128]; /* why: the step that failed, with its errno; "" when none did */
 };
 
 static void uh_show_child(void *arg)
 {
 	struct uh_show *s = arg;
-	s->maps[0][0] = s->maps[1][0] = '\0';
-	if (setns(s->fd, CLONE_NEWUSER) < 0)
+	s->maps[0][0] = s->maps[1][0] = s->why[0] = '\0';
+	if (setns(s->fd, CLONE_NEWUSER) < 0) {
+		sfmt(s->why, sizeof(s->why), "setns to the user namespace: %s", strerror(errno));
 		return;
-	for (int k = 0; k < 2; k++) {
-		int f = open(k ? "/proc/self/gid_map" : "/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
-		ssize_t n = f < 0 ? 0 : read(f, s->maps[k], sizeof(s->maps[k]) - 1);
+	}
+	for (int k = 0; k < 2 && !s->why[0]; k++) {
+		const char *path = k ? "/proc/self/gid_map" : "/proc/self/uid_map";
+		int f = open(path, O_RDONLY | O_CLOEXEC);
+		ssize_t n = f < 0 ? -1 : read(f, s->maps[k], sizeof(s->maps[k]) - 1);
 		s->maps[k][n > 0 ? n : 0] = '\0';
+		if (n < 0)
+			sfmt(s->why, sizeof(s->why), "read %s: %s", path, strerror(errno));
 		if (f >= 0)
 			close(f);
 	}
@@ -5130,8 +5297,10 @@ static void uh_print(struct uh_opts *o, int i)
 	struct out out = {.fmt = FMT_TEXT};
 	struct stat st;
 	int status;
-	if (in_child(uh_show_child, &s, sizeof(s), &status) < 0 || fstat(s.fd, &st) < 0)
-		die("--print: could not read the maps of the namespace");
+	if (in_child(uh_show_child, &s, sizeof(s), &status) < 0)
+		die("--print: the child reading the maps died (wait status %d)", status);
+	if (s.why[0] || fstat(s.fd, &st) < 0)
+		die("--print: %s", s.why[0] ? s.why : strerror(errno));
 	out_f(&out, "key: %s\nuser namespace: %llu\nuid_map:\n", uh_key(o, i), (unsigned long long)st.st_ino);
 	out_s(&out, s.maps[0]);
 	out_s(&out, "gid_map:\n");
@@ -5217,6 +5386,7 @@ static int idmap_mount(const struct uh_opts *o, int fd, const char *arg, struct 
 	const char *colon = strchr(arg, ':'), *step = "open_tree";
 	unsigned rec = o->recursive ? AT_RECURSIVE : 0;
 	struct statfs sf;
+	struct stat a, b;
 	sfmt(src, sizeof(src), "%.*s", (int)(colon - arg), arg);
 	int tree = (int)sys_open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | O_CLOEXEC | rec), rc = tree;
 	if (rc >= 0) {
@@ -5233,12 +5403,16 @@ static int idmap_mount(const struct uh_opts *o, int fd, const char *arg, struct 
 	}
 	int err = errno;
 	char why[120] = "";
+	int setattr = step[1] == 'o' && step[2] == 'u'; /* mount_setattr: the file system's verdict */
 	if (err == ENOSYS)
 		sfmt(why, sizeof(why), "the kernel lacks %s (id-mapped mounts need Linux 5.12)", step);
-	else if (err == EINVAL && *step == 'm' && statfs(src, &sf) == 0 && fs_name((unsigned long)sf.f_type))
+	else if (err == EINVAL && setattr && statfs(src, &sf) == 0 && fs_name((unsigned long)sf.f_type))
 		sfmt(why, sizeof(why), "%s (%s) cannot be id-mapped", src, fs_name((unsigned long)sf.f_type));
-	else if (err == EINVAL && *step == 'm' && statfs(src, &sf) == 0)
+	else if (err == EINVAL && setattr && statfs(src, &sf) == 0)
 		sfmt(why, sizeof(why), "%s (file system type 0x%lx) cannot be id-mapped", src, (unsigned long)sf.f_type);
+	else if (*step == 'm' && !setattr && stat(src, &a) == 0 && stat(colon + 1, &b) == 0 &&
+		 S_ISDIR(a.st_mode) != S_ISDIR(b.st_mode))
+		sfmt(why, sizeof(why), "SRC and DST must both be directories or both be files");
 	else if (err == EPERM)
 		sfmt(why, sizeof(why), "an id-mapped mount needs CAP_SYS_ADMIN over the file system's user namespace");
 	else if (err == EOVERFLOW)
@@ -5404,7 +5578,7 @@ static int cmd_userns_handle(int argc, char **argv)
 {
 	struct uh_opts *o = mmap(NULL, sizeof(*o), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	struct out out = {.fmt = FMT_TEXT};
-	struct exec_opts run = {.argv = NULL};
+	struct exec_opts run = {EXEC_OPTS_INIT};
 	char rt[200];
 	int cfd = -1;
 	if (o == MAP_FAILED)
