@@ -55,6 +55,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/file.h>
@@ -481,13 +482,18 @@ PRINTF(3, 4) static void result_fail(struct result *r, const char *hint_text, co
 
 /*==== 3. small utilities (files, lines, numbers, children) ====*/
 
-/* Whether s contains w: a naive search, where musl's two-way strstr would cost 1.3 KiB. */
-static int contains(const char *s, const char *w)
+/* Where w is in s (NULL: nowhere): a naive search, where musl's two-way strstr would cost 1.3 KiB. */
+static const char *find(const char *s, const char *w)
 {
 	for (size_t n = strlen(w); *s; s++)
 		if (strncmp(s, w, n) == 0)
-			return 1;
-	return 0;
+			return s;
+	return NULL;
+}
+
+static int contains(const char *s, const char *w)
+{
+	return find(s, w) != NULL;
 }
 
 /*
@@ -1235,6 +1241,17 @@ static int nl_open(struct nl *nl)
 	return 0;
 }
 
+/*
+ * The index of the link name in the namespace nl was opened in: SIOCGIFINDEX on its
+ * socket, which the kernel answers for the socket's namespace, not the caller's. 0 if none.
+ */
+static int nl_index(const struct nl *nl, const char *name)
+{
+	struct ifreq ifr = {0};
+	sfmt(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	return ioctl(nl->fd, SIOCGIFINDEX, &ifr) < 0 ? 0 : ifr.ifr_ifindex;
+}
+
 static void nl_close(struct nl *nl)
 {
 	if (nl->fd >= 0)
@@ -1973,22 +1990,93 @@ static const char *state_dir(char *buf, size_t size)
  * the gateway (the host's loopback, unless --disable-host-loopback) .2, DNS .3; MTU 65520.
  * The namespaces are passed as /proc/self/fd/N of fds rnsbox opened: pasta drops its
  * capabilities before it opens its target, and /proc/PID/ns of a process with more
- * capabilities is then out of its reach.
+ * capabilities is then out of its reach. With --ipv6 the namespace also gets fd00::100/64,
+ * the route via fd00::2 and DNS at fd00::3, slirp4netns's IPv6 layout. Ports are
+ * published from the host into the namespace's .100: through slirp4netns's API socket
+ * (add_hostfwd, at any time), or pasta's -t and -u (only when it starts).
  */
 #define NH_DEV "tap0"
-#define NH_READY_MS 10000 /* how long a helper may take to become ready */
+#define NH_PORTS 16
 
-enum { OPT_NH = 400, OPT_NH_CIDR, OPT_NH_MTU, OPT_NH_NO_HOST_LO, OPT_COPY_UP };
+enum {
+	OPT_NH = 400, OPT_NH_CIDR, OPT_NH_MTU, OPT_NH_TIMEOUT, OPT_NH_PUBLISH, OPT_NH_NO_HOST_LO, OPT_NH_IPV6,
+	OPT_COPY_UP,
+};
+
+/* A published port: HOST[:PORT] on the host to PORT in the namespace. */
+struct nhport {
+	char udp;              /* 0: tcp, 1: udp */
+	unsigned short host, guest;
+	char addr[40];         /* the host address; "": any */
+	unsigned id;           /* slirp4netns's id for it, once added; 0: not added */
+};
 
 struct nethelper {
 	const char *name;  /* "slirp4netns" or "pasta"; NULL: none */
 	uint32_t net;      /* --cidr's network, host byte order */
 	unsigned plen, mtu;
+	unsigned timeout;  /* --helper-timeout: how long it may take to become ready, seconds */
 	int no_host_lo;    /* --disable-host-loopback */
+	int ipv6;          /* --ipv6 */
 	int exit_fd;       /* for slirp4netns's --exit-fd: it ends when the write end closes; -1: none */
 	int given;         /* an option other than --net-helper was given */
+	const char *api;   /* slirp4netns's --api-socket; NULL: none */
+	int nports;
+	struct nhport ports[NH_PORTS];
 };
-#define NETHELPER_INIT {.net = 0x0a000200, .plen = 24, .mtu = 65520, .exit_fd = -1}
+#define NETHELPER_INIT {.net = 0x0a000200, .plen = 24, .mtu = 65520, .timeout = 10, .exit_fd = -1}
+
+/* The long options every user of a helper shares (exec, newns); --mtu is each one's own. */
+#define NH_LONGOPTS                                                                                            \
+	{"net-helper", required_argument, NULL, OPT_NH}, {"cidr", required_argument, NULL, OPT_NH_CIDR},       \
+	{"helper-timeout", required_argument, NULL, OPT_NH_TIMEOUT},                                          \
+	{"publish", required_argument, NULL, OPT_NH_PUBLISH}, {"ipv6", no_argument, NULL, OPT_NH_IPV6},        \
+	{"disable-host-loopback", no_argument, NULL, OPT_NH_NO_HOST_LO}
+
+/*
+ * A port to publish, [HOSTIP:]HOSTPORT:PORT[/tcp|udp] as rootlesskit's and podman's -p
+ * (an IPv6 HOSTIP in brackets), into p. NULL, or what is wrong with it.
+ */
+static const char *nh_port(struct nhport *p, const char *arg)
+{
+	char buf[64], *c2, *c1, *addr = buf;
+	unsigned char a[16];
+	unsigned long long v[2];
+	const char *proto = strrchr(arg, '/'), *q;
+	size_t len = proto ? (size_t)(proto - arg) : strlen(arg);
+	*p = (struct nhport){0};
+	if ((proto && strcmp(proto, "/tcp") && strcmp(proto, "/udp")) || len >= sizeof(buf))
+		return "is not [HOSTIP:]HOSTPORT:PORT[/tcp|udp]";
+	p->udp = proto && proto[1] == 'u';
+	memcpy(buf, arg, len);
+	buf[len] = '\0';
+	if (!(c2 = strrchr(buf, ':')))
+		return "is not [HOSTIP:]HOSTPORT:PORT[/tcp|udp]";
+	*c2++ = '\0';
+	if ((c1 = strrchr(buf, ':')) && (!strchr(buf, ']') || c1 > strchr(buf, ']')))
+		*c1++ = '\0';
+	else
+		c1 = buf, addr = NULL;
+	for (int i = 0; i < 2; i++)
+		if (q = i ? c2 : c1, parse_uint(&q, 65535, &v[i]) < 0 || *q || !v[i])
+			return "has a port that is not 1 to 65535";
+	p->host = (unsigned short)v[0], p->guest = (unsigned short)v[1];
+	if (addr && *addr == '[' && addr[strlen(addr) - 1] == ']')
+		addr++, addr[strlen(addr) - 1] = '\0';
+	if (addr && inet_pton(AF_INET, addr, a) != 1 && inet_pton(AF_INET6, addr, a) != 1)
+		return "has a HOSTIP that is not an IPv4 or IPv6 address";
+	sfmt(p->addr, sizeof(p->addr), "%s", addr ? addr : "");
+	return NULL;
+}
+
+/* A port as the user writes it, with brackets around an IPv6 address. */
+static char *nh_port_str(const struct nhport *p, char *buf, size_t size)
+{
+	int v6 = strchr(p->addr, ':') != NULL;
+	sfmt(buf, size, "%s%s%s%s%u:%u/%s", v6 ? "[" : "", p->addr, v6 ? "]" : "", *p->addr ? ":" : "", p->host,
+	     p->guest, p->udp ? "udp" : "tcp");
+	return buf;
+}
 
 /* One of the helper options (or a field of a pid file); NULL, or what is wrong with arg. */
 static const char *nh_parse(struct nethelper *h, int opt, const char *arg)
@@ -1998,6 +2086,19 @@ static const char *nh_parse(struct nethelper *h, int opt, const char *arg)
 	if (opt == OPT_NH) {
 		h->name = strcmp(arg, "slirp4netns") == 0 ? "slirp4netns" : strcmp(arg, "pasta") == 0 ? "pasta" : NULL;
 		return h->name ? NULL : "is not slirp4netns or pasta";
+	}
+	if (opt == OPT_NH_PUBLISH) {
+		if (h->nports == NH_PORTS)
+			return "is one too many (16 at most)";
+		const char *why = nh_port(&h->ports[h->nports], arg);
+		h->nports += !why;
+		return why;
+	}
+	if (opt == OPT_NH_TIMEOUT) {
+		if (parse_uint(&arg, 3600, &v) < 0 || *arg || !v)
+			return "is not a whole number of seconds from 1 to 3600";
+		h->timeout = (unsigned)v;
+		return NULL;
 	}
 	if (opt == OPT_NH_CIDR) { /* the namespace gets .100 of it, so at most a /25 */
 		if (parse_prefix(arg, strlen(arg), &fam, a, &plen) < 0 || fam != AF_INET || !strchr(arg, '/') || plen > 25 ||
@@ -2067,15 +2168,16 @@ static void nh_failed(const struct nethelper *h, int log, const char *why, struc
 
 /*
  * Start the helper for the network namespace open at netns, from the caller's network
- * namespace, and wait up to NH_READY_MS for it: slirp4netns writes to --ready-fd; pasta's
- * first process exits 0 once the daemon it forks is ready, having written its pid to the
- * pid file (a memfd here). The helper's stderr goes to a memfd, shown if it fails.
- * Returns the helper's pid, or -1 with r set and nothing left running.
+ * namespace, and wait up to --helper-timeout for it, saying so once after a second:
+ * slirp4netns writes to --ready-fd; pasta's first process exits 0 once the daemon it
+ * forks is ready, having written its pid to the pid file (a memfd here). The helper's
+ * stderr goes to a memfd, shown if it fails. Returns the helper's pid, or -1 with r set
+ * and nothing left running.
  */
 static pid_t nh_spawn(const struct nethelper *h, int netns, struct result *r)
 {
-	char exe[256], a[9][48], why[64];
-	const char *argv[48];
+	char exe[256], a[10][48], why[64], spec[NH_PORTS][64], ip6[3][16] = {"fd00::100", "fd00::2", "fd00::3"};
+	const char *argv[96];
 	int n = 0, slirp = h->name[0] == 's', ready[2] = {-1, -1}, user = nh_owner(netns), st = 0;
 	int log = memfd_create("rnsbox-helper-log", MFD_CLOEXEC), pidmem = -1, pfd = -1;
 	pid_t pid = -1;
@@ -2102,29 +2204,47 @@ static pid_t nh_spawn(const struct nethelper *h, int netns, struct result *r)
 				argv[n++] = a[i];
 		if (h->no_host_lo)
 			argv[n++] = "--disable-host-loopback";
+		if (h->ipv6)
+			argv[n++] = "--enable-ipv6";
+		if (h->api)
+			argv[n++] = "--api-socket", argv[n++] = h->api;
 		argv[n++] = "--netns-type=path";
 		argv[n++] = a[0];
 		argv[n++] = NH_DEV;
 	} else {
-		static const char *const fixed[] = {"-q", "-e", "-4", "-I", NH_DEV, "-t", "none", "-u", "none",
-						    "-T", "none", "-U", "none", "-a", "-n", "-g", "--dns-forward", "-m",
-						    "--runas", "-P", "--netns", "--userns"};
-		for (int i = 0; i < 13; i++)
+		static const char *const fixed[] = {"-q", "-e", "-I", NH_DEV, "-T", "none", "-U", "none", "-4", "-a",
+						    "-n", "-g", "--dns-forward", "-m", "--runas", "-P", "--netns", "--userns"};
+		for (int i = 0; i < 8; i++)
 			argv[n++] = fixed[i];
-		argv[n++] = fixed[13], argv[n++] = nh_ip(a[2], h, 100);
+		for (int udp = 0; udp < 2; udp++) { /* -t and -u: the ports to publish, or none */
+			int any = 0;
+			for (int i = 0; i < h->nports; i++)
+				if (h->ports[i].udp == udp) { /* pasta's spec: [ADDR/]HOSTPORT:PORT */
+					sfmt(spec[i], sizeof(spec[i]), "%s%s%u:%u", h->ports[i].addr, *h->ports[i].addr ? "/" : "",
+					     h->ports[i].host, h->ports[i].guest);
+					argv[n++] = udp ? "-u" : "-t", argv[n++] = spec[i], any = 1;
+				}
+			if (!any)
+				argv[n++] = udp ? "-u" : "-t", argv[n++] = "none";
+		}
+		if (!h->ipv6)
+			argv[n++] = fixed[8];
+		for (int k = 0; h->ipv6 && k < 3; k++) /* -a, -g, --dns-forward once more for IPv6 */
+			argv[n++] = fixed[k ? 10 + k : 9], argv[n++] = ip6[k];
+		argv[n++] = fixed[9], argv[n++] = nh_ip(a[2], h, 100);
 		sfmt(a[3], 48, "%u", h->plen);
-		argv[n++] = fixed[14], argv[n++] = a[3];
-		argv[n++] = fixed[15], argv[n++] = nh_ip(a[4], h, 2);
-		argv[n++] = fixed[16], argv[n++] = nh_ip(a[5], h, 3);
+		argv[n++] = fixed[10], argv[n++] = a[3];
+		argv[n++] = fixed[11], argv[n++] = nh_ip(a[4], h, 2);
+		argv[n++] = fixed[12], argv[n++] = nh_ip(a[5], h, 3);
 		sfmt(a[6], 48, "%u", h->mtu);
-		argv[n++] = fixed[17], argv[n++] = a[6];
+		argv[n++] = fixed[13], argv[n++] = a[6];
 		sfmt(a[7], 48, "%u:%u", (unsigned)geteuid(), (unsigned)getegid()); /* as root it would drop to nobody */
-		argv[n++] = fixed[18], argv[n++] = a[7];
+		argv[n++] = fixed[14], argv[n++] = a[7];
 		sfmt(a[8], 48, "/proc/self/fd/%d", pidmem);
-		argv[n++] = fixed[19], argv[n++] = a[8];
-		argv[n++] = fixed[20], argv[n++] = a[0];
+		argv[n++] = fixed[15], argv[n++] = a[8];
+		argv[n++] = fixed[16], argv[n++] = a[0];
 		if (user >= 0)
-			argv[n++] = fixed[21], argv[n++] = a[1];
+			argv[n++] = fixed[17], argv[n++] = a[1];
 	}
 	argv[n] = NULL;
 	if ((pid = fork()) < 0) {
@@ -2152,12 +2272,19 @@ static pid_t nh_spawn(const struct nethelper *h, int netns, struct result *r)
 	pfd = (int)sys_pidfd_open(pid, 0);
 	struct pollfd p[2] = {{.fd = pfd, .events = POLLIN}, {.fd = ready[0], .events = POLLIN}};
 	char c, num[16] = "";
-	int rc;
-	while ((rc = poll(p, 2, NH_READY_MS)) < 0 && errno == EINTR)
-		;
+	int rc, waited = 0;
+	for (unsigned left = h->timeout * 1000, slice;; left -= slice) {
+		slice = !waited && left > 1000 ? 1000 : left;
+		if ((rc = poll(p, 2, (int)slice)) < 0 && errno == EINTR)
+			slice = 0;
+		else if (rc != 0 || left == slice)
+			break;
+		else if (!waited++)
+			warn("--net-helper %s: not ready after 1 s; waiting up to %u s (--helper-timeout)", h->name, h->timeout);
+	}
 	if (rc > 0 && slirp && p[1].revents && read(ready[0], &c, 1) == 1)
 		goto out; /* ready */
-	sfmt(why, sizeof(why), "not ready after %d s", NH_READY_MS / 1000);
+	sfmt(why, sizeof(why), "not ready after %u s", h->timeout);
 	if (rc > 0 && waitpid(pid, &st, 0) == pid) {
 		if (!slirp && WIFEXITED(st) && WEXITSTATUS(st) == 0 && pread(pidmem, num, sizeof(num) - 1, 0) > 0) {
 			const char *q = num;
@@ -2181,6 +2308,87 @@ out:
 	for (int fd, i = 0; i < 5; i++)
 		if ((fd = (int[]){log, pidmem, ready[0], user, pfd}[i]) >= 0)
 			close(fd);
+	return pid;
+}
+
+/*
+ * One request to slirp4netns's API socket: a JSON line on a new connection, one JSON
+ * reply. what names the option for messages. Returns the reply's "id" (add_hostfwd), 0
+ * for a reply without one, or -1 with r set: the connection failed, or the reply was an
+ * error, named with its "desc".
+ */
+static long slirp_api(const char *path, const char *req, const char *what, struct result *r)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	char reply[2048];
+	size_t got = 0;
+	ssize_t k;
+	unsigned long long id = 0;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (strlen(path) >= sizeof(sa.sun_path))
+		errno = ENAMETOOLONG;
+	else
+		memcpy(sa.sun_path, path, strlen(path) + 1);
+	if (fd < 0 || !sa.sun_path[0] || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    write_all(fd, req, strlen(req)) < 0) {
+		result_fail(r, NULL, "%s: slirp4netns's API socket %s: %s", what, path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	shutdown(fd, SHUT_WR);
+	while (got < sizeof(reply) - 1 && (k = read(fd, reply + got, sizeof(reply) - 1 - got)) > 0)
+		got += (size_t)k;
+	close(fd);
+	reply[got] = '\0';
+	const char *e = find(reply, "\"error\""), *d = e ? find(e, "\"desc\"") : NULL, *i = find(reply, "\"id\"");
+	if (e || !got) {
+		d = d ? strchr(d + 6, '"') : NULL;
+		result_fail(r, "a port already in use on the host, or an address that is not the host's, is refused",
+			    "%s: slirp4netns: %.*s", what, d ? (int)strcspn(d + 1, "\"") : 8, d ? d + 1 : "no reply");
+		return -1;
+	}
+	if (i && (i = strchr(i, ':')))
+		for (i++; *i == ' '; i++)
+			;
+	if (i && parse_uint(&i, UINT32_MAX, &id) < 0)
+		id = 0;
+	return (long)id;
+}
+
+/* Publish port p through slirp4netns's API; its id is kept in p. 0, or -1 with r set. */
+static int nh_publish(const struct nethelper *h, struct nhport *p, struct result *r)
+{
+	char req[256], what[80], ip[16], spec[64];
+	int v6 = strchr(p->addr, ':') != NULL;
+	sfmt(what, sizeof(what), "--publish %s", nh_port_str(p, spec, sizeof(spec)));
+	sfmt(req, sizeof(req), "{\"execute\": \"add_hostfwd\", \"arguments\": {\"proto\": \"%s\", \"host_addr\": \"%s\", "
+	     "\"host_port\": %u, %s%s%s\"guest_port\": %u}}\n", p->udp ? "udp" : "tcp", *p->addr ? p->addr : "0.0.0.0",
+	     p->host, v6 ? "" : "\"guest_addr\": \"", v6 ? "" : nh_ip(ip, h, 100), v6 ? "" : "\", ", p->guest);
+	long id = slirp_api(h->api, req, what, r);
+	p->id = id > 0 ? (unsigned)id : 0;
+	return id < 0 ? -1 : 0;
+}
+
+static void nh_stop(pid_t pid);
+
+/*
+ * nh_spawn, then every port published through slirp4netns's API socket at api (only
+ * slirp4netns has one; keep it for later publishing, or it is removed once the ports are,
+ * so nothing is left). The helper's pid, or -1 with r set and the helper ended.
+ */
+static pid_t nh_start(struct nethelper *h, int netns, const char *api, int keep, struct result *r)
+{
+	h->api = h->name[0] == 's' && (h->nports || keep) ? api : NULL;
+	if (h->api)
+		unlink(api); /* left by a helper that was killed */
+	pid_t pid = nh_spawn(h, netns, r);
+	for (int i = 0; pid > 0 && h->api && i < h->nports; i++)
+		if (nh_publish(h, &h->ports[i], r) < 0)
+			nh_stop(pid), pid = -1;
+	if (h->api && (!keep || pid < 0))
+		unlink(api);
+	h->api = NULL;
 	return pid;
 }
 
@@ -2243,9 +2451,12 @@ static void nh_config(const struct nethelper *h, struct result *r)
 	uint32_t addr = htonl(h->net + 100), gw = htonl(h->net + 2);
 	int rc = nl_open(&nl), dev = 0;
 	if (rc == 0 && (rc = link_set(&nl, NH_DEV, 1, h->mtu, 0)) == 0)
-		rc = !(dev = (int)if_nametoindex(NH_DEV)) ? -ENODEV : addr_add(&nl, dev, AF_INET, &addr, h->plen);
+		rc = !(dev = nl_index(&nl, NH_DEV)) ? -ENODEV : addr_add(&nl, dev, AF_INET, &addr, h->plen);
 	if (rc == 0)
 		rc = route_add(&nl, AF_INET, NULL, 0, &gw, dev);
+	unsigned char a6[16] = {0xfd, [14] = 1}, g6[16] = {0xfd, [15] = 2}; /* fd00::100, fd00::2 */
+	if (rc == 0 && h->ipv6 && (rc = addr_add(&nl, dev, AF_INET6, a6, 64)) == 0)
+		rc = route_add(&nl, AF_INET6, NULL, 0, g6, dev);
 	nl_close(&nl);
 	if (rc < 0)
 		result_fail(r, NULL, "--net-helper %s: configure %s: %s", h->name, NH_DEV, strerror(-rc));
@@ -2264,7 +2475,7 @@ static void nh_write_etc(const struct nethelper *h, int hosts, int fd)
 	struct utsname u;
 	char ip[16], *line;
 	if (!hosts)
-		out_f(&w, "nameserver %s\n", nh_ip(ip, h, 3));
+		out_f(&w, "nameserver %s\n%s", nh_ip(ip, h, 3), h->ipv6 ? "nameserver fd00::3\n" : "");
 	if (lines_open(&l, hosts ? "/etc/hosts" : "/etc/resolv.conf") == 0) {
 		while ((line = lines_next(&l))) {
 			int ns = !hosts && !strncmp(line, "nameserver", 10);
@@ -2405,26 +2616,38 @@ static int copy_up(const char *dir, const char *scratch, int i, struct result *r
 }
 
 /*
- * A helper's pid file, beside its namespace's pin: "PID\nHELPER NET/LEN MTU
- * host-loopback|no-host-loopback\n", the second line for starting it again alike.
- * nh_read returns the pid (0 if there is none) and fills h when the second line parses.
+ * A helper's pid file (nh_pidfile): "PID\nHELPER NET/LEN MTU host-loopback|no-host-loopback
+ * [ipv6] [PORT#ID]...\n", the second line for starting it again alike, with the ports
+ * published and slirp4netns's ids for them. nh_read returns the pid (0 if there is none)
+ * and fills h when the second line parses (h keeps its api, exit fd and timeout).
  */
 static pid_t nh_read(const char *path, struct nethelper *h)
 {
-	char buf[128], *f[6];
+	char buf[2048], *f[6 + NH_PORTS];
 	struct nethelper t = NETHELPER_INIT;
-	unsigned long long v = 0;
+	unsigned long long v = 0, id;
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), n = 0;
 	ssize_t len = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
 	if (fd >= 0)
 		close(fd);
 	buf[len > 0 ? len : 0] = '\0';
-	for (char *p = strtok(buf, " \n"); p && n < 6; p = strtok(NULL, " \n"))
+	for (char *p = strtok(buf, " \n"); p && n < (int)ARRAY_LEN(f); p = strtok(NULL, " \n"))
 		f[n++] = p;
 	if (n < 1 || parse_uint((const char **)&f[0], INT32_MAX, &v) < 0)
 		return 0;
-	if (n == 5 && !nh_parse(&t, OPT_NH, f[1]) && !nh_parse(&t, OPT_NH_CIDR, f[2]) && !nh_parse(&t, OPT_NH_MTU, f[3])) {
+	if (n >= 5 && !nh_parse(&t, OPT_NH, f[1]) && !nh_parse(&t, OPT_NH_CIDR, f[2]) && !nh_parse(&t, OPT_NH_MTU, f[3])) {
 		t.no_host_lo = f[4][0] == 'n';
+		for (int i = 5; i < n; i++) {
+			char *hash = strchr(f[i], '#');
+			const char *q = hash ? hash + 1 : "";
+			if (hash)
+				*hash = '\0';
+			if (!strcmp(f[i], "ipv6"))
+				t.ipv6 = 1;
+			else if (!nh_parse(&t, OPT_NH_PUBLISH, f[i]) && parse_uint(&q, UINT32_MAX, &id) == 0)
+				t.ports[t.nports - 1].id = (unsigned)id;
+		}
+		t.api = h->api, t.exit_fd = h->exit_fd, t.timeout = h->timeout;
 		*h = t;
 	}
 	return (pid_t)v;
@@ -2432,11 +2655,14 @@ static pid_t nh_read(const char *path, struct nethelper *h)
 
 static int nh_write(const char *path, const struct nethelper *h, pid_t pid)
 {
-	char text[128], ip[16];
+	char text[2048], ip[16], spec[64];
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	int n = sfmt(text, sizeof(text), "%d\n%s %s/%u %u %shost-loopback\n", (int)pid, h->name, nh_ip(ip, h, 0), h->plen,
-		     h->mtu, h->no_host_lo ? "no-" : "");
-	if (fd < 0 || write_all(fd, text, (size_t)n) < 0) {
+	size_t n = (size_t)sfmt(text, sizeof(text), "%d\n%s %s/%u %u %shost-loopback%s", (int)pid, h->name,
+				nh_ip(ip, h, 0), h->plen, h->mtu, h->no_host_lo ? "no-" : "", h->ipv6 ? " ipv6" : "");
+	for (int i = 0; i < h->nports; i++)
+		n = sfmt_at(text, sizeof(text), n, " %s#%u", nh_port_str(&h->ports[i], spec, sizeof(spec)), h->ports[i].id);
+	n = sfmt_at(text, sizeof(text), n, "\n");
+	if (fd < 0 || write_all(fd, text, n) < 0) {
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -2444,11 +2670,13 @@ static int nh_write(const char *path, const struct nethelper *h, pid_t pid)
 	return close(fd);
 }
 
-/* --net-helper, --cidr, --mtu, --disable-host-loopback: dies with a usage error naming the option. */
+/* A helper's option (NH_LONGOPTS, --mtu): dies with a usage error naming the option. */
 static void nh_option(struct nethelper *h, int c, const char *arg)
 {
-	static const char *const names[] = {"--net-helper", "--cidr", "--mtu"};
-	const char *why = c == OPT_NH_NO_HOST_LO ? (h->no_host_lo = 1, NULL) : nh_parse(h, c, arg);
+	static const char *const names[] = {"--net-helper", "--cidr", "--mtu", "--helper-timeout", "--publish"};
+	const char *why = c == OPT_NH_NO_HOST_LO ? (h->no_host_lo = 1, NULL)
+			: c == OPT_NH_IPV6	? (h->ipv6 = 1, NULL)
+						: nh_parse(h, c, arg);
 	if (why)
 		die_usage("%s: '%s' %s", names[c - OPT_NH], arg, why);
 	h->given |= c != OPT_NH;
@@ -2462,7 +2690,7 @@ static void nh_option(struct nethelper *h, int c, const char *arg)
 static void nh_check(const struct nethelper *h, const char *with)
 {
 	if (h->given && !h->name)
-		die_usage("--cidr, --mtu and --disable-host-loopback go with %s", with);
+		die_usage("--cidr, --mtu, --publish, --ipv6, --helper-timeout and --disable-host-loopback go with %s", with);
 	if (h->no_host_lo && h->name[0] == 'p')
 		die_usage("--disable-host-loopback: pasta cannot keep .2 from reaching the host (slirp4netns can)");
 }
@@ -3351,12 +3579,15 @@ static void helper_work(const struct exec_opts *o, pid_t pid, int phase, struct 
 		if (o->persist[ns] && ns_table[ns].flag != CLONE_NEWPID && persist_one(pid, ns, o->persist[ns], r) < 0)
 			break;
 	if (ns == NS_COUNT && o->nh.name) { /* the network helper, from the caller's namespaces */
+		struct nethelper h = o->nh;
+		char rt[200], api[PATH_MAX];
+		sfmt(api, sizeof(api), "%s/rnsbox-api-%d.sock", state_dir(rt, sizeof(rt)), (int)getpid());
 		sfmt(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
 		int fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
 			result_fail(r, NULL, "open %s: %s", path, strerror(errno));
 		else
-			r->pid = nh_spawn(&o->nh, fd, r);
+			r->pid = nh_start(&h, fd, api, 0, r);
 		close(fd);
 	}
 	if (r->ok)
@@ -3778,7 +4009,9 @@ static const char exec_usage[] =
 	"  --net-helper=slirp4netns|pasta  connect a new netns through a user-mode helper: tap0 gets\n"
 	"                         .100 of --cidr=NET/LEN (10.0.2.0/24), the route via .2 (the host's\n"
 	"                         loopback unless --disable-host-loopback), --mtu=MTU (65520);\n"
-	"                         /etc/resolv.conf names .3 (implies -n -m -f)\n"
+	"                         /etc/resolv.conf names .3 (implies -n -m -f, --kill-child)\n"
+	"  --publish=[HOSTIP:]HOSTPORT:PORT[/tcp|udp]  (repeatable) --ipv6 (fd00::100/64, via fd00::2)\n"
+	"  --helper-timeout=SECS  how long the helper may take to become ready (10)\n"
 	"  --copy-up=DIR          DIR becomes a tmpfs of symlinks to its entries (implies -m)\n"
 	"With -p rnsbox stays as PID 1 and reaps (-p implies -f), except as the unshare applet.\n";
 
@@ -3846,9 +4079,8 @@ static void exec_parse(struct exec_opts *o, int argc, char **argv)
 		{"boottime", required_argument, NULL, OPT_BOOTTIME},
 		{"block-fd", required_argument, NULL, OPT_BLOCK_FD},
 		{"json-status-fd", required_argument, NULL, OPT_STATUS_FD},
-		{"net-helper", required_argument, NULL, OPT_NH}, {"cidr", required_argument, NULL, OPT_NH_CIDR},
+		NH_LONGOPTS,
 		{"mtu", required_argument, NULL, OPT_NH_MTU}, {"copy-up", required_argument, NULL, OPT_COPY_UP},
-		{"disable-host-loopback", no_argument, NULL, OPT_NH_NO_HOST_LO},
 		{"help", no_argument, NULL, 'h'},            {0},
 	};
 	unsigned long long v;
@@ -3903,6 +4135,9 @@ static void exec_parse(struct exec_opts *o, int argc, char **argv)
 		case OPT_NH:
 		case OPT_NH_CIDR:
 		case OPT_NH_MTU:
+		case OPT_NH_TIMEOUT:
+		case OPT_NH_PUBLISH:
+		case OPT_NH_IPV6:
 		case OPT_NH_NO_HOST_LO: nh_option(&o->nh, c, optarg); break;
 		case OPT_COPY_UP:
 			if (o->ncopy == (int)ARRAY_LEN(o->copy) || optarg[0] != '/')
@@ -4304,10 +4539,16 @@ static int sysctl_write(const char *arg)
 	return write_file(path, arg + len + 1) < 0 ? -errno : 0;
 }
 
-static int netop_apply(struct nl *nl, const struct netop *op, struct result *r)
+/*
+ * One network option, in the new namespace through o->nl, or, for the caller's end of
+ * the veth pair (--addr=HOST=..., --up=HOST, --mtu=HOST=..., a route with dev=HOST), in
+ * the caller's namespace through o->host: what it adds there goes with the pair.
+ */
+static int netop_apply(struct newns_opts *o, const struct netop *op, struct result *r)
 {
+	struct nl *nl = o->veth[0][0] && !strcmp(op->dev, o->veth[0]) ? &o->host : &o->nl;
 	int dev = 0, rc;
-	if ((op->kind == OPT_ADDR || op->kind == OPT_ROUTE) && op->dev[0] && !(dev = (int)if_nametoindex(op->dev)))
+	if ((op->kind == OPT_ADDR || op->kind == OPT_ROUTE) && op->dev[0] && !(dev = nl_index(nl, op->dev)))
 		rc = -ENODEV;
 	else if (op->kind == OPT_SYSCTL)
 		rc = sysctl_write(op->arg);
@@ -4352,7 +4593,7 @@ static int newns_net(struct newns_opts *o, struct result *r)
 	}
 	for (int kind = OPT_SYSCTL; kind <= OPT_ROUTE; kind++)
 		for (int i = 0; i < o->nops; i++)
-			if (o->ops[i].kind == kind && netop_apply(&o->nl, &o->ops[i], r) < 0)
+			if (o->ops[i].kind == kind && netop_apply(o, &o->ops[i], r) < 0)
 				goto undo;
 	return 0;
 undo:
@@ -4373,8 +4614,8 @@ __attribute__((noreturn)) static void newns_fail(struct newns_opts *o, const str
 		if (o->made[i])
 			unlink(o->paths[i]);
 	}
-	for (int k = 0; o->dfd >= 0 && k < 3; k++) /* the first acquire of a shared namespace: nothing is left */
-		unlinkat(o->dfd, (const char *[]){"resolv.conf", "hosts", "lock"}[k], 0);
+	for (int k = 0; o->dfd >= 0 && k < 4; k++) /* the first acquire of a shared namespace: nothing is left */
+		unlinkat(o->dfd, (const char *[]){"resolv.conf", "hosts", "api.sock", "lock"}[k], 0);
 	die_hint(EX_FAIL, r->hint[0] ? r->hint : NULL, "%s", r->msg);
 }
 
@@ -4555,12 +4796,16 @@ static char *nh_pidfile(const char *shared, const char *path, int make, char *bu
 static int newns_helper(struct newns_opts *o, const char *path, struct result *r)
 {
 	struct nh_child c = {&o->nh, open(path, O_RDONLY | O_CLOEXEC), {0}};
-	char pidfile[PATH_MAX];
+	char pidfile[PATH_MAX], api[PATH_MAX];
 	int st;
 	if (c.fd < 0)
 		return result_fail(r, NULL, "open %s: %s", path, strerror(errno)), -1;
 	nh_pidfile(o->shared, path, 1, pidfile, sizeof(pidfile)); /* it may die: before the helper runs */
-	if ((o->nh_pid = nh_spawn(&o->nh, c.fd, r)) < 0)
+	if (o->shared)
+		sfmt(api, sizeof(api), "%s/api.sock", o->shared);
+	else
+		sfmt(api, sizeof(api), "%s.sock", pidfile);
+	if ((o->nh_pid = nh_start(&o->nh, c.fd, api, o->shared != NULL, r)) < 0)
 		o->nh_pid = 0;
 	else if (in_child(nh_config_child, &c, sizeof(c), &st) < 0)
 		result_fail(r, NULL, "the child configuring %s died", NH_DEV);
@@ -4803,7 +5048,7 @@ static unsigned long long sh_holders(struct newns_opts *o, int prune, struct out
 static void sh_report(struct newns_opts *o, struct out *w)
 {
 	struct nethelper h = NETHELPER_INIT;
-	char pidfile[PATH_MAX], ip[16], cidr[24];
+	char pidfile[PATH_MAX], ip[16], cidr[64];
 	pid_t pid = nh_read(nh_pidfile(o->shared, o->pin, 0, pidfile, sizeof(pidfile)), &h);
 	out_open(w, "", '{');
 	out_str(w, "netns", o->pin);
@@ -4827,6 +5072,11 @@ static void sh_report(struct newns_opts *o, struct out *w)
 	out_str(w, "dns", nh_ip(ip, &h, 3));
 	out_u64(w, "mtu", h.mtu);
 	out_bool(w, "host_loopback", !h.no_host_lo);
+	out_bool(w, "ipv6", h.ipv6);
+	out_open(w, "ports", '[');
+	for (int i = 0; i < h.nports; i++)
+		out_str(w, "", nh_port_str(&h.ports[i], cidr, sizeof(cidr)));
+	out_close(w);
 	out_close(w);
 }
 
@@ -4901,10 +5151,10 @@ static unsigned long long sh_hold(struct newns_opts *o, const char *name, pid_t 
 /* At zero: the pin and the helper gone (newns_rm), then every file of DIR, the lock last. 0 or -1. */
 static int sh_down(struct newns_opts *o)
 {
-	static const char *const files[] = {"refcount", "info.json", "resolv.conf", "hosts", "holders", "lock"};
+	static const char *const files[] = {"refcount", "info.json", "resolv.conf", "hosts", "api.sock", "holders", "lock"};
 	int rc = newns_rm(o->pin, o->shared);
 	for (size_t i = 0; i < ARRAY_LEN(files); i++)
-		if (unlinkat(o->dfd, files[i], i == 4 ? AT_REMOVEDIR : 0) < 0 && errno != ENOENT) {
+		if (unlinkat(o->dfd, files[i], i == 5 ? AT_REMOVEDIR : 0) < 0 && errno != ENOENT) {
 			warn("remove %s/%s: %s", o->shared, files[i], strerror(errno));
 			rc = -1;
 		}
@@ -4939,8 +5189,10 @@ static void sh_acquire(struct newns_opts *o, pid_t holder)
 	unsigned long long live;
 	sh_lock(o);
 	nh_pidfile(o->shared, o->pin, 0, pidfile, sizeof(pidfile));
-	int kind = pin_kind(o->pin);
+	int kind = pin_kind(o->pin), nports = o->nh.nports;
 	pid_t pid = nh_read(pidfile, &o->nh);
+	if (kind == CLONE_NEWNET && nports)
+		die_usage("--publish: %s is made already; publish on it with 'newns --shared DIR publish SPEC'", o->shared);
 	if (kind == CLONE_NEWNET && !nh_alive(pid)) {
 		warn("%s: the network helper (pid %d) is not running; starting it again", o->shared, (int)pid);
 		if (newns_helper(o, o->pin, &r) < 0) {
@@ -5018,6 +5270,60 @@ __attribute__((noreturn)) static void sh_run(struct newns_opts *o, char **argv)
 	exec_command(&e);
 }
 
+/*
+ * publish SPEC... and unpublish SPEC... on a running shared namespace, through
+ * slirp4netns's API socket (pasta takes ports only when it starts), each recorded in the
+ * pid file as soon as it is done, so the record matches the helper even when a later
+ * SPEC fails; ports lists them. Then info.json is rewritten.
+ */
+static int sh_ports(struct newns_opts *o, const char *verb, int argc, char **argv)
+{
+	struct result r = {.ok = 1};
+	struct nethelper h = NETHELPER_INIT;
+	struct nhport p;
+	char pidfile[PATH_MAX], api[PATH_MAX], spec[64], req[96];
+	sh_lock(o);
+	pid_t pid = nh_read(nh_pidfile(o->shared, o->pin, 0, pidfile, sizeof(pidfile)), &h);
+	if (pin_kind(o->pin) != CLONE_NEWNET || !h.name || !nh_alive(pid))
+		die("%s: no shared namespace with a running helper here (acquire makes one)", o->shared);
+	if (verb[0] != 'p' || verb[1] != 'o') {
+		if (h.name[0] == 'p')
+			die_usage("--shared %s: pasta takes its ports only when it starts (give --publish to the first acquire)", verb);
+		sfmt(api, sizeof(api), "%s/api.sock", o->shared);
+		h.api = api;
+	}
+	for (int i = 0; i < argc; i++) {
+		const char *why = nh_port(&p, argv[i]);
+		int k = 0;
+		if (why)
+			die_usage("--shared %s: '%s' %s", verb, argv[i], why);
+		while (k < h.nports && !(h.ports[k].udp == p.udp && h.ports[k].host == p.host && !strcmp(h.ports[k].addr, p.addr)))
+			k++;
+		if (verb[0] == 'p' && (k < h.nports || h.nports == NH_PORTS))
+			die("--shared publish %s: %s", argv[i], k < h.nports ? "published already" : "16 ports at most");
+		if (verb[0] == 'u' && k == h.nports)
+			die("--shared unpublish %s: not published", argv[i]);
+		if (verb[0] == 'u')
+			sfmt(req, sizeof(req), "{\"execute\": \"remove_hostfwd\", \"arguments\": {\"id\": %u}}\n", h.ports[k].id);
+		if (verb[0] == 'p' ? nh_publish(&h, &p, &r) < 0 : slirp_api(api, req, argv[i], &r) < 0)
+			die_hint(EX_FAIL, r.hint[0] ? r.hint : NULL, "%s", r.msg);
+		if (verb[0] == 'p')
+			h.ports[h.nports++] = p;
+		else
+			memmove(&h.ports[k], &h.ports[k + 1], sizeof(p) * (size_t)(h.nports-- - k - 1));
+		if (unlink(pidfile) < 0 || nh_write(pidfile, &h, pid) < 0)
+			die_errno("write %s", pidfile);
+	}
+	if (verb[0] == 'p' && verb[1] == 'o') {
+		struct out w = {.fmt = FMT_TEXT};
+		for (int i = 0; i < h.nports; i++)
+			out_f(&w, "%s\n", nh_port_str(&h.ports[i], spec, sizeof(spec)));
+		out_flush(&w);
+		return EX_OK;
+	}
+	return sh_sync(o) < 0 ? EX_FAIL : EX_OK;
+}
+
 /* --shared DIR VERB [ARG]... */
 static int newns_shared(struct newns_opts *o, int argc, char **argv)
 {
@@ -5026,16 +5332,19 @@ static int newns_shared(struct newns_opts *o, int argc, char **argv)
 	sfmt(o->pin, sizeof(o->pin), "%s/netns", o->shared);
 	if (run)
 		sh_run(o, argc > 1 + (argc > 1 && !strcmp(argv[1], "--")) ? argv + 1 + !strcmp(argv[1], "--") : NULL);
-	if (argc > 1 && !(json && !strcmp(verb, "info")))
+	int ports = !strcmp(verb, "publish") || !strcmp(verb, "unpublish") || !strcmp(verb, "ports");
+	if (ports && (argc > 1) != (verb[1] != 'o'))
+		die_usage("--shared %s: %s", verb, argc > 1 ? "takes no argument" : "give one or more [HOSTIP:]HOSTPORT:PORT[/tcp|udp]");
+	if (argc > 1 && !(json && !strcmp(verb, "info")) && !ports)
 		die_usage("--shared %s: unexpected argument '%s'", verb, argv[1]);
 	if (strcmp(verb, "acquire") == 0) {
 		sh_acquire(o, getppid());
 		return EX_OK;
 	}
-	if (strcmp(verb, "release") && strcmp(verb, "gc") && strcmp(verb, "info"))
-		die_usage("--shared: '%s' is not acquire, release, run, info or gc", verb);
+	if (strcmp(verb, "release") && strcmp(verb, "gc") && strcmp(verb, "info") && !ports)
+		die_usage("--shared: '%s' is not acquire, release, run, info, gc, publish, unpublish or ports", verb);
 	if ((o->dfd = open(o->shared, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
-		if (errno != ENOENT || verb[0] == 'i')
+		if (errno != ENOENT || verb[0] == 'i' || ports)
 			die_errno("open %s", o->shared);
 		if (verb[0] == 'r')
 			warn("%s: no shared namespace; the reference count is already zero", o->shared);
@@ -5048,6 +5357,8 @@ static int newns_shared(struct newns_opts *o, int argc, char **argv)
 	}
 	if (verb[0] == 'r')
 		return sh_release(o, getppid()) < 0 ? EX_FAIL : EX_OK;
+	if (ports)
+		return sh_ports(o, verb, argc - 1, argv + 1);
 	sh_lock(o);
 	sh_holders(o, 1, NULL, NULL);
 	return sh_sync(o) < 0 ? EX_FAIL : EX_OK;
@@ -5061,13 +5372,14 @@ static const char newns_usage[] =
 	"  --exist-ok             reuse live pins      --no-lo  leave loopback down\n"
 	"  --veth=HOST:NS         a veth pair, both ends up\n"
 	"  --addr=DEV=ADDR[/LEN], --mtu=DEV=MTU, --up=DEV, --sysctl=net.KEY=VALUE,\n"
-	"  --route=default|PREFIX[,via=GW][,dev=DEV]   (repeatable)\n"
+	"  --route=default|PREFIX[,via=GW][,dev=DEV]   (repeatable; DEV may be the pair's HOST end)\n"
 	"  --net-helper=slirp4netns|pasta [--cidr=NET/LEN] [--mtu=MTU] [--disable-host-loopback]\n"
-	"                         as exec's; the helper is ended by --rm PATH\n"
-	"   or: rnsbox newns --shared=DIR [--net-helper=...] acquire|release|gc|info [--json]|run [--] CMD\n"
+	"  [-p, --publish=SPEC]... [--ipv6] [--helper-timeout=SECS]   as exec's; --rm PATH ends it\n"
+	"   or: rnsbox newns --shared=DIR [--net-helper=...] VERB: acquire|release|gc|info [--json]|\n"
+	"       run [--] CMD|publish SPEC...|unpublish SPEC...|ports\n"
 	"One netns with a helper shared by reference count: acquire makes it and takes a reference\n"
 	"for the calling process, release drops one (the last removes it), run holds one while\n"
-	"CMD runs in it, gc drops those of processes gone.\n";
+	"CMD runs in it, gc drops those of processes gone; publish and unpublish change its ports.\n";
 
 static void newns_parse(struct newns_opts *o, int argc, char **argv)
 {
@@ -5078,13 +5390,11 @@ static void newns_parse(struct newns_opts *o, int argc, char **argv)
 		{"up", required_argument, NULL, OPT_UP},      {"route", required_argument, NULL, OPT_ROUTE},
 		{"sysctl", required_argument, NULL, OPT_SYSCTL}, {"rm", no_argument, NULL, OPT_RM},
 		{"list", no_argument, NULL, OPT_LIST},        {"json", no_argument, NULL, OPT_JSON},
-		{"shared", required_argument, NULL, OPT_SHARED}, {"net-helper", required_argument, NULL, OPT_NH},
-		{"cidr", required_argument, NULL, OPT_NH_CIDR},
-		{"disable-host-loopback", no_argument, NULL, OPT_NH_NO_HOST_LO},
+		{"shared", required_argument, NULL, OPT_SHARED}, NH_LONGOPTS,
 		{"help", no_argument, NULL, 'h'},             {0},
 	};
 	int c, created = 0;
-	while ((c = opt_get(argc, argv, "+:t:h", longopts)) != -1) {
+	while ((c = opt_get(argc, argv, "+:t:p:h", longopts)) != -1) {
 		created += c != OPT_RM && c != OPT_LIST && c != OPT_JSON;
 		switch (c) {
 		case 't':
@@ -5117,8 +5427,12 @@ static void newns_parse(struct newns_opts *o, int argc, char **argv)
 			else
 				parse_netop(o, c, "--mtu", optarg);
 			break;
+		case 'p': c = OPT_NH_PUBLISH; /* fall through */
 		case OPT_NH:
 		case OPT_NH_CIDR:
+		case OPT_NH_TIMEOUT:
+		case OPT_NH_PUBLISH:
+		case OPT_NH_IPV6:
 		case OPT_NH_NO_HOST_LO: nh_option(&o->nh, c, optarg); break;
 		case OPT_SHARED: o->shared = optarg; break;
 		case OPT_ADDR: parse_netop(o, c, "--addr", optarg); break;

@@ -96,7 +96,7 @@ cleanup() {
 	kill_user
 	restore subuid "$subuid_saved"
 	restore subgid "$subgid_saved"
-	[ -n "$tuser" ] && userdel "$tuser" 2>/dev/null
+	[ -n "$tuser" ] && userdel "$tuser" 2>/dev/null && rm -rf "/tmp/rnsbox-$tuid"
 	[ -n "$made_run_netns" ] && rmdir /run/netns 2>/dev/null
 	rm -rf "$tmp"
 }
@@ -928,6 +928,17 @@ else
 	toybox ifconfig tv0 10.77.0.1 netmask 255.255.255.0
 	assert_exit "--veth: the pin answers ping on the address the test chose" 0 toybox ping -c 1 -W 3 10.77.0.2
 	assert_exit "--veth: and pings back through the pair (nsenter, toybox ping)" 0 nsenter --net="$d/v1" toybox ping -c 1 -W 3 10.77.0.1
+	# the caller's end of the pair configured by newns itself: no ip, no ifconfig
+	assert_exit "newns --veth with --addr, --up and --mtu on the caller's end" 0 "$R" newns --veth tv5:eth0 \
+		--addr tv5=10.76.0.1/24 --up tv5 --mtu tv5=1400 --addr eth0=10.76.0.2/24 "$d/v5"
+	got=$(toybox ifconfig tv5)
+	assert_contains "the caller's end has its address (toybox ifconfig)" "$got" "inet addr:10.76.0.1  Bcast:0.0.0.0  Mask:255.255.255.0"
+	assert_contains "and its MTU" "$got" "MTU:1400"
+	assert_exit "and the pin answers ping through it" 0 toybox ping -c 1 -W 3 10.76.0.2
+	"$R" newns --rm "$d/v5"
+	assert_exit "an --addr on a caller's device that is not the pair's end fails" 1 "$R" newns --veth tv6:eth0 --addr tv7=10.76.1.1/24 "$d/v6"
+	assert_eq "and leaves no file, pin or veth" "no no" \
+		"$([ -e "$d/v6" ] && echo yes || echo no) $(has_dev tv6 && echo yes || echo no)"
 	"$R" newns --rm "$d/v1"
 	if gone_dev tv0; then ok "newns --rm: the veth pair goes with the namespace"; else not_ok "newns --rm: the veth pair goes with the namespace"; fi
 	if have ip; then
@@ -1272,7 +1283,7 @@ else
 	assert_contains "and the message names the option" "$out" "--cidr: '10.1.0.0/26' is not an IPv4 network"
 
 	# failures: each named, and nothing left behind
-	mkdir "$tmp/nobin" "$tmp/fake" "$tmp/fake2" "$tmp/fake3"
+	mkdir "$tmp/nobin" "$tmp/fake" "$tmp/fake2" "$tmp/fake3" "$tmp/fake4"
 	printf '#!/bin/sh\necho "fake helper: no tap for you" >&2\nexit 3\n' >"$tmp/fake/slirp4netns"
 	chmod 755 "$tmp/fake/slirp4netns"
 	tb_path=$(command -v toybox)
@@ -1380,13 +1391,91 @@ nameserver 10.0.2.3"
 	# pasta, with a default route in the suite's namespace (pasta wants an outbound interface)
 	if have pasta && have ip && ip link add rnsbox-o0 type veth peer name rnsbox-o1 2>/dev/null; then
 		ip link set rnsbox-o0 up && ip link set rnsbox-o1 up && ip addr add 192.0.2.9/24 dev rnsbox-o0 &&
-			ip route add default via 192.0.2.1
+			ip route add default via 192.0.2.1 && ip -6 addr add 2001:db8::9/64 dev rnsbox-o0 nodad &&
+			ip -6 route add default via 2001:db8::1
 		nh_ok "exec -n --net-helper pasta (root)" pasta
 		pasta_ok=1
 	else
 		skip "pasta cases: pasta or ip not installed (Debian: passt, iproute2)"
 		pasta_ok=0
 	fi
+
+	# published ports: a server in the namespace on 8080, reached from the host's loopback
+	# listens PID PORT tcp|udp: whether PID's network namespace has PORT bound (TCP: listening)
+	listens() {
+		awk -v p="$(printf ':%04X' "$2")" -v u="$3" '$2 ~ p"$" && (u == "udp" || $4 == "0A") {f=1} END {exit !f}' \
+			"/proc/$1/net/$3" 2>/dev/null
+	}
+	# pub_ok LABEL HELPER PROTO [spawn_user] [EXEC OPTION]...: one message through a published port
+	pub_ok() {
+		label=$1 h=$2 proto=$3 who=''
+		shift 3
+		[ "${1-}" = spawn_user ] && who=spawn_user && shift
+		port=$((port + 1)) u=''
+		[ "$proto" = udp ] && u=-u
+		rm -f "$tmp/flags/pub" "$tmp/flags/pub.out"
+		# shellcheck disable=SC2086 # $who is a command word or nothing
+		(XDG_RUNTIME_DIR=$tmp/xdgp $who "$R" exec "$@" --net-helper "$h" --publish "127.0.0.1:$port:8080/$proto" -- \
+			sh -c 'echo $$ >"$0"; exec timeout 5 toybox nc -4 $1 -l -p 8080 -W 2 >"$0.out" </dev/null' "$tmp/flags/pub" "$u") &
+		rpid=$!
+		wait_for test -s "$tmp/flags/pub"
+		wait_for listens "$(cat "$tmp/flags/pub")" 8080 "$proto"
+		# shellcheck disable=SC2086 # -u or nothing; toybox nc does not end by itself for UDP
+		echo "via-$h-$proto" | timeout 2 toybox nc -4 $u -q 1 -w 2 127.0.0.1 "$port" >/dev/null 2>&1
+		wait "$rpid"
+		assert_eq "$label: a message to 127.0.0.1:$port/$proto reaches the server on 8080 inside" "via-$h-$proto" \
+			"$(cat "$tmp/flags/pub.out" 2>&1)"
+	}
+	mkdir -p "$tmp/xdgp" && chmod 1777 "$tmp/xdgp"
+	for h in slirp4netns pasta; do
+		[ "$h" = pasta ] && [ "$pasta_ok" = 0 ] && continue
+		pub_ok "exec --net-helper $h --publish (root)" "$h" tcp
+		pub_ok "exec --net-helper $h --publish .../udp (root)" "$h" udp
+		# a host port in use: a clear error, and nothing left
+		port=$((port + 1))
+		serve $port "$tmp/got"
+		assert_exit "$h: --publish of a host port in use fails" 1 env XDG_RUNTIME_DIR="$tmp/xdgp" "$R" exec \
+			--net-helper "$h" --publish "127.0.0.1:$port:8080" true
+		case $h in
+		slirp4netns) want="--publish 127.0.0.1:$port:8080/tcp: slirp4netns: bad request: add_hostfwd" ;;
+		*) want="Failed to bind any port for '-t 127.0.0.1/$port:8080'" ;;
+		esac
+		assert_contains "$h: naming the port and the helper's words" "$out" "$want"
+		echo "done" | toybox nc -w 2 127.0.0.1 $port
+		wait_for helpers_back
+		assert_eq "$h: and leaves no helper, rnsbox or API socket" "$helpers_before 0 rnsbox-tmp" \
+			"$(helpers) $(procs) $(ls -A "$tmp/xdgp")"
+	done
+	assert_exit "--publish without --net-helper is a usage error" 2 "$R" exec -n --publish 1:2 true
+	assert_exit "--publish with a port past 65535 is a usage error" 2 "$R" exec --net-helper slirp4netns --publish 70000:80 true
+	assert_contains "naming it" "$out" "--publish: '70000:80' has a port that is not 1 to 65535"
+	assert_exit "--publish with a bad protocol is a usage error" 2 "$R" exec --net-helper slirp4netns --publish 80:80/sctp true
+
+	# IPv6: fd00::100/64 on tap0, the route via fd00::2 (the host's ::1), DNS fd00::3
+	for h in slirp4netns pasta; do
+		[ "$h" = pasta ] && [ "$pasta_ok" = 0 ] && continue
+		port=$((port + 1))
+		sleep 15 | toybox nc -6 -l -p "$port" -s ::1 >"$tmp/got6" 2>/dev/null &
+		wait_for awk -v p="$(printf ':%04X' $port)" '$2 ~ p"$" && $4 == "0A" {f=1} END {exit !f}' /proc/net/tcp6
+		out=$("$R" exec --net-helper "$h" --ipv6 -- sh -c 'toybox ifconfig tap0; sed -n 2p /etc/resolv.conf
+			echo via-v6-$0 | toybox nc -6 -w 5 fd00::2 $1' "$h" $port 2>&1)
+		assert_eq "$h --ipv6: a command reaches a server on the host's ::1 at fd00::2" "via-v6-$h" "$(received "$tmp/got6")"
+		assert_contains "$h --ipv6: tap0 has fd00::100/64 (toybox ifconfig)" "$out" "inet6 addr: fd00::100/64 Scope: Global"
+		assert_contains "$h --ipv6: resolv.conf names fd00::3 second" "$out" "nameserver fd00::3"
+		kill $! 2>/dev/null
+	done
+
+	# --helper-timeout: one line on stderr after a second, then the failure at the limit
+	printf '#!/bin/sh\nexec sleep 5\n' >"$tmp/fake4/slirp4netns"
+	chmod 755 "$tmp/fake4/slirp4netns"
+	assert_exit "a helper that is not ready within --helper-timeout=2 fails" 1 env PATH="$tmp/fake4:$PATH" \
+		"$R" exec --net-helper slirp4netns --helper-timeout=2 true
+	assert_eq "with one progress line after 1 s, then the failure" \
+		"rnsbox: exec: --net-helper slirp4netns: not ready after 1 s; waiting up to 2 s (--helper-timeout)
+rnsbox: exec: --net-helper slirp4netns: not ready after 2 s" "$out"
+	assert_exit "--helper-timeout=0 is a usage error" 2 "$R" exec --net-helper slirp4netns --helper-timeout=0 true
+	wait_for helpers_back
+	assert_eq "after the timeout: no helper or rnsbox left" "$helpers_before 0" "$(helpers) $(procs)"
 
 	# rootless: a tun node of the suite's own is bound over /dev/net/tun in the suite's mount
 	# namespace, and its mode set for each case; the host's node is never touched
@@ -1406,6 +1495,8 @@ nameserver 10.0.2.3"
 		assert_eq "rootless exec -Urn --net-helper $h: reaches the server on the host's loopback" "via-$h" "$(received "$tmp/got")"
 		assert_contains "rootless $h: uid 0 inside, and the generated resolv.conf" "$out" "0
 nameserver 10.0.2.3"
+		pub_ok "rootless exec -Urn --net-helper $h --publish" "$h" tcp spawn_user -Urn
+		pub_ok "rootless exec -Urn --net-helper $h --publish .../udp" "$h" udp spawn_user -Urn
 	done
 
 	# newns --net-helper: a pin with a helper, its pid file (in the runtime directory, by the
@@ -1443,13 +1534,64 @@ nameserver 10.0.2.3"
 	fi
 	unset XDG_RUNTIME_DIR
 	assert_exit "newns --net-helper with --type uts is a usage error" 2 "$R" newns --net-helper slirp4netns -t uts "$d/u"
+	# newns -p and --shared publish|unpublish|ports: a server in the pinned namespace, run by
+	# nsenter (a process whose /proc/PID/net shows the namespace), reached from the host
+	# pin_serve PIN PORT [udp]: a one-message server on PORT in the namespace pinned at PIN
+	pin_serve() {
+		rm -f "$tmp/flags/ps" "$tmp/flags/ps.out"
+		nsenter --net="$1" sh -c 'echo $$ >"$0"; exec timeout 8 toybox nc -4 $2 -l -p $1 >"$0.out" </dev/null' \
+			"$tmp/flags/ps" "$2" "${3:+-u}" &
+		wait_for test -s "$tmp/flags/ps"
+		wait_for listens "$(cat "$tmp/flags/ps")" "$2" "${3:-tcp}"
+	}
+	# pin_send PORT MESSAGE [udp]: to 127.0.0.1:PORT, up to 3 times until the server has it;
+	# prints what the server got
+	pin_send() {
+		for _ in 1 2 3; do
+			# shellcheck disable=SC2046 # -u or nothing
+			echo "$2" | timeout 2 toybox nc -4 $([ -n "${3-}" ] && echo -u) -q 1 -w 2 127.0.0.1 "$1" >/dev/null 2>&1
+			wait_for test -s "$tmp/flags/ps.out" && break
+		done
+		cat "$tmp/flags/ps.out"
+		kill "$(cat "$tmp/flags/ps")" 2>/dev/null
+	}
+	port=$((port + 1))
+	assert_exit "newns --net-helper slirp4netns -p 127.0.0.1:$port:8080" 0 env XDG_RUNTIME_DIR="$tmp/xdgh" \
+		"$R" newns --net-helper slirp4netns -p "127.0.0.1:$port:8080" "$d/pp"
+	pin_serve "$d/pp" 8080
+	assert_eq "newns -p: the pinned namespace's server is reached from the host" via-newns "$(pin_send $port via-newns)"
+	assert_eq "and the API socket is gone once the port is published" "" "$(ls -d "$tmp/xdgh/helpers/"*.sock 2>/dev/null)"
+	XDG_RUNTIME_DIR=$tmp/xdgh "$R" newns --rm "$d/pp"
+	wait_for helpers_back
+	sp=$tmp/shp p1=$((port + 1)) p2=$((port + 2))
+	port=$p2
+	assert_exit "--shared --publish acquire" 0 "$R" newns --shared "$sp" --publish "127.0.0.1:$p1:8080" acquire
+	pin_serve "$sp/netns" 8080
+	assert_eq "--shared: the published port reaches the shared namespace" via-shared "$(pin_send $p1 via-shared)"
+	assert_exit "--shared publish a UDP port while it runs" 0 "$R" newns --shared "$sp" publish "127.0.0.1:$p2:8081/udp"
+	pin_serve "$sp/netns" 8081 udp
+	assert_eq "--shared publish: the UDP port reaches it" via-udp "$(pin_send $p2 via-udp udp)"
+	assert_eq "--shared ports lists both" "127.0.0.1:$p1:8080/tcp 127.0.0.1:$p2:8081/udp" "$("$R" newns --shared "$sp" ports | words)"
+	if [ "$jqok" = 1 ]; then
+		assert_eq "info.json records them" "127.0.0.1:$p1:8080/tcp 127.0.0.1:$p2:8081/udp" "$(json '.ports | join(" ")' <"$sp/info.json")"
+	fi
+	assert_exit "--shared publish of a port published already fails" 1 "$R" newns --shared "$sp" publish "127.0.0.1:$p1:8080"
+	assert_exit "--shared unpublish" 0 "$R" newns --shared "$sp" unpublish "127.0.0.1:$p1:8080"
+	assert_eq "and the port is gone from the list" "127.0.0.1:$p2:8081/udp" "$("$R" newns --shared "$sp" ports)"
+	pin_serve "$sp/netns" 8080
+	assert_exit "and nothing answers on it any more" 1 toybox nc -4 -w 2 127.0.0.1 $p1 </dev/null
+	kill "$(cat "$tmp/flags/ps")" 2>/dev/null
+	assert_exit "--shared unpublish of a port not published fails" 1 "$R" newns --shared "$sp" unpublish "127.0.0.1:$p1:8080"
+	assert_exit "--shared publish with no SPEC is a usage error" 2 "$R" newns --shared "$sp" publish
+	assert_exit "--shared release" 0 "$R" newns --shared "$sp" release
+	assert_eq "the last release removes everything, the API socket too" "$clean $helpers_before" "$(leftovers "$sp") $(helpers)"
 
 	# the shared, reference-counted namespace
 	s=$tmp/sharedns
 	shared() { "$R" newns --shared "$s" "$@"; }
 	assert_exit "--shared DIR acquire" 0 shared acquire
-	assert_eq "DIR is 0700 with the pin, netns.pid, refcount, lock, info.json, hosts, resolv.conf" \
-		"700 holders hosts info.json lock netns netns.pid refcount resolv.conf" "$(stat -c %a "$s") $(cd "$s" && echo *)"
+	assert_eq "DIR is 0700 with the pin, netns.pid, api.sock, refcount, lock, info.json, hosts, resolv.conf" \
+		"700 api.sock holders hosts info.json lock netns netns.pid refcount resolv.conf" "$(stat -c %a "$s") $(cd "$s" && echo *)"
 	if [ "$jqok" = 1 ]; then
 		assert_eq "info --json: pinned, count 1, helper running, the addresses" "true 1 slirp4netns true 10.0.2.100/24 10.0.2.2 10.0.2.3" \
 			"$(shared info --json | json '[.pinned, .refcount, .helper.name, .helper.running, .address, .gateway, .dns] | map(tostring) | join(" ")')"
