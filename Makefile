@@ -60,7 +60,7 @@ check-asan: rnsbox-asan $(FIXTURES)
 	RNSBOX_BIN=rnsbox-asan RNSBOX_SANITIZED=1 ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 ./test.sh
 
 # Benchmark helpers (bench/*.c): the raw-syscall floor and the timing driver.
-BENCH = bench/floor-exec bench/floor-newns bench/floor-userns bench/bench
+BENCH = bench/floor-exec bench/floor-newns bench/floor-userns bench/bench bench/tcp-echo
 bench/%: bench/%.c
 	$(CC) -std=gnu11 -Wall -Wextra -Werror -O2 $(STATIC) -o $@ $<
 

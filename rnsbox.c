@@ -1997,10 +1997,11 @@ static const char *state_dir(char *buf, size_t size)
  */
 #define NH_DEV "tap0"
 #define NH_PORTS 16
+#define NH_HOST_DNS "169.254.1.1" /* pasta's DNS forwarder in --pasta-mode=host, as podman has it */
 
 enum {
-	OPT_NH = 400, OPT_NH_CIDR, OPT_NH_MTU, OPT_NH_TIMEOUT, OPT_NH_PUBLISH, OPT_NH_NO_HOST_LO, OPT_NH_IPV6,
-	OPT_COPY_UP,
+	OPT_NH = 400, OPT_NH_CIDR, OPT_NH_MTU, OPT_NH_TIMEOUT, OPT_NH_PUBLISH, OPT_NH_MODE, OPT_NH_NO_HOST_LO,
+	OPT_NH_IPV6, OPT_COPY_UP,
 };
 
 /* A published port: HOST[:PORT] on the host to PORT in the namespace. */
@@ -2018,6 +2019,7 @@ struct nethelper {
 	unsigned timeout;  /* --helper-timeout: how long it may take to become ready, seconds */
 	int no_host_lo;    /* --disable-host-loopback */
 	int ipv6;          /* --ipv6 */
+	int host_mode;     /* --pasta-mode=host: pasta copies the host's addresses and routes */
 	int exit_fd;       /* for slirp4netns's --exit-fd: it ends when the write end closes; -1: none */
 	int given;         /* an option other than --net-helper was given */
 	const char *api;   /* slirp4netns's --api-socket; NULL: none */
@@ -2031,6 +2033,7 @@ struct nethelper {
 	{"net-helper", required_argument, NULL, OPT_NH}, {"cidr", required_argument, NULL, OPT_NH_CIDR},       \
 	{"helper-timeout", required_argument, NULL, OPT_NH_TIMEOUT},                                          \
 	{"publish", required_argument, NULL, OPT_NH_PUBLISH}, {"ipv6", no_argument, NULL, OPT_NH_IPV6},        \
+	{"pasta-mode", required_argument, NULL, OPT_NH_MODE},                                                 \
 	{"disable-host-loopback", no_argument, NULL, OPT_NH_NO_HOST_LO}
 
 /*
@@ -2093,6 +2096,10 @@ static const char *nh_parse(struct nethelper *h, int opt, const char *arg)
 		const char *why = nh_port(&h->ports[h->nports], arg);
 		h->nports += !why;
 		return why;
+	}
+	if (opt == OPT_NH_MODE) {
+		h->host_mode = !strcmp(arg, "host");
+		return h->host_mode || !strcmp(arg, "slirp") ? NULL : "is not host or slirp";
 	}
 	if (opt == OPT_NH_TIMEOUT) {
 		if (parse_uint(&arg, 3600, &v) < 0 || *arg || !v)
@@ -2229,13 +2236,17 @@ static pid_t nh_spawn(const struct nethelper *h, int netns, struct result *r)
 		}
 		if (!h->ipv6)
 			argv[n++] = fixed[8];
-		for (int k = 0; h->ipv6 && k < 3; k++) /* -a, -g, --dns-forward once more for IPv6 */
+		for (int k = 0; h->ipv6 && !h->host_mode && k < 3; k++) /* -a, -g, --dns-forward again for IPv6 */
 			argv[n++] = fixed[k ? 10 + k : 9], argv[n++] = ip6[k];
-		argv[n++] = fixed[9], argv[n++] = nh_ip(a[2], h, 100);
-		sfmt(a[3], 48, "%u", h->plen);
-		argv[n++] = fixed[10], argv[n++] = a[3];
-		argv[n++] = fixed[11], argv[n++] = nh_ip(a[4], h, 2);
-		argv[n++] = fixed[12], argv[n++] = nh_ip(a[5], h, 3);
+		if (h->host_mode) { /* the host's addresses and routes, DNS at a link-local address */
+			argv[n++] = "--config-net", argv[n++] = fixed[12], argv[n++] = NH_HOST_DNS;
+		} else {
+			argv[n++] = fixed[9], argv[n++] = nh_ip(a[2], h, 100);
+			sfmt(a[3], 48, "%u", h->plen);
+			argv[n++] = fixed[10], argv[n++] = a[3];
+			argv[n++] = fixed[11], argv[n++] = nh_ip(a[4], h, 2);
+			argv[n++] = fixed[12], argv[n++] = nh_ip(a[5], h, 3);
+		}
 		sfmt(a[6], 48, "%u", h->mtu);
 		argv[n++] = fixed[13], argv[n++] = a[6];
 		sfmt(a[7], 48, "%u:%u", (unsigned)geteuid(), (unsigned)getegid()); /* as root it would drop to nobody */
@@ -2447,6 +2458,8 @@ static int nh_enter(int fd)
 /* From inside the namespace: the helper's device up with its MTU, address and default route. */
 static void nh_config(const struct nethelper *h, struct result *r)
 {
+	if (h->host_mode)
+		return; /* pasta --config-net did it */
 	struct nl nl;
 	uint32_t addr = htonl(h->net + 100), gw = htonl(h->net + 2);
 	int rc = nl_open(&nl), dev = 0;
@@ -2468,13 +2481,39 @@ static void nh_config(const struct nethelper *h, struct result *r)
  * loopback ones (the namespace's loopback is its own); the host's hosts file, then this
  * host's name at the namespace's address and host.containers.internal at the gateway.
  */
+/*
+ * The IPv4 default gateway of this network namespace (/proc/net/route), dotted, where
+ * pasta in --pasta-mode=host reaches the host (it maps the gateway's address to the
+ * host's loopback); "" if there is none.
+ */
+static char *host_gw(char ip[16])
+{
+	struct lines l;
+	char *line;
+	ip[0] = '\0';
+	if (lines_open(&l, "/proc/net/route") < 0)
+		return ip;
+	while (!ip[0] && (line = lines_next(&l))) { /* IFACE DEST GATEWAY ..., in hex, little-endian */
+		char *dest = line + strcspn(line, "\t"), *gw = dest + 1 + strcspn(dest + 1, "\t");
+		unsigned v = 0;
+		for (int i = 1; *gw && i <= 8 && !strncmp(dest, "\t00000000\t", 10); i++)
+			v = v << 4 | (unsigned)(gw[i] <= '9' ? gw[i] - '0' : (gw[i] | 32) - 'a' + 10);
+		if (v)
+			sfmt(ip, 16, "%u.%u.%u.%u", v & 255, v >> 8 & 255, v >> 16 & 255, v >> 24);
+	}
+	lines_close(&l);
+	return ip;
+}
+
 static void nh_write_etc(const struct nethelper *h, int hosts, int fd)
 {
 	struct out w = {.fd = fd};
 	struct lines l;
 	struct utsname u;
 	char ip[16], *line;
-	if (!hosts)
+	if (!hosts && h->host_mode)
+		out_s(&w, "nameserver " NH_HOST_DNS "\n");
+	else if (!hosts)
 		out_f(&w, "nameserver %s\n%s", nh_ip(ip, h, 3), h->ipv6 ? "nameserver fd00::3\n" : "");
 	if (lines_open(&l, hosts ? "/etc/hosts" : "/etc/resolv.conf") == 0) {
 		while ((line = lines_next(&l))) {
@@ -2487,10 +2526,10 @@ static void nh_write_etc(const struct nethelper *h, int hosts, int fd)
 		}
 		lines_close(&l);
 	}
-	if (hosts && uname(&u) == 0)
+	if (hosts && !h->host_mode && uname(&u) == 0) /* in host mode the namespace has the host's addresses */
 		out_f(&w, "%s %s\n", nh_ip(ip, h, 100), u.nodename);
-	if (hosts && !h->no_host_lo)
-		out_f(&w, "%s host.containers.internal host.rnsbox.internal\n", nh_ip(ip, h, 2));
+	if (hosts && !h->no_host_lo && *(h->host_mode ? host_gw(ip) : nh_ip(ip, h, 2)))
+		out_f(&w, "%s host.containers.internal host.rnsbox.internal\n", ip);
 	out_flush(&w);
 }
 
@@ -2642,8 +2681,8 @@ static pid_t nh_read(const char *path, struct nethelper *h)
 			const char *q = hash ? hash + 1 : "";
 			if (hash)
 				*hash = '\0';
-			if (!strcmp(f[i], "ipv6"))
-				t.ipv6 = 1;
+			if (!strcmp(f[i], "ipv6") || !strcmp(f[i], "host-mode"))
+				*(f[i][0] == 'i' ? &t.ipv6 : &t.host_mode) = 1;
 			else if (!nh_parse(&t, OPT_NH_PUBLISH, f[i]) && parse_uint(&q, UINT32_MAX, &id) == 0)
 				t.ports[t.nports - 1].id = (unsigned)id;
 		}
@@ -2657,8 +2696,9 @@ static int nh_write(const char *path, const struct nethelper *h, pid_t pid)
 {
 	char text[2048], ip[16], spec[64];
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	size_t n = (size_t)sfmt(text, sizeof(text), "%d\n%s %s/%u %u %shost-loopback%s", (int)pid, h->name,
-				nh_ip(ip, h, 0), h->plen, h->mtu, h->no_host_lo ? "no-" : "", h->ipv6 ? " ipv6" : "");
+	size_t n = (size_t)sfmt(text, sizeof(text), "%d\n%s %s/%u %u %shost-loopback%s%s", (int)pid, h->name,
+				nh_ip(ip, h, 0), h->plen, h->mtu, h->no_host_lo ? "no-" : "", h->ipv6 ? " ipv6" : "",
+				h->host_mode ? " host-mode" : "");
 	for (int i = 0; i < h->nports; i++)
 		n = sfmt_at(text, sizeof(text), n, " %s#%u", nh_port_str(&h->ports[i], spec, sizeof(spec)), h->ports[i].id);
 	n = sfmt_at(text, sizeof(text), n, "\n");
@@ -2673,7 +2713,8 @@ static int nh_write(const char *path, const struct nethelper *h, pid_t pid)
 /* A helper's option (NH_LONGOPTS, --mtu): dies with a usage error naming the option. */
 static void nh_option(struct nethelper *h, int c, const char *arg)
 {
-	static const char *const names[] = {"--net-helper", "--cidr", "--mtu", "--helper-timeout", "--publish"};
+	static const char *const names[] = {"--net-helper", "--cidr", "--mtu", "--helper-timeout", "--publish",
+					    "--pasta-mode"};
 	const char *why = c == OPT_NH_NO_HOST_LO ? (h->no_host_lo = 1, NULL)
 			: c == OPT_NH_IPV6	? (h->ipv6 = 1, NULL)
 						: nh_parse(h, c, arg);
@@ -2693,6 +2734,8 @@ static void nh_check(const struct nethelper *h, const char *with)
 		die_usage("--cidr, --mtu, --publish, --ipv6, --helper-timeout and --disable-host-loopback go with %s", with);
 	if (h->no_host_lo && h->name[0] == 'p')
 		die_usage("--disable-host-loopback: pasta cannot keep .2 from reaching the host (slirp4netns can)");
+	if (h->host_mode && h->name[0] != 'p')
+		die_usage("--pasta-mode: only for --net-helper=pasta");
 }
 
 /*
@@ -4012,6 +4055,8 @@ static const char exec_usage[] =
 	"                         /etc/resolv.conf names .3 (implies -n -m -f, --kill-child)\n"
 	"  --publish=[HOSTIP:]HOSTPORT:PORT[/tcp|udp]  (repeatable) --ipv6 (fd00::100/64, via fd00::2)\n"
 	"  --helper-timeout=SECS  how long the helper may take to become ready (10)\n"
+	"  --pasta-mode=host      pasta copies the host's addresses and routes (--config-net), DNS at\n"
+	"                         169.254.1.1, the host at the gateway's address (default: slirp)\n"
 	"  --copy-up=DIR          DIR becomes a tmpfs of symlinks to its entries (implies -m)\n"
 	"With -p rnsbox stays as PID 1 and reaps (-p implies -f), except as the unshare applet.\n";
 
@@ -4137,6 +4182,7 @@ static void exec_parse(struct exec_opts *o, int argc, char **argv)
 		case OPT_NH_MTU:
 		case OPT_NH_TIMEOUT:
 		case OPT_NH_PUBLISH:
+		case OPT_NH_MODE:
 		case OPT_NH_IPV6:
 		case OPT_NH_NO_HOST_LO: nh_option(&o->nh, c, optarg); break;
 		case OPT_COPY_UP:
@@ -5073,6 +5119,7 @@ static void sh_report(struct newns_opts *o, struct out *w)
 	out_u64(w, "mtu", h.mtu);
 	out_bool(w, "host_loopback", !h.no_host_lo);
 	out_bool(w, "ipv6", h.ipv6);
+	out_str(w, "mode", h.host_mode ? "host" : "slirp");
 	out_open(w, "ports", '[');
 	for (int i = 0; i < h.nports; i++)
 		out_str(w, "", nh_port_str(&h.ports[i], cidr, sizeof(cidr)));
@@ -5432,6 +5479,7 @@ static void newns_parse(struct newns_opts *o, int argc, char **argv)
 		case OPT_NH_CIDR:
 		case OPT_NH_TIMEOUT:
 		case OPT_NH_PUBLISH:
+		case OPT_NH_MODE:
 		case OPT_NH_IPV6:
 		case OPT_NH_NO_HOST_LO: nh_option(&o->nh, c, optarg); break;
 		case OPT_SHARED: o->shared = optarg; break;

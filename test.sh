@@ -1394,6 +1394,22 @@ nameserver 10.0.2.3"
 			ip route add default via 192.0.2.1 && ip -6 addr add 2001:db8::9/64 dev rnsbox-o0 nodad &&
 			ip -6 route add default via 2001:db8::1
 		nh_ok "exec -n --net-helper pasta (root)" pasta
+		# pasta's own mode: the host's addresses and routes copied, DNS at a link-local
+		# forwarder, the host's loopback at the gateway's address
+		port=$((port + 1))
+		serve $port "$tmp/got"
+		out=$("$R" exec --net-helper pasta --pasta-mode=host -- sh -c 'toybox ifconfig tap0; cat /proc/net/route
+			head -n1 /etc/resolv.conf; grep host.containers.internal /etc/hosts
+			echo via-host-mode | toybox nc -w 5 192.0.2.1 $0' $port 2>&1)
+		assert_eq "--pasta-mode=host: the host's loopback is reached at the gateway's address" via-host-mode \
+			"$(received "$tmp/got")"
+		assert_contains "--pasta-mode=host: tap0 has the host's address (toybox ifconfig)" "$out" "inet addr:192.0.2.9"
+		assert_contains "--pasta-mode=host: and the host's default route (/proc/net/route)" "$out" "tap0	00000000	010200C0"
+		assert_contains "--pasta-mode=host: resolv.conf names the link-local forwarder" "$out" "nameserver 169.254.1.1"
+		assert_contains "--pasta-mode=host: hosts names the gateway host.containers.internal" "$out" \
+			"192.0.2.1 host.containers.internal"
+		assert_exit "--pasta-mode with slirp4netns is a usage error" 2 "$R" exec --net-helper slirp4netns --pasta-mode=host true
+		assert_exit "--pasta-mode=bogus is a usage error" 2 "$R" exec --net-helper pasta --pasta-mode=bogus true
 		pasta_ok=1
 	else
 		skip "pasta cases: pasta or ip not installed (Debian: passt, iproute2)"

@@ -8,6 +8,8 @@
 # unshare --net=FILE + umount, then 1000 pins made and removed (PINS, default 1000),
 # by the floor and by rnsbox. userns-handle (root): 100 handles a run against
 # floor-userns, its cache hits, and fork+exec of a helper binary (UROUNDS, default 100).
+# Published ports (root): a TCP round trip through slirp4netns's and pasta's published
+# port against loopback (bench/tcp-echo; PROUNDS, default 400).
 set -u
 cd "$(dirname "$0")/.." || exit 2
 rounds=${ROUNDS:-400}
@@ -93,6 +95,34 @@ echo
 echo "# userns-handle: $h distinct mappings a run; $(date -u +%Y-%m-%d), $rounds interleaved rounds; ms a run"
 echo "# (divide by $h for a handle; each run also starts rnsbox or the floor once and execs true)"
 run
+
+# published ports: connect, one byte each way, close, through a port each helper publishes
+# on the host's loopback to the same echo server inside, against that server reached on
+# the loopback directly (PROUNDS round trips each, interleaved, default 400)
+# accepts PORT: whether a round trip to 127.0.0.1:PORT goes through
+accepts() { ! bench/tcp-echo rtt 1 probe "$1" | grep -q failed; }
+p=47500 lst="direct $p" pids=''
+bench/tcp-echo serve $p &
+pids=$!
+i=1
+for h in slirp4netns pasta; do
+	command -v $h >/dev/null || { echo "# not installed, skipped: $h"; continue; }
+	"$here/rnsbox" exec --net-helper $h --publish "127.0.0.1:$((p + i)):8080" -- "$here/bench/tcp-echo" serve 8080 &
+	pids="$pids $!" lst="$lst $h $((p + i))" i=$((i + 1))
+done
+for port in $lst; do
+	case $port in *[!0-9]*) continue ;; esac
+	w=0
+	until accepts "$port" || [ $w -ge 100 ]; do sleep 0.1; w=$((w + 1)); done
+done
+echo
+echo "# published TCP port: $(date -u +%Y-%m-%d), ${PROUNDS:-400} interleaved round trips each; ms"
+echo "# (connect + 1 byte out + 1 byte back + close, to 127.0.0.1; the server is the same program)"
+# shellcheck disable=SC2086 # NAME PORT pairs
+bench/tcp-echo rtt "${PROUNDS:-400}" $lst
+# shellcheck disable=SC2086 # the pids
+kill $pids
+wait
 for f in "$d"/cache/*; do [ -f "$f" ] && umount "$f" 2>/dev/null; done
 rm -rf "$d"
 [ -z "${made_run_netns-}" ] || { umount /run/netns; rmdir /run/netns; }
