@@ -4499,6 +4499,9 @@ struct newns_opts {
 	/* --shared DIR */
 	const char *shared;
 	int dfd, lock;               /* DIR and its lock file, held locked; -1: not open */
+	int keeper;                  /* 1: use the keeper (no CAP_SYS_ADMIN); 2: joined it */
+	int keeper_make;             /* acquire and run start one if there is none */
+	char absdir[PATH_MAX];       /* DIR made absolute: joining the keeper resets the working directory */
 	char pin[PATH_MAX];          /* DIR/netns */
 };
 
@@ -4647,6 +4650,9 @@ undo:
 	return -1;
 }
 
+/* Declared ahead: the first acquire of a shared namespace that fails also ends its keeper. */
+static void sh_unkeep(struct newns_opts *o);
+
 /* Undo what newns made, in reverse order (the veth pair, the pins, the files), and die. */
 __attribute__((noreturn)) static void newns_fail(struct newns_opts *o, const struct result *r)
 {
@@ -4660,7 +4666,9 @@ __attribute__((noreturn)) static void newns_fail(struct newns_opts *o, const str
 		if (o->made[i])
 			unlink(o->paths[i]);
 	}
-	for (int k = 0; o->dfd >= 0 && k < 4; k++) /* the first acquire of a shared namespace: nothing is left */
+	if (o->dfd >= 0) /* the first acquire of a shared namespace: nothing is left */
+		sh_unkeep(o);
+	for (int k = 0; o->dfd >= 0 && k < 4; k++)
 		unlinkat(o->dfd, (const char *[]){"resolv.conf", "hosts", "api.sock", "lock"}[k], 0);
 	die_hint(EX_FAIL, r->hint[0] ? r->hint : NULL, "%s", r->msg);
 }
@@ -5014,15 +5022,17 @@ static int newns_list(int json)
 }
 
 /*
- * newns --shared DIR acquire|release|run|info|gc: one network namespace with a network
- * helper, shared by reference count, as podman's rootless netns. DIR (made 0700) holds
- * lock, which every verb holds with flock(2) while it works; netns, the pin; netns.pid,
- * the helper; refcount; info.json; resolv.conf and hosts for run; and holders/PID-START,
+ * newns --shared DIR acquire|release|run|info|gc|publish|unpublish|ports: one network
+ * namespace with a network helper, shared by reference count, as podman's rootless netns.
+ * DIR (made 0700) holds lock, which every verb holds with flock(2) while it works; netns,
+ * the pin; netns.pid, the helper; api.sock, slirp4netns's API; keeper, for a user without
+ * CAP_SYS_ADMIN (sh_keeper); refcount; info.json; resolv.conf and hosts for run; and holders/PID-START,
  * a file for each process holding references, with their number. The holder is the
  * process that ran acquire or release (rnsbox's parent), or rnsbox itself for run; the
  * start time (field 22 of /proc/PID/stat) in the name keeps a reused pid from passing for
  * it. refcount is the sum over the holders, and gc recomputes it after dropping the
  * holders that are gone. At zero the namespace, the helper and every file but DIR go.
+ * proc_start is that start time, or 0 for a process that is gone or a zombie.
  */
 static unsigned long long proc_start(pid_t pid)
 {
@@ -5032,6 +5042,8 @@ static unsigned long long proc_start(pid_t pid)
 	sfmt(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	if (lines_open(&l, path) == 0) {
 		char *line = lines_next(&l), *p = line ? strrchr(line, ')') : NULL;
+		if (p && (p[2] == 'Z' || p[2] == 'X'))
+			p = NULL; /* a zombie has ended: it holds nothing */
 		for (int field = 2; p && field < 22; field++) /* ") S ppid ..." */
 			p = strchr(p + 1, ' ');
 		if (p && (p++, parse_uint((const char **)&p, ~0ULL, &v) < 0))
@@ -5148,6 +5160,98 @@ static void sh_put(struct newns_opts *o, const char *name, const char *text)
 }
 
 /*
+ * The keeper of a rootless shared namespace, as podman's pause process: for a user who
+ * lacks CAP_SYS_ADMIN, a process in a user and a mount namespace of its own, where the
+ * pin lives, that every verb of that user joins, from any session; DIR/keeper says
+ * "PID START" (start time as for holders). Called with DIR locked. A keeper that is gone
+ * took its mount namespace and the pin with it: its references are dropped and its
+ * helper ended (the repair that acquire and gc make), and with make a new one is started
+ * (in its own session, with its own id as root inside, on no fd of the caller's). Then it
+ * is joined, user namespace first. Dies on failure.
+ */
+static void sh_keeper(struct newns_opts *o, int make)
+{
+	char buf[48] = "", path[2][48], pidfile[PATH_MAX];
+	const char *q = buf;
+	unsigned long long pid = 0, start = 0;
+	struct nethelper h = NETHELPER_INIT;
+	int fd = openat(o->dfd, "keeper", O_RDONLY | O_NOFOLLOW | O_CLOEXEC), p[2], ns[2];
+	ssize_t n = fd < 0 ? 0 : read(fd, buf, sizeof(buf) - 1);
+	if (fd >= 0)
+		close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	if (parse_uint(&q, INT32_MAX, &pid) < 0 || *q++ != ' ' || parse_uint(&q, ~0ULL, &start) < 0)
+		pid = 0;
+	if (fd >= 0 && (!pid || proc_start((pid_t)pid) != start)) {
+		warn("%s: its keeper (pid %llu) is gone, and the namespace with it; its references are dropped", o->shared, pid);
+		sh_holders(o, 2, NULL, NULL);
+		nh_stop(nh_read(nh_pidfile(o->shared, o->pin, 0, pidfile, sizeof(pidfile)), &h));
+		for (int k = 0; k < 4; k++)
+			unlinkat(o->dfd, (const char *[]){"netns.pid", "api.sock", "refcount", "keeper"}[k], 0);
+		pid = 0;
+	}
+	if (!pid && !make)
+		return;
+	if (!pid) {
+		char map[2][32], c;
+		sfmt(map[0], sizeof(map[0]), "0 %u 1", (unsigned)geteuid());
+		sfmt(map[1], sizeof(map[1]), "0 %u 1", (unsigned)getegid());
+		if (pipe2(p, O_CLOEXEC) < 0 || (pid = (unsigned long long)fork()) == (unsigned long long)-1)
+			die_errno("start the keeper");
+		if (pid == 0) {
+			int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+			setsid();
+			if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0 || write_file("/proc/self/setgroups", "deny") < 0 ||
+			    write_file("/proc/self/uid_map", map[0]) < 0 || write_file("/proc/self/gid_map", map[1]) < 0)
+				die_errno("the keeper: make its user and mount namespaces");
+			if (write(p[1], "k", 1) != 1 || nul < 0 || dup2(nul, 0) < 0 || dup2(nul, 1) < 0 || dup2(nul, 2) < 0 ||
+			    chdir("/") < 0)
+				_exit(EX_FAIL);
+			sys_close_range(3, ~0u, 0);
+			for (;;)
+				pause();
+		}
+		close(p[1]);
+		if (read(p[0], &c, 1) != 1)
+			die("start the keeper: it died before its namespaces were made");
+		close(p[0]);
+		sfmt(buf, sizeof(buf), "%llu %llu\n", pid, proc_start((pid_t)pid));
+		sh_put(o, "keeper", buf);
+	}
+	for (int k = 0; k < 2; k++) { /* both opened first: joining the mount namespace changes /proc's view */
+		sfmt(path[k], sizeof(path[k]), "/proc/%llu/ns/%s", pid, k ? "mnt" : "user");
+		if ((ns[k] = open(path[k], O_RDONLY | O_CLOEXEC)) < 0)
+			die_errno("join the keeper: open %s", path[k]);
+	}
+	for (int k = 0; k < 2; k++)
+		if (setns(ns[k], k ? CLONE_NEWNS : CLONE_NEWUSER) < 0)
+			die_errno("join the keeper: setns %s", path[k]);
+	close(ns[0]);
+	close(ns[1]);
+	o->keeper = 2;
+}
+
+/* At zero: the keeper, if any, ends (its mount namespace and the pin in it go too). */
+static void sh_unkeep(struct newns_opts *o)
+{
+	char buf[48] = "";
+	const char *q = buf;
+	unsigned long long pid = 0, start = 0;
+	int fd = openat(o->dfd, "keeper", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	ssize_t n = fd < 0 ? 0 : read(fd, buf, sizeof(buf) - 1);
+	if (fd < 0)
+		return;
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	int pfd = parse_uint(&q, INT32_MAX, &pid) < 0 ? -1 : (int)sys_pidfd_open((pid_t)pid, 0);
+	if (pfd >= 0 && *q++ == ' ' && parse_uint(&q, ~0ULL, &start) == 0 && proc_start((pid_t)pid) == start)
+		syscall(SYS_pidfd_send_signal, pfd, SIGKILL, NULL, 0);
+	if (pfd >= 0)
+		close(pfd);
+	unlinkat(o->dfd, "keeper", 0);
+}
+
+/*
  * Open DIR (made 0700 if missing) and take the lock. A teardown removes the lock file
  * while holding it, so a process that waited for it checks that what it locked is still
  * DIR/lock, and tries again if not.
@@ -5164,9 +5268,11 @@ static void sh_lock(struct newns_opts *o)
 		if (o->lock < 0 || flock(o->lock, LOCK_EX) < 0)
 			die_errno("lock %s/lock", o->shared);
 		if (fstat(o->lock, &a) == 0 && fstatat(o->dfd, "lock", &b, AT_SYMLINK_NOFOLLOW) == 0 && a.st_ino == b.st_ino)
-			return;
+			break;
 		close(o->lock);
 	}
+	if (o->keeper == 1)
+		sh_keeper(o, o->keeper_make);
 }
 
 /* Change the references of holder name (or of process pid) by delta. Returns the count it had. */
@@ -5200,6 +5306,7 @@ static int sh_down(struct newns_opts *o)
 {
 	static const char *const files[] = {"refcount", "info.json", "resolv.conf", "hosts", "api.sock", "holders", "lock"};
 	int rc = newns_rm(o->pin, o->shared);
+	sh_unkeep(o);
 	for (size_t i = 0; i < ARRAY_LEN(files); i++)
 		if (unlinkat(o->dfd, files[i], i == 5 ? AT_REMOVEDIR : 0) < 0 && errno != ENOENT) {
 			warn("remove %s/%s: %s", o->shared, files[i], strerror(errno));
@@ -5376,6 +5483,14 @@ static int newns_shared(struct newns_opts *o, int argc, char **argv)
 {
 	const char *verb = argc ? argv[0] : "";
 	int json = argc == 2 && strcmp(argv[1], "--json") == 0, run = strcmp(verb, "run") == 0;
+	char cwd[PATH_MAX];
+	if (o->shared[0] != '/') { /* joining the keeper's mount namespace resets the working directory */
+		if (!getcwd(cwd, sizeof(cwd)) || (size_t)sfmt(o->absdir, sizeof(o->absdir), "%s/%s", cwd, o->shared) >= sizeof(o->absdir))
+			die("--shared %s: cannot make it an absolute path", o->shared);
+		o->shared = o->absdir;
+	}
+	o->keeper = !cap_effective(21 /* CAP_SYS_ADMIN */);
+	o->keeper_make = run || !strcmp(verb, "acquire");
 	sfmt(o->pin, sizeof(o->pin), "%s/netns", o->shared);
 	if (run)
 		sh_run(o, argc > 1 + (argc > 1 && !strcmp(argv[1], "--")) ? argv + 1 + !strcmp(argv[1], "--") : NULL);
@@ -5399,6 +5514,8 @@ static int newns_shared(struct newns_opts *o, int argc, char **argv)
 	}
 	if (verb[0] == 'i') {
 		struct out w = {.fmt = json ? FMT_JSON : FMT_TEXT};
+		if (o->keeper == 1) /* the pin is seen from the keeper's mount namespace */
+			sh_lock(o), close(o->lock);
 		sh_report(o, &w);
 		return EX_OK;
 	}
@@ -5426,7 +5543,9 @@ static const char newns_usage[] =
 	"       run [--] CMD|publish SPEC...|unpublish SPEC...|ports\n"
 	"One netns with a helper shared by reference count: acquire makes it and takes a reference\n"
 	"for the calling process, release drops one (the last removes it), run holds one while\n"
-	"CMD runs in it, gc drops those of processes gone; publish and unpublish change its ports.\n";
+	"CMD runs in it, gc drops those of processes gone; publish and unpublish change its ports.\n"
+	"Without CAP_SYS_ADMIN the pin lives in a keeper process's user and mount namespace,\n"
+	"which every session of the user joins.\n";
 
 static void newns_parse(struct newns_opts *o, int argc, char **argv)
 {
