@@ -1429,11 +1429,15 @@ nameserver 10.0.2.3"
 		[ "${1-}" = spawn_user ] && who=spawn_user && shift
 		port=$((port + 1)) u=''
 		[ "$proto" = udp ] && u=-u
-		rm -f "$tmp/flags/pub" "$tmp/flags/pub.out"
+		rm -f "$tmp/flags/pub" "$tmp/flags/pub.out" "$tmp/flags/pub.in"
+		# the server's stdin is a FIFO the test holds open: at EOF toybox nc half-closes, and
+		# pasta then drops what the client sent
+		mkfifo -m 666 "$tmp/flags/pub.in"
 		# shellcheck disable=SC2086 # $who is a command word or nothing
 		(XDG_RUNTIME_DIR=$tmp/xdgp $who "$R" exec "$@" --net-helper "$h" --publish "127.0.0.1:$port:8080/$proto" -- \
-			sh -c 'echo $$ >"$0"; exec timeout 10 toybox nc -4 $1 -l -p 8080 >"$0.out" </dev/null' "$tmp/flags/pub" "$u") &
+			sh -c 'echo $$ >"$0"; exec timeout 10 toybox nc -4 $1 -l -p 8080 >"$0.out" <"$0.in"' "$tmp/flags/pub" "$u") &
 		rpid=$!
+		exec 7<>"$tmp/flags/pub.in" # read-write: it never blocks, whatever the server does
 		wait_for test -s "$tmp/flags/pub"
 		wait_for listens "$(cat "$tmp/flags/pub")" 8080 "$proto"
 		for _ in 1 2 3; do # up to 3 times, until the server has it
@@ -1441,6 +1445,7 @@ nameserver 10.0.2.3"
 			echo "via-$h-$proto" | timeout 2 toybox nc -4 $u -q 1 -w 2 127.0.0.1 "$port" >/dev/null 2>&1
 			wait_for test -s "$tmp/flags/pub.out" && break
 		done
+		exec 7>&-
 		kill "$(cat "$tmp/flags/pub")" 2>/dev/null # the UDP server does not end by itself
 		wait "$rpid"
 		assert_eq "$label: a message to 127.0.0.1:$port/$proto reaches the server on 8080 inside" "via-$h-$proto" \
@@ -1710,6 +1715,41 @@ nameserver 10.0.2.3"
 	wait_for helpers_back
 	assert_contains "gc notices a keeper that is gone too" "$out" "its keeper (pid $kp) is gone"
 	assert_eq "and clears it all: no helper, no file" "$helpers_before left: *" "$(helpers) left: $(cd "$k" && echo *)"
+	# rootless: pasta's own mode, and the shared namespace's ports through the keeper
+	if [ "$pasta_ok" = 1 ]; then
+		out=$(as_user "$R" exec -Urn --net-helper pasta --pasta-mode=host -- sh -c 'toybox ifconfig tap0; head -n1 /etc/resolv.conf' 2>&1)
+		assert_contains "rootless --pasta-mode=host: tap0 has the host's address" "$out" "inet addr:192.0.2.9"
+		assert_contains "rootless --pasta-mode=host: resolv.conf names 169.254.1.1" "$out" "nameserver 169.254.1.1"
+	fi
+	kq=$tmp/ush/kp p1=$((port + 1)) p2=$((port + 2))
+	port=$p2
+	assert_exit "rootless --shared --publish acquire (through the keeper)" 0 as_user "$R" newns --shared "$kq" \
+		--publish "127.0.0.1:$p1:8080" acquire
+	assert_exit "rootless --shared publish while it runs" 0 as_user "$R" newns --shared "$kq" publish "127.0.0.1:$p2:8081"
+	for pp in "$p1 8080" "$p2 8081"; do
+		rm -f "$tmp/flags/kq" "$tmp/flags/kq.out"
+		(spawn_user "$R" newns --shared "$kq" run -- sh -c 'echo $$ >"$0"; exec timeout 10 toybox nc -4 -l -p $1 >"$0.out" </dev/null' \
+			"$tmp/flags/kq" "${pp#* }") &
+		rq=$!
+		wait_for test -s "$tmp/flags/kq"
+		wait_for listens "$(cat "$tmp/flags/kq")" "${pp#* }" tcp
+		for _ in 1 2 3; do
+			echo "via-${pp% *}" | timeout 2 toybox nc -4 -q 1 -w 2 127.0.0.1 "${pp% *}" >/dev/null 2>&1
+			wait_for test -s "$tmp/flags/kq.out" && break
+		done
+		wait "$rq"
+		assert_eq "rootless --shared: host port ${pp% *} reaches the server on ${pp#* } inside" "via-${pp% *}" "$(cat "$tmp/flags/kq.out")"
+	done
+	assert_exit "rootless --shared unpublish" 0 as_user "$R" newns --shared "$kq" unpublish "127.0.0.1:$p2:8081"
+	assert_eq "rootless --shared ports" "127.0.0.1:$p1:8080/tcp" "$(as_user "$R" newns --shared "$kq" ports)"
+	as_user "$R" newns --shared "$kq" release
+	wait_for helpers_back
+	assert_eq "rootless --shared release: nothing left" "$helpers_before left: *" "$(helpers) left: $(cd "$kq" && echo *)"
+	# rootless: the caller's end of a veth pair, in the user's own network namespace
+	out=$(as_user "$R" exec -Urmn sh -c '"$0" newns --veth ra0:rb0 --addr ra0=10.75.0.1/24 --addr rb0=10.75.0.2/24 "$1/p" >/dev/null &&
+		toybox ifconfig ra0 && "$0" nsenter --net="$1/p" toybox ifconfig rb0' "$R" "$tmp/ush" 2>&1)
+	assert_contains "rootless newns --veth --addr=HOST=...: the caller's end has its address" "$out" "inet addr:10.75.0.1"
+	assert_contains "and the namespace's end its own (rnsbox nsenter, toybox ifconfig)" "$out" "inet addr:10.75.0.2"
 	# the issue's own case: two exec -Urm sessions of one user share no mount namespace
 	spawn_user "$R" exec -Urm sh -c '"$0" newns --shared "$1" acquire && : >"$2" && exec sleep 60' "$R" "$tmp/ush/s" "$tmp/flags/ush1" &
 	upid=$!
