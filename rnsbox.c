@@ -5162,93 +5162,114 @@ static void sh_put(struct newns_opts *o, const char *name, const char *text)
 /*
  * The keeper of a rootless shared namespace, as podman's pause process: for a user who
  * lacks CAP_SYS_ADMIN, a process in a user and a mount namespace of its own, where the
- * pin lives, that every verb of that user joins, from any session; DIR/keeper says
- * "PID START" (start time as for holders). Called with DIR locked. A keeper that is gone
- * took its mount namespace and the pin with it: its references are dropped and its
- * helper ended (the repair that acquire and gc make), and with make a new one is started
- * (in its own session, with its own id as root inside, on no fd of the caller's). Then it
- * is joined, user namespace first. Dies on failure.
+ * pin lives, that every verb of that user joins, from any session. DIR/keeper says
+ * "PID START" (start time as for holders). keeper_pid returns the keeper's pid if it is
+ * alive, else 0; *recorded is the pid DIR/keeper names (0 if it names none), -1 without it.
  */
-static void sh_keeper(struct newns_opts *o, int make)
-{
-	char buf[48] = "", path[2][48], pidfile[PATH_MAX];
-	const char *q = buf;
-	unsigned long long pid = 0, start = 0;
-	struct nethelper h = NETHELPER_INIT;
-	int fd = openat(o->dfd, "keeper", O_RDONLY | O_NOFOLLOW | O_CLOEXEC), p[2], ns[2];
-	ssize_t n = fd < 0 ? 0 : read(fd, buf, sizeof(buf) - 1);
-	if (fd >= 0)
-		close(fd);
-	buf[n > 0 ? n : 0] = '\0';
-	if (parse_uint(&q, INT32_MAX, &pid) < 0 || *q++ != ' ' || parse_uint(&q, ~0ULL, &start) < 0)
-		pid = 0;
-	if (fd >= 0 && (!pid || proc_start((pid_t)pid) != start)) {
-		warn("%s: its keeper (pid %llu) is gone, and the namespace with it; its references are dropped", o->shared, pid);
-		sh_holders(o, 2, NULL, NULL);
-		nh_stop(nh_read(nh_pidfile(o->shared, o->pin, 0, pidfile, sizeof(pidfile)), &h));
-		for (int k = 0; k < 4; k++)
-			unlinkat(o->dfd, (const char *[]){"netns.pid", "api.sock", "refcount", "keeper"}[k], 0);
-		pid = 0;
-	}
-	if (!pid && !make)
-		return;
-	if (!pid) {
-		char map[2][32], c;
-		sfmt(map[0], sizeof(map[0]), "0 %u 1", (unsigned)geteuid());
-		sfmt(map[1], sizeof(map[1]), "0 %u 1", (unsigned)getegid());
-		if (pipe2(p, O_CLOEXEC) < 0 || (pid = (unsigned long long)fork()) == (unsigned long long)-1)
-			die_errno("start the keeper");
-		if (pid == 0) {
-			int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
-			setsid();
-			if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0 || write_file("/proc/self/setgroups", "deny") < 0 ||
-			    write_file("/proc/self/uid_map", map[0]) < 0 || write_file("/proc/self/gid_map", map[1]) < 0)
-				die_errno("the keeper: make its user and mount namespaces");
-			if (write(p[1], "k", 1) != 1 || nul < 0 || dup2(nul, 0) < 0 || dup2(nul, 1) < 0 || dup2(nul, 2) < 0 ||
-			    chdir("/") < 0)
-				_exit(EX_FAIL);
-			sys_close_range(3, ~0u, 0);
-			for (;;)
-				pause();
-		}
-		close(p[1]);
-		if (read(p[0], &c, 1) != 1)
-			die("start the keeper: it died before its namespaces were made");
-		close(p[0]);
-		sfmt(buf, sizeof(buf), "%llu %llu\n", pid, proc_start((pid_t)pid));
-		sh_put(o, "keeper", buf);
-	}
-	for (int k = 0; k < 2; k++) { /* both opened first: joining the mount namespace changes /proc's view */
-		sfmt(path[k], sizeof(path[k]), "/proc/%llu/ns/%s", pid, k ? "mnt" : "user");
-		if ((ns[k] = open(path[k], O_RDONLY | O_CLOEXEC)) < 0)
-			die_errno("join the keeper: open %s", path[k]);
-	}
-	for (int k = 0; k < 2; k++)
-		if (setns(ns[k], k ? CLONE_NEWNS : CLONE_NEWUSER) < 0)
-			die_errno("join the keeper: setns %s", path[k]);
-	close(ns[0]);
-	close(ns[1]);
-	o->keeper = 2;
-}
-
-/* At zero: the keeper, if any, ends (its mount namespace and the pin in it go too). */
-static void sh_unkeep(struct newns_opts *o)
+static pid_t keeper_pid(struct newns_opts *o, long *recorded)
 {
 	char buf[48] = "";
 	const char *q = buf;
 	unsigned long long pid = 0, start = 0;
 	int fd = openat(o->dfd, "keeper", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	ssize_t n = fd < 0 ? 0 : read(fd, buf, sizeof(buf) - 1);
-	if (fd < 0)
-		return;
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	buf[n > 0 ? n : 0] = '\0';
-	int pfd = parse_uint(&q, INT32_MAX, &pid) < 0 ? -1 : (int)sys_pidfd_open((pid_t)pid, 0);
-	if (pfd >= 0 && *q++ == ' ' && parse_uint(&q, ~0ULL, &start) == 0 && proc_start((pid_t)pid) == start)
+	if (parse_uint(&q, INT32_MAX, &pid) < 0 || *q++ != ' ' || parse_uint(&q, ~0ULL, &start) < 0)
+		pid = 0;
+	*recorded = fd < 0 ? -1 : (long)pid;
+	return pid && proc_start((pid_t)pid) == start ? (pid_t)pid : 0;
+}
+
+/* End the keeper (SIGKILL through a pidfd, its pid checked after the open) and remove DIR/keeper. */
+static void sh_unkeep(struct newns_opts *o)
+{
+	long recorded;
+	int pfd = -1;
+	pid_t pid = keeper_pid(o, &recorded);
+	if (pid > 0 && (pfd = (int)sys_pidfd_open(pid, 0)) >= 0 && keeper_pid(o, &recorded) == pid)
 		syscall(SYS_pidfd_send_signal, pfd, SIGKILL, NULL, 0);
 	if (pfd >= 0)
 		close(pfd);
-	unlinkat(o->dfd, "keeper", 0);
+	if (recorded >= 0)
+		unlinkat(o->dfd, "keeper", 0);
+}
+
+/*
+ * Start a keeper: in its own session, with the caller's ids as root inside, on no fd of
+ * the caller's; it reports once its namespaces are made, then pauses until it is killed.
+ * Records it in DIR/keeper. Returns its pid; dies on failure, with nothing left running.
+ */
+static pid_t keeper_start(struct newns_opts *o)
+{
+	char map[2][32], buf[48], c;
+	int p[2];
+	sfmt(map[0], sizeof(map[0]), "0 %u 1", (unsigned)geteuid());
+	sfmt(map[1], sizeof(map[1]), "0 %u 1", (unsigned)getegid());
+	pid_t pid = pipe2(p, O_CLOEXEC) < 0 ? -1 : fork();
+	if (pid < 0)
+		die_errno("start the keeper");
+	if (pid == 0) {
+		int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+		setsid();
+		if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0 || write_file("/proc/self/setgroups", "deny") < 0 ||
+		    write_file("/proc/self/uid_map", map[0]) < 0 || write_file("/proc/self/gid_map", map[1]) < 0)
+			die_errno("the keeper: make its user and mount namespaces");
+		if (write(p[1], "k", 1) != 1 || nul < 0 || dup2(nul, 0) < 0 || dup2(nul, 1) < 0 || dup2(nul, 2) < 0 ||
+		    chdir("/") < 0)
+			_exit(EX_FAIL);
+		sys_close_range(3, ~0u, 0);
+		for (;;)
+			pause();
+	}
+	close(p[1]);
+	if (read(p[0], &c, 1) != 1)
+		die("start the keeper: it died before its namespaces were made");
+	close(p[0]);
+	sfmt(buf, sizeof(buf), "%d %llu\n", (int)pid, proc_start(pid));
+	sh_put(o, "keeper", buf);
+	return pid;
+}
+
+/*
+ * Called with DIR locked: join the keeper, user namespace first. A keeper that is gone
+ * took its mount namespace and the pin with it: its references are dropped and its helper
+ * ended (the repair that acquire and gc make). With make, a missing keeper is started
+ * (keeper_start); without, a verb finds nothing pinned. A keeper started here that cannot
+ * be joined is ended again. Dies on failure.
+ */
+static void sh_keeper(struct newns_opts *o, int make)
+{
+	char path[2][48], pidfile[PATH_MAX];
+	struct nethelper h = NETHELPER_INIT;
+	long recorded;
+	int ns[2] = {-1, -1}, made = 0;
+	pid_t pid = keeper_pid(o, &recorded);
+	if (recorded >= 0 && !pid) {
+		warn("%s: its keeper (pid %ld) is gone, and the namespace with it; its references are dropped", o->shared,
+		     recorded);
+		sh_holders(o, 2, NULL, NULL);
+		nh_stop(nh_read(nh_pidfile(o->shared, o->pin, 0, pidfile, sizeof(pidfile)), &h));
+		for (int k = 0; k < 4; k++)
+			unlinkat(o->dfd, (const char *[]){"netns.pid", "api.sock", "refcount", "keeper"}[k], 0);
+	}
+	if (!pid && !make)
+		return;
+	if (!pid)
+		pid = keeper_start(o), made = 1;
+	for (int k = 0; k < 2; k++) { /* the user namespace first: it gives the right to join the other */
+		sfmt(path[k], sizeof(path[k]), "/proc/%d/ns/%s", (int)pid, k ? "mnt" : "user");
+		if ((ns[k] = open(path[k], O_RDONLY | O_CLOEXEC)) < 0 || setns(ns[k], k ? CLONE_NEWNS : CLONE_NEWUSER) < 0) {
+			int err = errno;
+			if (made)
+				sh_unkeep(o);
+			errno = err;
+			die_errno("join the keeper: %s", path[k]);
+		}
+		close(ns[k]);
+	}
+	o->keeper = 2;
 }
 
 /*
