@@ -1422,34 +1422,54 @@ nameserver 10.0.2.3"
 		awk -v p="$(printf ':%04X' "$2")" -v u="$3" '$2 ~ p"$" && (u == "udp" || $4 == "0A") {f=1} END {exit !f}' \
 			"/proc/$1/net/$3" 2>/dev/null
 	}
+	# serve_in PORT tcp|udp COMMAND...: COMMAND... sh -c SERVER, in the background: a
+	# one-message server on PORT inside; returns once it listens. Its stdin is a FIFO the test
+	# holds open (read-write, so opening never blocks): at EOF toybox nc half-closes, and
+	# pasta then drops what the client sent.
+	serve_in() {
+		sport=$1 sproto=$2 su=''
+		shift 2
+		[ "$sproto" = udp ] && su=-u
+		rm -f "$tmp/flags/srv" "$tmp/flags/srv.out" "$tmp/flags/srv.in"
+		mkfifo -m 666 "$tmp/flags/srv.in"
+		exec 7<>"$tmp/flags/srv.in"
+		"$@" sh -c 'echo $$ >"$0"; exec timeout 10 toybox nc -4 $2 -l -p $1 >"$0.out" <"$0.in"' \
+			"$tmp/flags/srv" "$sport" "$su" &
+		srv_pid=$!
+		wait_for test -s "$tmp/flags/srv"
+		wait_for listens "$(cat "$tmp/flags/srv")" "$sport" "$sproto"
+	}
+	# serve_stop: end the server of serve_in (a UDP one does not end by itself) and what ran it
+	serve_stop() {
+		exec 7>&-
+		kill "$(cat "$tmp/flags/srv")" 2>/dev/null
+		wait "$srv_pid"
+	}
+	# send_to PORT MESSAGE [udp]: to 127.0.0.1:PORT, up to 3 times until the server has it;
+	# then serve_stop, and $got is what the server received
+	send_to() {
+		for _ in 1 2 3; do
+			# shellcheck disable=SC2046 # -u or nothing; toybox nc does not end by itself for UDP
+			echo "$2" | timeout 2 toybox nc -4 $([ -n "${3-}" ] && echo -u) -q 1 -w 2 127.0.0.1 "$1" >/dev/null 2>&1
+			wait_for test -s "$tmp/flags/srv.out" && break
+		done
+		serve_stop
+		got=$(cat "$tmp/flags/srv.out" 2>&1)
+	}
 	# pub_ok LABEL HELPER PROTO [spawn_user] [EXEC OPTION]...: one message through a published port
 	pub_ok() {
-		label=$1 h=$2 proto=$3 who=''
+		label=$1 h=$2 proto=$3
 		shift 3
-		[ "${1-}" = spawn_user ] && who=spawn_user && shift
-		port=$((port + 1)) u=''
-		[ "$proto" = udp ] && u=-u
-		rm -f "$tmp/flags/pub" "$tmp/flags/pub.out" "$tmp/flags/pub.in"
-		# the server's stdin is a FIFO the test holds open: at EOF toybox nc half-closes, and
-		# pasta then drops what the client sent
-		mkfifo -m 666 "$tmp/flags/pub.in"
-		# shellcheck disable=SC2086 # $who is a command word or nothing
-		(XDG_RUNTIME_DIR=$tmp/xdgp $who "$R" exec "$@" --net-helper "$h" --publish "127.0.0.1:$port:8080/$proto" -- \
-			sh -c 'echo $$ >"$0"; exec timeout 10 toybox nc -4 $1 -l -p 8080 >"$0.out" <"$0.in"' "$tmp/flags/pub" "$u") &
-		rpid=$!
-		exec 7<>"$tmp/flags/pub.in" # read-write: it never blocks, whatever the server does
-		wait_for test -s "$tmp/flags/pub"
-		wait_for listens "$(cat "$tmp/flags/pub")" 8080 "$proto"
-		for _ in 1 2 3; do # up to 3 times, until the server has it
-			# shellcheck disable=SC2086 # -u or nothing; toybox nc does not end by itself for UDP
-			echo "via-$h-$proto" | timeout 2 toybox nc -4 $u -q 1 -w 2 127.0.0.1 "$port" >/dev/null 2>&1
-			wait_for test -s "$tmp/flags/pub.out" && break
-		done
-		exec 7>&-
-		kill "$(cat "$tmp/flags/pub")" 2>/dev/null # the UDP server does not end by itself
-		wait "$rpid"
-		assert_eq "$label: a message to 127.0.0.1:$port/$proto reaches the server on 8080 inside" "via-$h-$proto" \
-			"$(cat "$tmp/flags/pub.out" 2>&1)"
+		port=$((port + 1))
+		if [ "${1-}" = spawn_user ]; then
+			shift
+			serve_in 8080 "$proto" spawn_user "$R" exec "$@" --net-helper "$h" --publish "127.0.0.1:$port:8080/$proto" --
+		else
+			serve_in 8080 "$proto" env XDG_RUNTIME_DIR="$tmp/xdgp" "$R" exec "$@" --net-helper "$h" \
+				--publish "127.0.0.1:$port:8080/$proto" --
+		fi
+		send_to "$port" "via-$h-$proto" "$([ "$proto" = udp ] && echo udp)"
+		assert_eq "$label: a message to 127.0.0.1:$port/$proto reaches the server on 8080 inside" "via-$h-$proto" "$got"
 	}
 	mkdir -p "$tmp/xdgp" && chmod 1777 "$tmp/xdgp"
 	for h in slirp4netns pasta; do
@@ -1563,41 +1583,25 @@ nameserver 10.0.2.3"
 	assert_exit "newns --net-helper with --type uts is a usage error" 2 "$R" newns --net-helper slirp4netns -t uts "$d/u"
 	# newns -p and --shared publish|unpublish|ports: a server in the pinned namespace, run by
 	# nsenter (a process whose /proc/PID/net shows the namespace), reached from the host
-	# pin_serve PIN PORT [udp]: a one-message server on PORT in the namespace pinned at PIN
-	pin_serve() {
-		rm -f "$tmp/flags/ps" "$tmp/flags/ps.out"
-		nsenter --net="$1" sh -c 'echo $$ >"$0"; exec timeout 8 toybox nc -4 $2 -l -p $1 >"$0.out" </dev/null' \
-			"$tmp/flags/ps" "$2" "${3:+-u}" &
-		wait_for test -s "$tmp/flags/ps"
-		wait_for listens "$(cat "$tmp/flags/ps")" "$2" "${3:-tcp}"
-	}
-	# pin_send PORT MESSAGE [udp]: to 127.0.0.1:PORT, up to 3 times until the server has it;
-	# prints what the server got
-	pin_send() {
-		for _ in 1 2 3; do
-			# shellcheck disable=SC2046 # -u or nothing
-			echo "$2" | timeout 2 toybox nc -4 $([ -n "${3-}" ] && echo -u) -q 1 -w 2 127.0.0.1 "$1" >/dev/null 2>&1
-			wait_for test -s "$tmp/flags/ps.out" && break
-		done
-		cat "$tmp/flags/ps.out"
-		kill "$(cat "$tmp/flags/ps")" 2>/dev/null
-	}
 	port=$((port + 1))
 	assert_exit "newns --net-helper slirp4netns -p 127.0.0.1:$port:8080" 0 env XDG_RUNTIME_DIR="$tmp/xdgh" \
 		"$R" newns --net-helper slirp4netns -p "127.0.0.1:$port:8080" "$d/pp"
-	pin_serve "$d/pp" 8080
-	assert_eq "newns -p: the pinned namespace's server is reached from the host" via-newns "$(pin_send $port via-newns)"
+	serve_in 8080 tcp nsenter --net="$d/pp"
+	send_to $port via-newns
+	assert_eq "newns -p: the pinned namespace's server is reached from the host" via-newns "$got"
 	assert_eq "and the API socket is gone once the port is published" "" "$(ls -d "$tmp/xdgh/helpers/"*.sock 2>/dev/null)"
 	XDG_RUNTIME_DIR=$tmp/xdgh "$R" newns --rm "$d/pp"
 	wait_for helpers_back
 	sp=$tmp/shp p1=$((port + 1)) p2=$((port + 2))
 	port=$p2
 	assert_exit "--shared --publish acquire" 0 "$R" newns --shared "$sp" --publish "127.0.0.1:$p1:8080" acquire
-	pin_serve "$sp/netns" 8080
-	assert_eq "--shared: the published port reaches the shared namespace" via-shared "$(pin_send $p1 via-shared)"
+	serve_in 8080 tcp nsenter --net="$sp/netns"
+	send_to $p1 via-shared
+	assert_eq "--shared: the published port reaches the shared namespace" via-shared "$got"
 	assert_exit "--shared publish a UDP port while it runs" 0 "$R" newns --shared "$sp" publish "127.0.0.1:$p2:8081/udp"
-	pin_serve "$sp/netns" 8081 udp
-	assert_eq "--shared publish: the UDP port reaches it" via-udp "$(pin_send $p2 via-udp udp)"
+	serve_in 8081 udp nsenter --net="$sp/netns"
+	send_to $p2 via-udp udp
+	assert_eq "--shared publish: the UDP port reaches it" via-udp "$got"
 	assert_eq "--shared ports lists both" "127.0.0.1:$p1:8080/tcp 127.0.0.1:$p2:8081/udp" "$("$R" newns --shared "$sp" ports | words)"
 	if [ "$jqok" = 1 ]; then
 		assert_eq "info.json records them" "127.0.0.1:$p1:8080/tcp 127.0.0.1:$p2:8081/udp" "$(json '.ports | join(" ")' <"$sp/info.json")"
@@ -1605,9 +1609,9 @@ nameserver 10.0.2.3"
 	assert_exit "--shared publish of a port published already fails" 1 "$R" newns --shared "$sp" publish "127.0.0.1:$p1:8080"
 	assert_exit "--shared unpublish" 0 "$R" newns --shared "$sp" unpublish "127.0.0.1:$p1:8080"
 	assert_eq "and the port is gone from the list" "127.0.0.1:$p2:8081/udp" "$("$R" newns --shared "$sp" ports)"
-	pin_serve "$sp/netns" 8080
+	serve_in 8080 tcp nsenter --net="$sp/netns"
 	assert_exit "and nothing answers on it any more" 1 toybox nc -4 -w 2 127.0.0.1 $p1 </dev/null
-	kill "$(cat "$tmp/flags/ps")" 2>/dev/null
+	serve_stop
 	assert_exit "--shared unpublish of a port not published fails" 1 "$R" newns --shared "$sp" unpublish "127.0.0.1:$p1:8080"
 	assert_exit "--shared publish with no SPEC is a usage error" 2 "$R" newns --shared "$sp" publish
 	assert_exit "--shared release" 0 "$R" newns --shared "$sp" release
@@ -1727,18 +1731,9 @@ nameserver 10.0.2.3"
 		--publish "127.0.0.1:$p1:8080" acquire
 	assert_exit "rootless --shared publish while it runs" 0 as_user "$R" newns --shared "$kq" publish "127.0.0.1:$p2:8081"
 	for pp in "$p1 8080" "$p2 8081"; do
-		rm -f "$tmp/flags/kq" "$tmp/flags/kq.out"
-		(spawn_user "$R" newns --shared "$kq" run -- sh -c 'echo $$ >"$0"; exec timeout 10 toybox nc -4 -l -p $1 >"$0.out" </dev/null' \
-			"$tmp/flags/kq" "${pp#* }") &
-		rq=$!
-		wait_for test -s "$tmp/flags/kq"
-		wait_for listens "$(cat "$tmp/flags/kq")" "${pp#* }" tcp
-		for _ in 1 2 3; do
-			echo "via-${pp% *}" | timeout 2 toybox nc -4 -q 1 -w 2 127.0.0.1 "${pp% *}" >/dev/null 2>&1
-			wait_for test -s "$tmp/flags/kq.out" && break
-		done
-		wait "$rq"
-		assert_eq "rootless --shared: host port ${pp% *} reaches the server on ${pp#* } inside" "via-${pp% *}" "$(cat "$tmp/flags/kq.out")"
+		serve_in "${pp#* }" tcp spawn_user "$R" newns --shared "$kq" run --
+		send_to "${pp% *}" "via-${pp% *}"
+		assert_eq "rootless --shared: host port ${pp% *} reaches the server on ${pp#* } inside" "via-${pp% *}" "$got"
 	done
 	assert_exit "rootless --shared unpublish" 0 as_user "$R" newns --shared "$kq" unpublish "127.0.0.1:$p2:8081"
 	assert_eq "rootless --shared ports" "127.0.0.1:$p1:8080/tcp" "$(as_user "$R" newns --shared "$kq" ports)"
