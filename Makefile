@@ -36,7 +36,7 @@ check-static: rnsbox
 	@echo "rnsbox is static: $$(stat -c %s rnsbox) bytes"
 
 # Test fixtures (tests/*.c), built with the same compiler.
-FIXTURES = tests/seccomp-deny tests/listen-fds
+FIXTURES = tests/seccomp-deny tests/listen-fds tests/foreign-socket
 tests/%: tests/%.c
 	$(CC) -std=gnu11 -Wall -Wextra -Werror -Os $(STATIC) -o $@ $<
 

@@ -100,6 +100,9 @@
 #ifndef SYS_mount_setattr
 #define SYS_mount_setattr 442 /* Linux 5.12 */
 #endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438 /* Linux 5.6 */
+#endif
 #ifndef SYS_close_range
 #define SYS_close_range 436 /* Linux 5.9; CLOSE_RANGE_CLOEXEC since 5.11 */
 #endif
@@ -181,6 +184,8 @@ struct rtmsg {
 #define NS_GET_NSTYPE 0xb703 /* _IO(0xb7, 0x3), Linux 4.11 */
 #define NS_GET_MNTNS_ID 0x8008b705 /* _IOR(0xb7, 0x5, __u64), Linux 6.9 */
 #define NSFS_MAGIC 0x6e736673
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#define SIOCGSKNS 0x894C /* <linux/sockios.h>: a socket's network namespace, Linux 4.9 */
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define PRINTF(f, a) __attribute__((format(printf, f, a)))
@@ -1113,6 +1118,11 @@ static long sys_mount_setattr(int dfd, const char *path, unsigned flags, void *a
 	return syscall(SYS_mount_setattr, dfd, path, flags, attr, size);
 }
 
+static long sys_pidfd_getfd(int pidfd, int fd)
+{
+	return syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+}
+
 static long sys_close_range(unsigned first, unsigned last, unsigned flags)
 {
 	return syscall(SYS_close_range, first, last, flags);
@@ -1807,15 +1817,17 @@ struct idmap {
 /*
  * Parse one --map-users/--map-groups value into m: "inside:outside:count" (util-linux
  * 2.39 and later) or "outside,inside,count" (2.38), told apart by the separator; "auto"
- * sets *autom instead. Dies with a usage error naming the option.
+ * and "subids" set *autom (to MAP_AUTO, MAP_SUBIDS) instead. Dies with a usage error
+ * naming the option.
  */
+enum { MAP_AUTO = 1, MAP_SUBIDS };
 static void idmap_parse(const char *opt, const char *s, struct idmap *m, int *autom)
 {
 	unsigned long long v[3];
 	const char *p = s;
 	char sep = strchr(s, ':') ? ':' : ',';
-	if (strcmp(s, "auto") == 0) {
-		*autom = 1;
+	if (strcmp(s, "auto") == 0 || strcmp(s, "subids") == 0) {
+		*autom = s[0] == 'a' ? MAP_AUTO : MAP_SUBIDS;
 		return;
 	}
 	for (int i = 0; i < 3; i++)
@@ -1856,10 +1868,11 @@ static const char *idmap_overlap(const struct idmap *m, char *buf, size_t size)
 /*
  * --map-auto: the caller's subordinate ranges from file, sorted and merged where they
  * touch, without any range that holds the caller's own id (it is mapped on its own),
- * laid out from inside id 0 upwards around the ids m already maps. Dies naming the file
- * and line of a bad entry of the caller's.
+ * laid out from inside id 0 upwards around the ids m already maps. --map-subids
+ * (identity): the caller's first range only, each id mapped to itself, as util-linux
+ * 2.41 does. Dies naming the file and line of a bad entry of the caller's.
  */
-static void idmap_auto(struct idmap *m, const char *file, unsigned self)
+static void idmap_auto(struct idmap *m, const char *file, unsigned self, int identity)
 {
 	struct idrange sub[64];
 	struct notes nt = {0};
@@ -1867,10 +1880,15 @@ static void idmap_auto(struct idmap *m, const char *file, unsigned self)
 	unsigned uid = (unsigned)getuid();
 	const char *user = idfile_lookup("/etc/passwd", NULL, &uid, name, sizeof(name)) == 0 ? name : NULL;
 	int n = subid_read(file, user, uid, sub, (int)ARRAY_LEN(sub), 1, &nt);
+	const char *opt = identity ? "--map-subids" : "--map-auto";
 	if (n < 0 && errno == EINVAL)
-		die("--map-auto: %s", nt.buf);
+		die("%s: %s", opt, nt.buf);
 	if (n < 0)
-		die_errno("--map-auto: read %s", file);
+		die_errno("%s: read %s", opt, file);
+	if (identity && n > 0 && m->n < IDMAP_MAX) {
+		m->r[m->n++] = (struct idrange){sub[0].outside, sub[0].outside, sub[0].count};
+		return;
+	}
 	for (int i = 1; i < n; i++) /* insertion sort by outside start */
 		for (int j = i; j > 0 && sub[j].outside < sub[j - 1].outside; j--) {
 			struct idrange t = sub[j];
@@ -1890,7 +1908,7 @@ static void idmap_auto(struct idmap *m, const char *file, unsigned self)
 		sub[k++] = sub[i];
 	}
 	if (k == 0)
-		die("--map-auto: no subordinate ids for %s (uid %u) in %s", user ? user : "this user", uid, file);
+		die("%s: no subordinate ids for %s (uid %u) in %s", opt, user ? user : "this user", uid, file);
 	uint64_t next = 0;
 	for (int i = 0; i < k; i++) {
 		uint32_t out = sub[i].outside, left = sub[i].count;
@@ -3351,7 +3369,7 @@ struct exec_opts {
 	long uid, gid;             /* -S and -G; -1: unchanged */
 	char **argv;               /* the command; NULL: $SHELL or /bin/sh */
 	struct idmap uids, gids;   /* --map-users, --map-groups (then the whole map) */
-	int auto_uids, auto_gids;  /* --map-auto, or "auto" as a map */
+	int auto_uids, auto_gids;  /* MAP_AUTO (--map-auto, "auto") or MAP_SUBIDS (--map-subids, "subids") */
 	const char *persist[NS_COUNT]; /* -n=FILE and so on */
 	long long offset[2];       /* --monotonic, --boottime seconds */
 	int set_offset[2];
@@ -3367,6 +3385,9 @@ struct exec_opts {
 	struct nethelper nh;       /* --net-helper and its options */
 	const char *copy[16];      /* --copy-up DIRs */
 	int ncopy;
+	const char *hostname;      /* --hostname */
+	int env_clear, nkeep;      /* --clear-env, --whitelist-env: keep only the names in env_keep */
+	const char *env_keep[16];  /* --whitelist-env lists, comma-separated names */
 	int nh_fd;                 /* a pidfd of the running helper, for the supervisor to end it; -1: none */
 	void (*done)(void *);      /* the supervisor calls done(done_arg) once the command has ended */
 	void *done_arg;
@@ -3381,10 +3402,10 @@ struct exec_opts {
  * subcommand's own options (fixed, ending in a zero row; shortopts without the leading
  * "+:"). files says which forms take an optional FILE: NS_FILE_LONG (--net=FILE only, as
  * util-linux unshare, so -Ur stays -U -r) or NS_FILE_BOTH (also -nFILE, as nsenter).
- * For a namespace option it returns 'N' with *ns set to its table index (optarg is the
+ * For a namespace option it returns OPT_NS with *ns set to its table index (optarg is the
  * FILE or NULL); otherwise as getopt_long. Options never permute argv.
  */
-enum { NS_FILE_LONG = 1, NS_FILE_BOTH = 2 };
+enum { NS_FILE_LONG = 1, NS_FILE_BOTH = 2, OPT_NS = 1 /* no option's character */ };
 static int ns_getopt(int argc, char **argv, int files, const char *shortopts, const struct option *fixed, int *ns)
 {
 	struct option longopts[NS_COUNT + 40];
@@ -3410,7 +3431,7 @@ static int ns_getopt(int argc, char **argv, int files, const char *shortopts, co
 		if (ns_table[*ns].opt == c) {
 			if (optarg && *optarg == '=') /* -n=FILE, as --net=FILE */
 				optarg++;
-			return 'N';
+			return OPT_NS;
 		}
 	return c;
 }
@@ -3846,6 +3867,20 @@ static void exec_kill_child(const struct exec_opts *o)
 		_exit(128 + o->kill_sig); /* PID 1 would ignore the signal itself */
 }
 
+/* Whether the variable "NAME=value" is named in one of the comma-separated lists. */
+static int env_listed(const char *var, const char *const *lists, int n)
+{
+	size_t len = strcspn(var, "=");
+	for (int i = 0; i < n; i++)
+		for (const char *p = lists[i]; *p; p += *p == ',') {
+			size_t k = strcspn(p, ",");
+			if (k == len && strncmp(p, var, len) == 0)
+				return 1;
+			p += k;
+		}
+	return 0;
+}
+
 /* Run the command, or the shell; 127 when not found, 126 when it cannot run. */
 __attribute__((noreturn)) static void exec_command(const struct exec_opts *o)
 {
@@ -3855,6 +3890,13 @@ __attribute__((noreturn)) static void exec_command(const struct exec_opts *o)
 	static char listen_pid[32];
 	extern char **environ;
 	sigprocmask(SIG_SETMASK, &o->mask, NULL);
+	if (o->env_clear) { /* --clear-env, --whitelist-env: the kept variables, in their order */
+		char **out = environ;
+		for (char **e = environ; *e; e++)
+			if (env_listed(*e, o->env_keep, o->nkeep))
+				*out++ = *e;
+		*out = NULL;
+	}
 	/* Socket activation: the command keeps rnsbox's pid across exec, whatever forked before. */
 	for (char **e = environ; o->listen && *e; e++)
 		if (strncmp(*e, "LISTEN_PID=", 11) == 0) {
@@ -3945,6 +3987,8 @@ __attribute__((noreturn)) static void exec_child(struct exec_opts *o)
 		if (!r.ok)
 			die("%s", r.msg);
 	}
+	if (o->hostname && sethostname(o->hostname, strlen(o->hostname)) < 0)
+		die_errno("--hostname %s: sethostname", o->hostname);
 	if (o->root && chroot(o->root) < 0)
 		die_errno("chroot %s", o->root);
 	if (o->wd ? chdir(o->wd) < 0 : o->root && chdir("/") < 0)
@@ -4038,9 +4082,13 @@ static const char exec_usage[] =
 	"  -U -m -u -i -n -p -C -T, --user --mount --uts --ipc --net --pid --cgroup --time[=FILE]\n"
 	"                         new namespaces (=FILE: also pinned there)\n"
 	"  -f, --fork             run COMMAND in a child; exit with its status (128+N for signal N)\n"
+	"  --forward-signals      -f (which forwards every signal to COMMAND)\n"
+	"  --clear-env            run COMMAND with no environment    --whitelist-env=VAR[,VAR]...  but these\n"
+	"  --hostname=NAME        the hostname of the new UTS namespace (implies -u)\n"
 	"  -r, --map-root-user    -c, --map-current-user    --map-user=ID, --map-group=ID\n"
 	"  --map-users=IN:OUT:N, --map-groups=IN:OUT:N (repeatable), --map-auto (/etc/subuid, subgid)\n"
 	"                         ranged maps, via newuidmap/newgidmap when unprivileged\n"
+	"  --map-subids           the first subordinate ranges, each id to itself\n"
 	"  --setgroups=allow|deny --propagation=private|shared|slave|unchanged (of / with -m)\n"
 	"  --mount-proc[=DIR]     a new proc (with -p)    --mount-sys  a new sysfs (with -n)\n"
 	"  --no-lo                leave loopback down     --keep-caps  keep capabilities across exec\n"
@@ -4063,7 +4111,8 @@ static const char exec_usage[] =
 enum {
 	OPT_MAP_USER = 256, OPT_MAP_GROUP, OPT_SETGROUPS, OPT_PROPAGATION, OPT_MOUNT_PROC, OPT_MOUNT_SYS,
 	OPT_NO_LO, OPT_KILL_CHILD, OPT_REAPER, OPT_KEEP_CAPS, OPT_MAP_USERS, OPT_MAP_GROUPS, OPT_MAP_AUTO,
-	OPT_MONOTONIC, OPT_BOOTTIME, OPT_BLOCK_FD, OPT_STATUS_FD,
+	OPT_MONOTONIC, OPT_BOOTTIME, OPT_BLOCK_FD, OPT_STATUS_FD, OPT_FORWARD, OPT_CLEAR_ENV, OPT_KEEP_ENV,
+	OPT_MAP_SUBIDS, OPT_HOSTNAME,
 };
 
 /* An fd given on the command line: open, and made close-on-exec (it is rnsbox's, not the command's). */
@@ -4098,10 +4147,10 @@ static void exec_idmaps(struct exec_opts *o)
 				die_usage("%s: more than %d ranges", t[i].opt, IDMAP_MAX);
 			t[i].m->r[t[i].m->n++] = (struct idrange){(uint32_t)t[i].single, t[i].self, 1};
 		}
+		if (t[i].autom)
+			idmap_auto(t[i].m, t[i].file, t[i].self, t[i].autom == MAP_SUBIDS);
 		if (idmap_overlap(t[i].m, why, sizeof(why)))
 			die_usage("%s: %s", t[i].opt, why);
-		if (t[i].autom)
-			idmap_auto(t[i].m, t[i].file, t[i].self);
 	}
 }
 
@@ -4124,6 +4173,9 @@ static void exec_parse(struct exec_opts *o, int argc, char **argv)
 		{"boottime", required_argument, NULL, OPT_BOOTTIME},
 		{"block-fd", required_argument, NULL, OPT_BLOCK_FD},
 		{"json-status-fd", required_argument, NULL, OPT_STATUS_FD},
+		{"forward-signals", no_argument, NULL, OPT_FORWARD}, {"clear-env", no_argument, NULL, OPT_CLEAR_ENV},
+		{"whitelist-env", required_argument, NULL, OPT_KEEP_ENV},
+		{"map-subids", no_argument, NULL, OPT_MAP_SUBIDS}, {"hostname", required_argument, NULL, OPT_HOSTNAME},
 		NH_LONGOPTS,
 		{"mtu", required_argument, NULL, OPT_NH_MTU}, {"copy-up", required_argument, NULL, OPT_COPY_UP},
 		{"help", no_argument, NULL, 'h'},            {0},
@@ -4133,13 +4185,27 @@ static void exec_parse(struct exec_opts *o, int argc, char **argv)
 	int c, ns;
 	while ((c = ns_getopt(argc, argv, NS_FILE_LONG, "frcR:w:S:G:h", fixed, &ns)) != -1) {
 		switch (c) {
-		case 'N': /* a later bare -n keeps the FILE of an earlier --net=FILE, as util-linux does */
+		case OPT_NS: /* a later bare -n keeps the FILE of an earlier --net=FILE, as util-linux does */
 			o->flags |= ns_table[ns].flag;
 			o->persist[ns] = optarg ? optarg : o->persist[ns];
 			break;
 		case OPT_MAP_USERS: idmap_parse("--map-users", optarg, &o->uids, &o->auto_uids); break;
 		case OPT_MAP_GROUPS: idmap_parse("--map-groups", optarg, &o->gids, &o->auto_gids); break;
-		case OPT_MAP_AUTO: o->auto_uids = o->auto_gids = 1; break;
+		case OPT_MAP_AUTO: o->auto_uids = o->auto_gids = MAP_AUTO; break;
+		case OPT_MAP_SUBIDS: o->auto_uids = o->auto_gids = MAP_SUBIDS; break;
+		case OPT_FORWARD: o->fork = 1; break; /* util-linux 2.42; a forked rnsbox forwards every signal */
+		case OPT_CLEAR_ENV: o->env_clear = 1; break;
+		case OPT_KEEP_ENV:
+			if (o->nkeep == (int)ARRAY_LEN(o->env_keep) || !*optarg)
+				die_usage("--whitelist-env '%s': %s", optarg, *optarg ? "given too often" : "an empty list");
+			o->env_keep[o->nkeep++] = optarg;
+			o->env_clear = 1;
+			break;
+		case OPT_HOSTNAME:
+			if (!*optarg || strlen(optarg) > 64)
+				die_usage("--hostname '%s': %s", optarg, *optarg ? "longer than 64 bytes" : "empty");
+			o->hostname = optarg;
+			break;
 		case OPT_BLOCK_FD: o->block_fd = parse_fd("--block-fd", optarg); break;
 		case OPT_STATUS_FD: o->status_fd = parse_fd("--json-status-fd", optarg); break;
 		case OPT_MONOTONIC:
@@ -4202,6 +4268,8 @@ static void exec_parse(struct exec_opts *o, int argc, char **argv)
 		o->flags |= CLONE_NEWUSER;
 	if (o->set_offset[0] || o->set_offset[1])
 		o->flags |= CLONE_NEWTIME;
+	if (o->hostname)
+		o->flags |= CLONE_NEWUTS; /* never the host's name */
 	nh_check(&o->nh, "--net-helper");
 	if (o->nh.name)
 		o->flags |= CLONE_NEWNET | CLONE_NEWNS;
@@ -4251,8 +4319,11 @@ struct nsenter_opts {
 	const char *file[NS_COUNT];
 	int want;             /* CLONE_NEW* to join */
 	long target;          /* -1: none */
-	int all, preserve, no_fork;
+	int all, preserve, no_fork, user_parent, env, join_cgroup;
+	int sock;             /* -N: the target's fd of a socket; -1: none */
 	const char *root, *wd; /* "" means the target's */
+	const char *wdns;     /* -W: a working directory as the joined namespaces see it */
+	char fdpath[2][24];   /* /proc/self/fd/N of the fds -N and --user-parent found */
 };
 
 static const char nsenter_usage[] =
@@ -4268,9 +4339,15 @@ static const char nsenter_usage[] =
 	"  -r, --root[=DIR]           chroot to DIR (default: the target's root)\n"
 	"  -w, --wd[=DIR]             chdir to DIR (default: the target's working directory)\n"
 	"  -F, --no-fork              do not fork after joining a PID namespace\n"
-	"      --kill-child[=SIGNAL]  send SIGNAL (KILL) to the forked child if rnsbox dies\n";
+	"      --kill-child[=SIGNAL]  send SIGNAL (KILL) to the forked child if rnsbox dies\n"
+	"  -N, --net-socket=FD        the network namespace of the target's socket FD\n"
+	"      --user-parent          the parent of the target's user namespace (or of -U=FILE's)\n"
+	"  -c, --join-cgroup          join the target's cgroup (cgroup v2)\n"
+	"      --keep-caps            keep the capabilities of the joined user namespace across exec\n"
+	"  -e, --env                  the target's environment for COMMAND\n"
+	"  -W, --wdns=DIR             chdir to DIR as the joined namespaces see it\n";
 
-enum { OPT_PRESERVE = 300 };
+enum { OPT_PRESERVE = 300, OPT_USER_PARENT };
 
 static void nsenter_parse(struct nsenter_opts *o, int argc, char **argv)
 {
@@ -4280,14 +4357,17 @@ static void nsenter_parse(struct nsenter_opts *o, int argc, char **argv)
 		{"preserve-credentials", no_argument, NULL, OPT_PRESERVE},
 		{"root", optional_argument, NULL, 'r'},   {"wd", optional_argument, NULL, 'w'},
 		{"no-fork", no_argument, NULL, 'F'},      {"kill-child", optional_argument, NULL, OPT_KILL_CHILD},
+		{"net-socket", required_argument, NULL, 'N'}, {"user-parent", no_argument, NULL, OPT_USER_PARENT},
+		{"join-cgroup", no_argument, NULL, 'c'},  {"keep-caps", no_argument, NULL, OPT_KEEP_CAPS},
+		{"env", no_argument, NULL, 'e'},          {"wdns", required_argument, NULL, 'W'},
 		{"help", no_argument, NULL, 'h'},         {0},
 	};
 	unsigned long long v;
 	const char *p;
 	int c, ns;
-	while ((c = ns_getopt(argc, argv, NS_FILE_BOTH, "t:aS:G:r::w::Fh", fixed, &ns)) != -1) {
+	while ((c = ns_getopt(argc, argv, NS_FILE_BOTH, "t:aS:G:r::w::FhN:ceW:", fixed, &ns)) != -1) {
 		switch (c) {
-		case 'N':
+		case OPT_NS:
 			o->want |= ns_table[ns].flag;
 			o->file[ns] = optarg ? optarg : o->file[ns];
 			break;
@@ -4305,18 +4385,33 @@ static void nsenter_parse(struct nsenter_opts *o, int argc, char **argv)
 		case 'w': o->wd = optarg ? optarg : ""; break;
 		case 'F': o->no_fork = 1; break;
 		case OPT_KILL_CHILD: o->run.kill_sig = parse_kill(optarg); break;
+		case 'N':
+			p = optarg;
+			if (parse_uint(&p, INT32_MAX, &v) < 0 || *p)
+				die_usage("--net-socket: '%s' is not a file descriptor number", optarg);
+			o->sock = (int)v;
+			break;
+		case OPT_USER_PARENT: o->user_parent = 1; break;
+		case 'c': o->join_cgroup = 1; break;
+		case OPT_KEEP_CAPS: o->run.keep_caps = 1; break;
+		case 'e': o->env = 1; break;
+		case 'W': o->wdns = optarg + (*optarg == '='); break;
 		case 'h': _exit(write_all(STDOUT_FILENO, nsenter_usage, sizeof(nsenter_usage) - 1) < 0);
 		default: die_option(c, argv);
 		}
 	}
 	if (optind < argc)
 		o->run.argv = argv + optind;
+	if (o->wdns && o->wd)
+		die_usage("--wdns and --wd exclude each other");
+	if (o->target < 0 && (o->sock >= 0 || o->env || o->join_cgroup))
+		die_usage("%s: needs a target process (-t)", o->sock >= 0 ? "--net-socket" : o->env ? "--env" : "--join-cgroup");
 	if (o->target < 0 && (o->all || (o->root && !*o->root) || (o->wd && !*o->wd)))
 		die_usage("%s: needs a target process (-t)", o->all ? "--all" : o->root && !*o->root ? "--root" : "--wd");
 	for (ns = 0; ns < NS_COUNT; ns++)
 		if ((o->want & ns_table[ns].flag) && !o->file[ns] && o->target < 0)
 			die_usage("--%s: neither a file nor a target process (-t) given", ns_table[ns].longopt);
-	if (!o->want && !o->all)
+	if (!o->want && !o->all && o->sock < 0 && !o->user_parent)
 		die_usage("no namespace to join: name one (-n, --net=FILE, ...) or --all");
 }
 
@@ -4428,14 +4523,134 @@ static int nsenter_dir(const struct nsenter_opts *o, const char **dir, const cha
 	return fd;
 }
 
+/* Join the namespace of fd, one rnsbox found itself, as if it were a file given: /proc/self/fd/N. */
+static void nsenter_fd(struct nsenter_opts *o, int ns, int fd, int slot)
+{
+	sfmt(o->fdpath[slot], sizeof(o->fdpath[slot]), "/proc/self/fd/%d", fd);
+	o->file[ns] = o->fdpath[slot];
+	o->want |= ns_table[ns].flag;
+}
+
+/* -N: the network namespace of the target's socket FD, from a copy of the fd (pidfd_getfd, Linux 5.6). */
+static void nsenter_socket(struct nsenter_opts *o)
+{
+	long pidfd = sys_pidfd_open((pid_t)o->target, 0), sk = -1;
+	int nsfd = -1;
+	if (pidfd < 0 || (sk = sys_pidfd_getfd((int)pidfd, o->sock)) < 0 || (nsfd = ioctl((int)sk, SIOCGSKNS)) < 0) {
+		int err = errno;
+		die_hint(EX_FAIL, err == EBADF ? "the target has no such fd" : err == ENOTTY ? "that fd is not a socket"
+				  : err == EPERM ? "copying a process's fd needs the right to ptrace it" : NULL,
+			 "--net-socket %d: %s %ld: %s", o->sock, pidfd < 0 ? "pidfd_open" : sk < 0 ? "pidfd_getfd" : "SIOCGSKNS",
+			 o->target, strerror(err));
+	}
+	close((int)sk);
+	close((int)pidfd);
+	nsenter_fd(o, ns_index(CLONE_NEWNET), nsfd, 0);
+}
+
+/*
+ * --user-parent (util-linux 2.40): the user namespace that owns the one of -U=FILE or the
+ * target (its parent), or, with neither, the owner of the first namespace file given.
+ */
+static void nsenter_user_parent(struct nsenter_opts *o)
+{
+	char buf[64];
+	int u = ns_index(CLONE_NEWUSER), ns = u, fd, parent = -1;
+	if (!o->file[u] && o->target < 0)
+		for (ns = 0; ns < NS_COUNT && !o->file[ns]; ns++)
+			;
+	if (ns == NS_COUNT)
+		die_usage("--user-parent: needs a target process (-t) or a namespace file");
+	const char *p = nsenter_path(o, ns, buf, sizeof(buf));
+	if ((fd = open(p, O_RDONLY | O_CLOEXEC)) < 0 || (parent = ioctl(fd, NS_GET_USERNS)) < 0)
+		die_hint(EX_FAIL, fd >= 0 && errno == EPERM ? "it is the initial user namespace, or outside ours" : NULL,
+			 "--user-parent: %s %s: %s", fd < 0 ? "open" : "NS_GET_USERNS", p, strerror(errno));
+	close(fd);
+	nsenter_fd(o, u, parent, 1);
+}
+
+/*
+ * -c: the target's cgroup.procs in the cgroup v2 hierarchy (at /sys/fs/cgroup, or at
+ * /sys/fs/cgroup/unified on a hybrid host), opened before any namespace changes what the
+ * paths mean. Its path is left in path for messages.
+ */
+static int nsenter_cgroup(const struct nsenter_opts *o, char *path, size_t size)
+{
+	static const char *const mnt[] = {"/sys/fs/cgroup", "/sys/fs/cgroup/unified"};
+	char file[32], *line;
+	struct statfs sf;
+	struct lines l;
+	int m = 0, fd;
+	while (m < 2 && (statfs(mnt[m], &sf) < 0 || sf.f_type != CGROUP2_SUPER_MAGIC))
+		m++;
+	if (m == 2)
+		die("--join-cgroup: no cgroup v2 hierarchy at /sys/fs/cgroup or /sys/fs/cgroup/unified");
+	sfmt(file, sizeof(file), "/proc/%ld/cgroup", o->target);
+	if (lines_open(&l, file) < 0)
+		die_errno("--join-cgroup: open %s", file);
+	for (*path = '\0'; (line = lines_next(&l));)
+		if (strncmp(line, "0::/", 4) == 0)
+			sfmt(path, size, "%s%s/cgroup.procs", mnt[m], line + 3);
+	lines_close(&l);
+	if (!*path)
+		die("--join-cgroup: %s has no cgroup v2 line (0::/PATH)", file);
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
+		die_errno("--join-cgroup: open %s", path);
+	return fd;
+}
+
+/*
+ * -e: make the target's environment ours (its /proc/PID/environ, through the directory fd
+ * dir, which stays valid in any mount namespace). 0, or -1 with errno (EACCES: the target
+ * is not ours to read yet; E2BIG: over 2 MiB). Anonymous memory rather than malloc, which
+ * would cost rnsbox 12 KiB; it is never unmapped: the environment lives until exec.
+ */
+static int nsenter_env(int dir)
+{
+	extern char **environ;
+	enum { TEXT = 2 << 20, SIZE = 5 * TEXT }; /* virtual: only the pages touched are used */
+	size_t len = 0;
+	ssize_t k = 1;
+	int fd = openat(dir, "environ", O_RDONLY | O_CLOEXEC);
+	char *buf = fd < 0 ? MAP_FAILED : mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	while (buf != MAP_FAILED && len < TEXT && (k = read(fd, buf + len, TEXT - len)) > 0)
+		len += (size_t)k;
+	if (fd >= 0)
+		close(fd);
+	if (buf == MAP_FAILED || k < 0 || (len == TEXT && (errno = E2BIG)))
+		return -1;
+	/* the pointers after the text: room for one every two bytes ("X=" and its NUL take three) */
+	char **env = (char **)(void *)(buf + TEXT), **e = env;
+	for (char *p = buf; p < buf + len; p += strlen(p) + 1)
+		if (strchr(p, '='))
+			*e++ = p;
+	*e = NULL;
+	environ = env;
+	return 0;
+}
+
 static int cmd_nsenter(int argc, char **argv)
 {
-	struct nsenter_opts o = {.target = -1, .run = {EXEC_OPTS_INIT}};
+	struct nsenter_opts o = {.target = -1, .sock = -1, .run = {EXEC_OPTS_INIT}};
+	char rbuf[64], wbuf[64], cgpath[PATH_MAX];
+	int cg = -1, dir = -1, env = -1;
 	nsenter_parse(&o, argc, argv);
 	if (o.all)
 		nsenter_all(&o);
-	char rbuf[64], wbuf[64];
+	if (o.sock >= 0)
+		nsenter_socket(&o);
+	if (o.user_parent)
+		nsenter_user_parent(&o);
 	int root = nsenter_dir(&o, &o.root, "root", rbuf), wd = nsenter_dir(&o, &o.wd, "cwd", wbuf);
+	if (o.join_cgroup)
+		cg = nsenter_cgroup(&o, cgpath, sizeof(cgpath));
+	if (o.env) { /* read now if we may; else once the joined user namespace lets us */
+		sfmt(rbuf + 32, 32, "/proc/%ld", o.target);
+		if ((dir = open(rbuf + 32, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+			die_errno("--env: open %s", rbuf + 32);
+		if ((env = nsenter_env(dir)) < 0 && errno != EACCES && errno != EPERM)
+			die_errno("--env: read %s/environ", rbuf + 32);
+	}
 	sigprocmask(SIG_SETMASK, NULL, &o.run.mask);
 	nsenter_join(&o);
 	/* In a user namespace one takes its root unless asked otherwise, as util-linux does. */
@@ -4449,7 +4664,15 @@ static int cmd_nsenter(int argc, char **argv)
 		die_errno("chroot %s", o.root);
 	if (wd >= 0 ? fchdir(wd) < 0 : root >= 0 && chdir("/") < 0)
 		die_errno("chdir %s", wd >= 0 ? o.wd : "/");
+	if (o.wdns && chdir(o.wdns) < 0)
+		die_errno("--wdns: chdir %s", o.wdns);
+	if (env < 0 && dir >= 0 && nsenter_env(dir) < 0)
+		die_errno("--env: read /proc/%ld/environ", o.target);
+	if (cg >= 0 && write(cg, "0", 1) != 1) /* "0": the writer itself */
+		die_errno("--join-cgroup: write %s", cgpath);
 	exec_ids(&o.run);
+	if (o.run.keep_caps && (o.want & CLONE_NEWUSER))
+		exec_keep_caps();
 	/* setns(CLONE_NEWPID) moves only the children: fork so the command lives there. */
 	if (((o.want & CLONE_NEWPID) && !o.no_fork) || o.run.kill_sig)
 		fork_supervised(&o.run, 0);

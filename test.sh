@@ -75,7 +75,7 @@ tmp=$(mktemp -d) || exit 2
 # suite's own, whatever else runs on the machine.
 RNSBOX_TEST_RUN=$$-${tmp##*.}
 export RNSBOX_TEST_RUN
-tuser='' subuid_saved='' subgid_saved='' made_run_netns=''
+tuser='' subuid_saved='' subgid_saved='' made_run_netns='' made_cg=''
 # restore FILE HOW: put /etc/FILE back as it was (HOW: yes = saved copy, absent = remove)
 restore() {
 	case $2 in
@@ -92,12 +92,22 @@ kill_user() {
 		kill -KILL "${p%/status}" 2>/dev/null
 	done
 }
+# cg_remove DIR: end the processes of a cgroup the suite made and of its children, then remove them
+cg_remove() {
+	for d in "$1"/*/ "$1/"; do
+		[ -d "$d" ] || continue
+		while read -r p; do kill -KILL "$p"; done <"${d}cgroup.procs" 2>/dev/null
+		wait_for sh -c '! read -r _ <"$0/cgroup.procs"' "$d"
+	done
+	rmdir "$1"/*/ "$1" 2>/dev/null
+}
 cleanup() {
 	kill_user
 	restore subuid "$subuid_saved"
 	restore subgid "$subgid_saved"
 	[ -n "$tuser" ] && userdel "$tuser" 2>/dev/null && rm -rf "/tmp/rnsbox-$tuid"
 	[ -n "$made_run_netns" ] && rmdir /run/netns 2>/dev/null
+	[ -n "$made_cg" ] && cg_remove "$made_cg"
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -112,7 +122,7 @@ mkdir "$tmp/flags" && chmod 1777 "$tmp/flags"
 cp "${RNSBOX_BIN:-rnsbox}" "$tmp/rnsbox" || exit 2
 san=${RNSBOX_SANITIZED:-0} eloop='Symbolic link loop'
 [ "$san" = 1 ] && eloop='Too many levels of symbolic links'
-cp tests/seccomp-deny tests/listen-fds "$tmp/" 2>/dev/null
+cp tests/seccomp-deny tests/listen-fds tests/foreign-socket "$tmp/" 2>/dev/null
 R=$tmp/rnsbox
 
 root=0
@@ -165,7 +175,7 @@ assert_exit "a short one too" 2 "$R" exec -R
 assert_exit "an argument to a long option that takes none is refused" 2 "$R" exec --fork=1 true
 assert_exit "an ambiguous prefix is refused" 2 "$R" exec --map true
 assert_contains "named as given" "$out" "unknown option '--map'"
-assert_eq "a unique prefix works, and short options cluster (-Uc)" "0 $(id -u)" "$("$R" exec --fo -Uc -- sh -c 'echo $? $(id -u)')"
+assert_eq "a unique prefix works, and short options cluster (-Uc)" "0 $(id -u)" "$("$R" exec --forw -Uc -- sh -c 'echo $? $(id -u)')"
 assert_eq "options stop at the first operand: argv is not permuted" "-r" "$("$R" exec echo -r)"
 
 # --- detect as the caller (root in CI): every fact against the kernel's own files
@@ -434,6 +444,7 @@ fi
 got=$(as_user "$R" exec -rp --mount-proc sh -c 'echo $$; cat /proc/1/comm')
 assert_eq "exec -p: the command is PID 2 under rnsbox as PID 1" "2 rnsbox" "$(printf '%s' "$got" | words)"
 ln -s rnsbox "$tmp/unshare"
+ln -s rnsbox "$tmp/nsenter"
 got=$(as_user "$tmp/unshare" -rpf --mount-proc sh -c 'echo $$')
 assert_eq "unshare applet -rpf: the command is PID 1, as util-linux has it" "1" "$got"
 assert_exit "exec --mount-proc without -p is a usage error" 2 "$R" exec -r --mount-proc true
@@ -511,6 +522,26 @@ if [ $root = 1 ]; then
 	got=$(as_user "$R" exec -c --map-auto cat /proc/self/uid_map | words)
 	assert_eq "exec -c --map-auto: the ranges are laid out around the caller's own id" \
 		"$tuid $tuid 1 0 200000 $tuid $((tuid + 1)) $((200000 + tuid)) $((2000 - tuid))" "$got"
+	got=$(as_user "$tmp/unshare" --map-subids cat /proc/self/uid_map /proc/self/gid_map | words)
+	assert_eq "unshare --map-subids (util-linux 2.41): the first subordinate ranges, each id to itself" \
+		"200000 200000 1000 300000 300000 65536" "$got"
+	got=$(as_user "$R" exec -r --map-users=subids --map-groups=subids cat /proc/self/uid_map | words)
+	assert_eq "exec -r --map-users=subids: root is the caller, the first range identity-mapped" \
+		"0 $tuid 1 200000 200000 1000" "$got"
+	assert_exit "exec --map-subids with a range overlapping an explicit one is a usage error" 2 \
+		as_user "$R" exec --map-subids --map-users=0:200500:1 true
+	assert_contains "naming the two ranges" "$out" "0:200500:1 overlaps 200000:200000:1000"
+	# util-linux's nsenter/env: the target is uid 0 of its own user namespace (a subordinate
+	# uid outside), so its environ is the caller's to read only from inside that namespace
+	spawn_user env UL_TEST_ENV=inherited "$tmp/unshare" --map-auto --map-current-user --setuid=0 --setgid=0 -- \
+		sh -c 'echo $$ >"$0/flags/envpid"; exec sleep 30' "$tmp" &
+	epid=$!
+	wait_for test -s "$tmp/flags/envpid" && wait_for comm_is "$epid" sleep
+	assert_exit "the target's environ is unreadable to the caller outside (the case can fail)" 1 \
+		as_user sh -c 'cat "/proc/$0/environ"' "$epid"
+	got=$(as_user "$tmp/nsenter" --user --setuid=0 --setgid=0 --target="$epid" --env -- sh -c 'echo "UL_TEST_ENV=${UL_TEST_ENV:-UNSET}"')
+	assert_eq "nsenter --env: read once the target's user namespace is joined" UL_TEST_ENV=inherited "$got"
+	kill "$epid"
 	assert_exit "exec --map-users outside the subordinate ranges: newuidmap refuses" 1 as_user "$R" exec --map-users=0:500000:10 true
 	assert_contains "exec: newuidmap's own error is shown" "$out" "newuidmap: uid range [0-10) -> [500000-500010) not allowed"
 	assert_exit "exec --map-auto without newuidmap on PATH fails" 1 setpriv --reuid="$tuid" --regid="$tgid" --clear-groups \
@@ -576,7 +607,6 @@ spawn_user "$R" exec --map-user=5 --map-group=5 -n sleep 30 &
 mpid=$!
 spawn_user "$R" exec -rpf --mount-proc sleep 30 &
 ppid_=$!
-ln -s rnsbox "$tmp/nsenter"
 # each runs sleep once its namespaces are made: rnsbox execs it itself, or as PID 1 forks it
 wait_for comm_is "$tpid" sleep
 wait_for comm_is "$mpid" sleep
@@ -626,8 +656,109 @@ assert_exit "nsenter: an unreadable namespace file fails" 1 as_user "$R" nsenter
 assert_contains "nsenter: the unreadable file is named" "$out" "open /proc/1/ns/net: Permission denied"
 assert_exit "nsenter: a file of another type is refused" 1 "$R" nsenter --net=/proc/self/ns/uts true
 assert_contains "nsenter: the refused file is named, with a hint" "$out" "setns net (/proc/self/ns/uts): Invalid argument"
+# util-linux 2.39-2.41 options of nsenter
+got=$(as_user "$R" nsenter -t "$tpid" -U --keep-caps awk '/^CapAmb:/ {print $2}' /proc/self/status)
+assert_eq "nsenter --keep-caps: the joined user namespace's capabilities are ambient (/proc/self/status)" 000001ffffffffff "$got"
+assert_eq "nsenter without --keep-caps: no ambient capabilities" 0000000000000000 \
+	"$(as_user "$R" nsenter -t "$tpid" -U awk '/^CapAmb:/ {print $2}' /proc/self/status)"
+spawn_user "$R" exec -Urm sh -c 'mount -t tmpfs t /mnt && mkdir /mnt/inside && : >"$0/flags/wdns" && exec sleep 30' "$tmp" &
+wpid=$!
+wait_for test -e "$tmp/flags/wdns" && wait_for comm_is "$wpid" sleep
+assert_eq "nsenter -W DIR: DIR as the joined mount namespace sees it (a tmpfs only the target has)" /mnt/inside \
+	"$(as_user "$R" nsenter -t "$wpid" -U -m -W /mnt/inside pwd)"
+assert_exit "nsenter -W with -w is a usage error" 2 "$R" nsenter -t "$wpid" -a -w -W /tmp true
+assert_contains "saying so" "$out" "--wdns and --wd exclude each other"
+assert_exit "nsenter -W into a directory missing there fails" 1 as_user "$R" nsenter -t "$wpid" -U -m -W /mnt/nowhere true
+assert_contains "naming it" "$out" "--wdns: chdir /mnt/nowhere: No such file or directory"
+kill "$wpid"
+spawn_user env UL_TEST_ENV=from-target "$R" exec -rn sleep 30 &
+epid=$!
+wait_for comm_is "$epid" sleep
+got=$(UL_TEST_ENV=ours as_user "$R" nsenter -t "$epid" -U -n -e sh -c 'echo "${UL_TEST_ENV:-UNSET}"')
+assert_eq "nsenter -e: the command gets the target's environment" from-target "$got"
+assert_exit "nsenter -e without a target is a usage error" 2 "$R" nsenter -n=/proc/self/ns/net -e true
+# --user-parent: a target two user namespaces down; its parent's is the outer rnsbox's
+spawn_user "$R" exec -rf -- "$R" exec -rn sleep 30 &
+upid=$!
+wait_for child_of "$upid" sleep >/dev/null
+uchild=$(child_of "$upid" sleep)
+got=$(as_user "$R" nsenter -t "$uchild" --user-parent -n stat -L -c %i /proc/self/ns/user /proc/self/ns/net | words)
+assert_eq "nsenter --user-parent -n: the parent of the target's user namespace, and its network namespace" \
+	"$(stat -L -c %i "/proc/$upid/ns/user" "/proc/$uchild/ns/net" | words)" "$got"
+assert_exit "nsenter --user-parent of a process in the initial user namespace fails" 1 "$R" nsenter -t $$ --user-parent true
+assert_contains "with the reason" "$out" "it is the initial user namespace, or outside ours"
+kill "$upid" "$epid"
+# -N/--net-socket (2.41), as util-linux's enter-via-socket: a socket of another namespace
+assert_exit "nsenter -N without a target is a usage error" 2 "$R" nsenter -N 3 true
+assert_contains "naming it" "$out" "--net-socket: needs a target process (-t)"
+assert_exit "nsenter -N at an fd the target lacks fails" 1 "$R" nsenter -t "$tpid" -N 99 true
+assert_contains "naming the fd and the cause" "$out" "--net-socket 99: pidfd_getfd $tpid: Bad file descriptor"
+assert_exit "nsenter -N at an fd that is no socket fails" 1 "$R" nsenter -t "$tpid" -N 0 true
+assert_contains "with a hint" "$out" "hint: that fd is not a socket"
+if [ $root = 1 ] && [ -x "$tmp/foreign-socket" ]; then
+	"$tmp/foreign-socket" >"$tmp/fsock" &
+	fpid=$!
+	wait_for test -s "$tmp/fsock"
+	read -r _ fino <"$tmp/fsock"
+	got=$("$tmp/nsenter" --target "$fpid" --net-socket 3 readlink /proc/self/ns/net)
+	assert_eq "nsenter --target P --net-socket 3: the socket's namespace, not the process's" "net:[$fino]" "$got"
+	assert_eq "the fixture itself is in another namespace (the check can fail)" 1 \
+		"$([ "$(readlink "/proc/$fpid/ns/net")" != "net:[$fino]" ] && echo 1)"
+	kill "$fpid"
+else
+	skip "nsenter --net-socket with a foreign socket: needs root (the fixture unshares a network namespace) and tests/foreign-socket"
+fi
+# -c/--join-cgroup (2.40): the target's cgroup v2 cgroup, on a cgroup2 or a hybrid host
+cg2=''
+for d in /sys/fs/cgroup /sys/fs/cgroup/unified; do [ "$(stat -f -c %T "$d" 2>/dev/null)" = cgroup2fs ] && cg2=$d && break; done
+if [ $root = 1 ] && [ -n "$cg2" ]; then
+	made_cg=$cg2/rnsbox-test-$$
+	mkdir "$made_cg"
+	sh -c 'echo $$ >"$0/cgroup.procs" && exec sleep 30' "$made_cg" &
+	cpid=$!
+	wait_for comm_is "$cpid" sleep
+	got=$("$tmp/nsenter" -t "$cpid" -c -n -p grep "^0::" /proc/self/cgroup)
+	assert_eq "nsenter -c: the command is in the target's cgroup (/proc/self/cgroup)" "0::/rnsbox-test-$$" "$got"
+	assert_exit "nsenter -c into a cgroup the caller may not write fails" 1 as_user "$R" nsenter -t "$cpid" -c -U true
+	assert_contains "naming the file" "$out" "--join-cgroup: open $made_cg/cgroup.procs: Permission denied"
+	kill "$cpid"
+	wait "$cpid" 2>/dev/null
+else
+	skip "nsenter -c: needs root and a cgroup v2 hierarchy (to make a cgroup of the test's own)"
+fi
 kill "$tpid" "$mpid" "$ppid_" 2>/dev/null
 wait
+
+# --- util-linux 2.39-2.43 options of unshare (the applet and exec), as its own tests run them
+got=$(UL_TEST_ENV=foo "$tmp/unshare" --clear-env /bin/sh -c 'echo "${UL_TEST_ENV:-CLEARED}"; wc -c </proc/$$/environ')
+assert_eq "unshare --clear-env: the command gets no environment at all (/proc/PID/environ is empty)" "CLEARED 0" "$(printf '%s' "$got" | words)"
+got=$(UL_TEST_ENV1=foo UL_TEST_ENV2=bar "$tmp/unshare" --whitelist-env UL_TEST_ENV1 /bin/sh -c 'echo "${UL_TEST_ENV1}${UL_TEST_ENV2}"')
+assert_eq "unshare --whitelist-env VAR: that variable only" foo "$got"
+got=$(A=1 B=2 C=3 D=4 "$R" exec --whitelist-env=C,A --whitelist-env=PATH -- env | sort | words)
+assert_eq "exec --whitelist-env: comma lists, repeatable; the rest dropped" "A=1 C=3 PATH=$PATH" "$got"
+assert_exit "exec --whitelist-env with an empty list is a usage error" 2 "$R" exec --whitelist-env= true
+assert_contains "naming it" "$out" "--whitelist-env '': an empty list"
+got=$(as_user "$R" exec -r --hostname=box.example -- sh -c 'cat /proc/sys/kernel/hostname; stat -L -c %i /proc/self/ns/uts' | words)
+assert_eq "exec --hostname=NAME: set in a new UTS namespace (implied -u), rootless" "box.example" "${got% *}"
+assert_eq "exec --hostname: the UTS namespace is a new one" new "$([ "${got#* }" != "$(nsino uts)" ] && echo new)"
+assert_eq "exec --hostname: the host's name is untouched" "$(hostname)" "$(cat /proc/sys/kernel/hostname)"
+assert_exit "exec --hostname longer than 64 bytes is a usage error" 2 "$R" exec -ru \
+	--hostname=12345678901234567890123456789012345678901234567890123456789012345 true
+assert_contains "naming it" "$out" "longer than 64 bytes"
+# --forward-signals (2.42) implies --fork; the command gets SIGTERM sent to unshare, with and
+# without --kill-child, and exits with it (the peer's test_sigreceive, here a trap)
+for kc in "" --kill-child; do
+	rm -f "$tmp/flags/fwd"
+	spawn_user "$tmp/unshare" --user --map-root-user --pid --mount-proc --fork --forward-signals $kc \
+		sh -c "trap 'exit 15' TERM; : >$tmp/flags/fwd; while :; do sleep 0.05; done" </dev/null &
+	pid=$!
+	wait_for test -e "$tmp/flags/fwd"
+	kill -TERM "$pid"
+	wait "$pid"
+	assert_eq "unshare --forward-signals $kc: SIGTERM reaches the command, which exits 15" 15 "$?"
+done
+got=$(as_user "$R" exec -r --forward-signals sh -c 'echo $PPID; cat /proc/$PPID/comm' | words)
+assert_contains "exec --forward-signals forks: the command's parent is rnsbox" "$got" " rnsbox"
 
 # --- exec: socket activation, --block-fd, --json-status-fd, the terminal
 if [ -x "$tmp/listen-fds" ]; then
