@@ -185,6 +185,7 @@ struct rtmsg {
 #define NS_GET_MNTNS_ID 0x8008b705 /* _IOR(0xb7, 0x5, __u64), Linux 6.9 */
 #define NSFS_MAGIC 0x6e736673
 #define CGROUP2_SUPER_MAGIC 0x63677270
+#define SYSFS_MAGIC 0x62656572
 #define SIOCGSKNS 0x894C /* <linux/sockios.h>: a socket's network namespace, Linux 4.9 */
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -3386,6 +3387,7 @@ struct exec_opts {
 	const char *copy[16];      /* --copy-up DIRs */
 	int ncopy;
 	const char *hostname;      /* --hostname */
+	const char *evacuate;      /* --evacuate-cgroup2 NAME */
 	int env_clear, nkeep;      /* --clear-env, --whitelist-env: keep only the names in env_keep */
 	const char *env_keep[16];  /* --whitelist-env lists, comma-separated names */
 	int nh_fd;                 /* a pidfd of the running helper, for the supervisor to end it; -1: none */
@@ -3408,7 +3410,7 @@ struct exec_opts {
 enum { NS_FILE_LONG = 1, NS_FILE_BOTH = 2, OPT_NS = 1 /* no option's character */ };
 static int ns_getopt(int argc, char **argv, int files, const char *shortopts, const struct option *fixed, int *ns)
 {
-	struct option longopts[NS_COUNT + 40];
+	struct option longopts[NS_COUNT + 48];
 	char opts[NS_COUNT * 3 + 64] = "+:";
 	size_t n = 0, len = 2;
 	for (int i = 0; i < NS_COUNT; i++) {
@@ -3830,12 +3832,74 @@ static void exec_mount_proc(const char *dir)
 		 "mount proc on %s: %s", dir, strerror(err));
 }
 
-/* sysfs for the new network namespace; read-only where read-write is refused. */
+/*
+ * sysfs for the new network namespace; read-only where read-write is refused. The new
+ * sysfs would hide the cgroup mounts at /sys/fs/cgroup, so, as rootlesskit does, they are
+ * cloned first (open_tree, the whole tree, Linux 5.2) and moved onto the new sysfs's
+ * fs/cgroup after. Where /sys/fs/cgroup is no mount of its own, there is nothing to keep.
+ */
 static void exec_mount_sys(void)
 {
 	unsigned long f = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+	struct statfs sf;
+	int cg = -1;
+	if (statfs("/sys/fs/cgroup", &sf) == 0 && sf.f_type != SYSFS_MAGIC &&
+	    (cg = (int)sys_open_tree(AT_FDCWD, "/sys/fs/cgroup", OPEN_TREE_CLONE | O_CLOEXEC | AT_RECURSIVE)) < 0)
+		die_errno("--mount-sys: open_tree /sys/fs/cgroup");
 	if (mount("sysfs", "/sys", "sysfs", f, NULL) < 0 && mount("sysfs", "/sys", "sysfs", f | MS_RDONLY, NULL) < 0)
 		die_errno("mount sysfs on /sys");
+	if (cg >= 0 && sys_move_mount(cg, "", AT_FDCWD, "/sys/fs/cgroup", MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		die_errno("--mount-sys: move the cgroup mounts onto the new /sys/fs/cgroup");
+	close(cg);
+}
+
+/* A fresh cgroup2 at /sys/fs/cgroup: its root is the cgroup the new cgroup namespace began in. */
+static void exec_mount_cgroup2(void)
+{
+	if (mount("cgroup2", "/sys/fs/cgroup", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+		die_errno("--evacuate-cgroup2: mount cgroup2 on /sys/fs/cgroup");
+}
+
+/*
+ * --evacuate-cgroup2=NAME, as rootlesskit's: every process of the cgroup rnsbox is in (the
+ * root of the new cgroup namespace, at the fresh cgroup2 on /sys/fs/cgroup) moves into its
+ * child NAME, made if missing, and then every controller the cgroup has is enabled for its
+ * children. A cgroup with processes of its own cannot hand controllers down (cgroup v2's
+ * no-internal-process rule), so this lets the command make cgroups with them. Runs in the
+ * caller's PID namespace before any fork, so every process of the cgroup has a pid here.
+ * Dies if NAME cannot be made or rnsbox itself cannot move; another process that cannot
+ * (gone, or not ours) or a controller that cannot be enabled is a warning, as rootlesskit has it.
+ */
+static void exec_evacuate(const char *name)
+{
+	char path[300], *line;
+	struct lines l;
+	int fd, self = (int)getpid();
+	exec_mount_cgroup2();
+	sfmt(path, sizeof(path), "/sys/fs/cgroup/%s", name);
+	if (mkdir(path, 0755) < 0 && errno != EEXIST)
+		die_hint(EX_FAIL, errno == EACCES ? "the cgroup must be delegated to the user (its directory and "
+			 "cgroup.procs theirs)" : NULL, "--evacuate-cgroup2: mkdir %s: %s", path, strerror(errno));
+	sfmt(path, sizeof(path), "/sys/fs/cgroup/%s/cgroup.procs", name);
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0 || lines_open(&l, "/sys/fs/cgroup/cgroup.procs") < 0)
+		die_errno("--evacuate-cgroup2: open %s", fd < 0 ? path : "/sys/fs/cgroup/cgroup.procs");
+	while ((line = lines_next(&l)))
+		if (write(fd, line, strlen(line)) < 0) {
+			if (atoi(line) == self)
+				die_errno("--evacuate-cgroup2: move rnsbox (%s) to %s", line, path);
+			warn("--evacuate-cgroup2: move process %s to %s: %s", line, path, strerror(errno));
+		}
+	lines_close(&l);
+	close(fd);
+	if (lines_open(&l, "/sys/fs/cgroup/cgroup.controllers") < 0 || !(line = lines_next(&l)))
+		die_errno("--evacuate-cgroup2: read /sys/fs/cgroup/cgroup.controllers");
+	for (char *c = strtok(line, " "); c; c = strtok(NULL, " ")) {
+		char plus[40];
+		sfmt(plus, sizeof(plus), "+%s", c);
+		if (write_file("/sys/fs/cgroup/cgroup.subtree_control", plus) < 0)
+			warn("--evacuate-cgroup2: enable %s in /sys/fs/cgroup/cgroup.subtree_control: %s", c, strerror(errno));
+	}
+	lines_close(&l);
 }
 
 /* Keep the capabilities of the new user namespace across exec, as ambient ones. */
@@ -3967,8 +4031,6 @@ __attribute__((noreturn)) static void exec_child(struct exec_opts *o)
 	int rc;
 	if (o->status_fd >= 0)
 		o->outer_pid = outer_pid(); /* before a new proc is mounted */
-	if ((o->flags & CLONE_NEWNS) && o->propagation && mount("none", "/", NULL, MS_REC | o->propagation, NULL) < 0)
-		die_errno("set propagation of /");
 	if (o->ncopy || o->nh.name)
 		nh_mounts(&o->nh, o->copy, o->ncopy, NULL);
 	if ((o->flags & CLONE_NEWNET) && !o->no_lo) {
@@ -3991,6 +4053,8 @@ __attribute__((noreturn)) static void exec_child(struct exec_opts *o)
 		die_errno("--hostname %s: sethostname", o->hostname);
 	if (o->root && chroot(o->root) < 0)
 		die_errno("chroot %s", o->root);
+	if (o->root && o->evacuate)
+		exec_mount_cgroup2(); /* the command's root has no /sys/fs/cgroup of ours yet */
 	if (o->wd ? chdir(o->wd) < 0 : o->root && chdir("/") < 0)
 		die_errno("chdir %s", o->wd ? o->wd : "/");
 	/* After chroot, as util-linux does: the new proc and sysfs belong to the new root. */
@@ -4068,6 +4132,11 @@ static int exec_run(struct exec_opts *o)
 	}
 	exec_maps(o, euid, egid);
 	exec_time_offsets(o);
+	/* In the parent, so that no mount below (cgroup2 here, later others) reaches the caller's. */
+	if ((o->flags & CLONE_NEWNS) && o->propagation && mount("none", "/", NULL, MS_REC | o->propagation, NULL) < 0)
+		die_errno("set propagation of /");
+	if (o->evacuate)
+		exec_evacuate(o->evacuate);
 	/* Set in the parent before fork: a child does not inherit it, but exec would keep it. */
 	if (o->reaper && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
 		die_errno("become a subreaper");
@@ -4085,6 +4154,8 @@ static const char exec_usage[] =
 	"  --forward-signals      -f (which forwards every signal to COMMAND)\n"
 	"  --clear-env            run COMMAND with no environment    --whitelist-env=VAR[,VAR]...  but these\n"
 	"  --hostname=NAME        the hostname of the new UTS namespace (implies -u)\n"
+	"  --evacuate-cgroup2=NAME  move our cgroup's processes to its child NAME and enable every\n"
+	"                         controller for its children, at a new cgroup2 (implies -C -m)\n"
 	"  -r, --map-root-user    -c, --map-current-user    --map-user=ID, --map-group=ID\n"
 	"  --map-users=IN:OUT:N, --map-groups=IN:OUT:N (repeatable), --map-auto (/etc/subuid, subgid)\n"
 	"                         ranged maps, via newuidmap/newgidmap when unprivileged\n"
@@ -4112,7 +4183,7 @@ enum {
 	OPT_MAP_USER = 256, OPT_MAP_GROUP, OPT_SETGROUPS, OPT_PROPAGATION, OPT_MOUNT_PROC, OPT_MOUNT_SYS,
 	OPT_NO_LO, OPT_KILL_CHILD, OPT_REAPER, OPT_KEEP_CAPS, OPT_MAP_USERS, OPT_MAP_GROUPS, OPT_MAP_AUTO,
 	OPT_MONOTONIC, OPT_BOOTTIME, OPT_BLOCK_FD, OPT_STATUS_FD, OPT_FORWARD, OPT_CLEAR_ENV, OPT_KEEP_ENV,
-	OPT_MAP_SUBIDS, OPT_HOSTNAME,
+	OPT_MAP_SUBIDS, OPT_HOSTNAME, OPT_EVACUATE,
 };
 
 /* An fd given on the command line: open, and made close-on-exec (it is rnsbox's, not the command's). */
@@ -4176,6 +4247,7 @@ static void exec_parse(struct exec_opts *o, int argc, char **argv)
 		{"forward-signals", no_argument, NULL, OPT_FORWARD}, {"clear-env", no_argument, NULL, OPT_CLEAR_ENV},
 		{"whitelist-env", required_argument, NULL, OPT_KEEP_ENV},
 		{"map-subids", no_argument, NULL, OPT_MAP_SUBIDS}, {"hostname", required_argument, NULL, OPT_HOSTNAME},
+		{"evacuate-cgroup2", required_argument, NULL, OPT_EVACUATE},
 		NH_LONGOPTS,
 		{"mtu", required_argument, NULL, OPT_NH_MTU}, {"copy-up", required_argument, NULL, OPT_COPY_UP},
 		{"help", no_argument, NULL, 'h'},            {0},
@@ -4205,6 +4277,12 @@ static void exec_parse(struct exec_opts *o, int argc, char **argv)
 			if (!*optarg || strlen(optarg) > 64)
 				die_usage("--hostname '%s': %s", optarg, *optarg ? "longer than 64 bytes" : "empty");
 			o->hostname = optarg;
+			break;
+		case OPT_EVACUATE:
+			if (!*optarg || strchr(optarg, '/') || strcmp(optarg, ".") == 0 || strcmp(optarg, "..") == 0 ||
+			    strlen(optarg) > 255)
+				die_usage("--evacuate-cgroup2 '%s': not a cgroup name (one path component)", optarg);
+			o->evacuate = optarg;
 			break;
 		case OPT_BLOCK_FD: o->block_fd = parse_fd("--block-fd", optarg); break;
 		case OPT_STATUS_FD: o->status_fd = parse_fd("--json-status-fd", optarg); break;
@@ -4270,6 +4348,8 @@ static void exec_parse(struct exec_opts *o, int argc, char **argv)
 		o->flags |= CLONE_NEWTIME;
 	if (o->hostname)
 		o->flags |= CLONE_NEWUTS; /* never the host's name */
+	if (o->evacuate) /* the fresh cgroup2 is rooted at rnsbox's cgroup, and mounted in a namespace of its own */
+		o->flags |= CLONE_NEWCGROUP | CLONE_NEWNS;
 	nh_check(&o->nh, "--net-helper");
 	if (o->nh.name)
 		o->flags |= CLONE_NEWNET | CLONE_NEWNS;

@@ -75,7 +75,7 @@ tmp=$(mktemp -d) || exit 2
 # suite's own, whatever else runs on the machine.
 RNSBOX_TEST_RUN=$$-${tmp##*.}
 export RNSBOX_TEST_RUN
-tuser='' subuid_saved='' subgid_saved='' made_run_netns='' made_cg=''
+tuser='' subuid_saved='' subgid_saved='' made_run_netns='' made_cg='' made_ctl=''
 # restore FILE HOW: put /etc/FILE back as it was (HOW: yes = saved copy, absent = remove)
 restore() {
 	case $2 in
@@ -108,6 +108,7 @@ cleanup() {
 	[ -n "$tuser" ] && userdel "$tuser" 2>/dev/null && rm -rf "/tmp/rnsbox-$tuid"
 	[ -n "$made_run_netns" ] && rmdir /run/netns 2>/dev/null
 	[ -n "$made_cg" ] && cg_remove "$made_cg"
+	[ -n "$made_ctl" ] && echo "-$made_ctl" >"$cg2/cgroup.subtree_control"
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -759,6 +760,58 @@ for kc in "" --kill-child; do
 done
 got=$(as_user "$R" exec -r --forward-signals sh -c 'echo $PPID; cat /proc/$PPID/comm' | words)
 assert_contains "exec --forward-signals forks: the command's parent is rnsbox" "$got" " rnsbox"
+
+# --- rootlesskit's sysfs and cgroup handling: --mount-sys keeps /sys/fs/cgroup, --evacuate-cgroup2
+# sys_cg: inside, the type of /sys/fs/cgroup and whether its mount sits on the new /sys (the last)
+sys_cg='stat -f -c %T /sys/fs/cgroup; awk '"'"'$5 == "/sys" {s = $1} $5 == "/sys/fs/cgroup" && $2 == s {k = 1} END {print k ? "on-new-sys" : "hidden"}'"'"' /proc/self/mountinfo'
+if [ "$(stat -f -c %T /sys/fs/cgroup 2>/dev/null)" != sysfs ] && [ -d /sys/fs/cgroup ] && [ "$tb" = 1 ]; then
+	want="$(stat -f -c %T /sys/fs/cgroup) on-new-sys"
+	assert_eq "exec -rn --mount-sys: /sys/fs/cgroup is moved onto the new sysfs, not hidden (root)" "$want" \
+		"$("$R" exec -rn --mount-sys sh -c "$sys_cg" | words)"
+	assert_eq "exec -rn --mount-sys: the same, rootless" "$want" "$(as_user "$R" exec -rn --mount-sys sh -c "$sys_cg" | words)"
+	got=$(as_user "$R" exec -rn --mount-sys sh -c 'toybox ls /sys/class/net; cat /sys/fs/cgroup/cgroup.controllers /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null | head -c 1 | wc -c')
+	assert_eq "exec --mount-sys: the new sysfs (lo only) and a readable cgroup2 below it" "lo 1" "$(printf '%s' "$got" | words)"
+else
+	skip "exec --mount-sys and /sys/fs/cgroup: the host has no cgroup mount there (or no toybox)"
+fi
+assert_exit "exec --evacuate-cgroup2=a/b is a usage error" 2 "$R" exec -r --evacuate-cgroup2=a/b true
+assert_contains "naming it" "$out" "--evacuate-cgroup2 'a/b': not a cgroup name"
+assert_exit "exec --evacuate-cgroup2=.. is a usage error" 2 "$R" exec -r --evacuate-cgroup2=.. true
+if [ $root = 1 ] && [ -n "$cg2" ]; then
+	# A controller the suite's cgroups can have: the first that cgroup2's root offers; enabled
+	# for the root's children only while the suite runs (made_ctl, undone by the trap).
+	ctl=''
+	read -r ctl _ <"$cg2/cgroup.controllers"
+	if [ -n "$ctl" ] && ! grep -qw "$ctl" "$cg2/cgroup.subtree_control"; then
+		echo "+$ctl" >"$cg2/cgroup.subtree_control" && made_ctl=$ctl
+	fi
+	mkdir -p "$made_cg"
+	# in_cg DIR COMMAND...: run COMMAND in cgroup DIR
+	in_cg() { sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$@"; }
+	got=$(in_cg "$made_cg" "$R" exec -r --evacuate-cgroup2=init -- sh -c 'grep "^0::" /proc/self/cgroup
+		echo "procs=$(cat /sys/fs/cgroup/cgroup.procs) sub=$(cat /sys/fs/cgroup/cgroup.subtree_control)"' | words)
+	assert_eq "exec --evacuate-cgroup2=init: the command in init, the namespace's root cgroup empty, $ctl enabled (root)" \
+		"0::/init procs= sub=$ctl" "$got"
+	assert_eq "the host sees the same: the cgroup empty, its controllers delegated, init made" "|$ctl|$ctl|init" \
+		"$(cat "$made_cg/cgroup.procs")|$(cat "$made_cg/cgroup.subtree_control")|$(cat "$made_cg/cgroup.controllers")|$(cd "$made_cg" && ls -d init)"
+	cg_remove "$made_cg"
+	# rootless: a cgroup delegated to the test user (its directory and files chowned)
+	mkdir "$made_cg" && chown "$tuid" "$made_cg" "$made_cg/cgroup.procs" "$made_cg/cgroup.subtree_control" "$made_cg/cgroup.threads"
+	got=$(in_cg "$made_cg" setpriv --reuid="$tuid" --regid="$tgid" --clear-groups env -i PATH="$PATH" \
+		"$R" exec -r --evacuate-cgroup2=init -- sh -c 'grep "^0::" /proc/self/cgroup
+		echo "sub=$(cat /sys/fs/cgroup/cgroup.subtree_control)"; mkdir /sys/fs/cgroup/mine && cat /sys/fs/cgroup/mine/cgroup.controllers' | words)
+	assert_eq "exec --evacuate-cgroup2 rootless, in a delegated cgroup: the command may make a cgroup with $ctl" \
+		"0::/init sub=$ctl $ctl" "$got"
+	cg_remove "$made_cg"
+	before=$(ls "$cg2")
+	got=$(as_user "$R" exec -r --evacuate-cgroup2=init true 2>&1)
+	assert_contains "exec --evacuate-cgroup2 in a cgroup not delegated to the user fails, naming the step and cause" \
+		"$got" "rnsbox: exec: --evacuate-cgroup2: mkdir /sys/fs/cgroup/init: Permission denied"
+	assert_contains "with a hint" "$got" "hint: the cgroup must be delegated"
+	assert_eq "and leaves no cgroup behind" "$before" "$(ls "$cg2")"
+else
+	skip "exec --evacuate-cgroup2: needs root and a cgroup v2 hierarchy (to make and delegate cgroups of its own)"
+fi
 
 # --- exec: socket activation, --block-fd, --json-status-fd, the terminal
 if [ -x "$tmp/listen-fds" ]; then
