@@ -10,6 +10,7 @@ STATIC = $(if $(findstring musl,$(CC)),-static,)
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
 VERSION := 0.1.0$(shell git rev-parse --short HEAD >/dev/null 2>&1 && echo +g$$(git rev-parse --short HEAD))
 
 WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -29,6 +30,34 @@ all: rnsbox
 rnsbox: rnsbox.c Makefile
 	$(CC) $(ALL_CFLAGS) $(STATIC) -o $@ rnsbox.c $(LDFLAGS)
 
+# rnsbox.1, the manual page, made from README (its sections from Conventions up to
+# Performance, each subcommand's synopsis first), so the two cannot drift apart: an
+# underlined heading becomes .SH, an indented block literal text, a "- " line a bullet;
+# backslashes, hyphens (for copying options) and leading dots are escaped. POSIX awk.
+rnsbox.1: README Makefile
+	awk -v ver='$(VERSION)' -v date="$$(date -u -r README +%Y-%m-%d)" 'function esc(s) { \
+		gsub(/\\/, "\\e", s); gsub(/-/, "\\-", s); if (s ~ /^[.\047]/) s = "\\&" s; return s } \
+	BEGIN { while ((getline l <"README") > 0) L[++n] = l; \
+		for (i = 1; i < n; i++) if (L[i] ~ /^rnsbox [a-z]/ && L[i + 1] ~ /^--/) \
+			for (j = i + 3; L[j] ~ /^    [a-z]/; j++) syn = syn esc(substr(L[j], 5)) "\n"; \
+		print ".TH RNSBOX 1 \"" date "\" \"rnsbox " ver "\" \"User Commands\""; \
+		print ".SH NAME\nrnsbox \\- namespace toolbox: detect, exec (unshare), nsenter, newns, userns\\-handle"; \
+		printf ".SH SYNOPSIS\n.nf\n%s.fi\n", syn; \
+		for (i = 1; i <= n && L[i] != "Conventions"; i++); \
+		for (; i <= n && L[i] != "Performance"; i++) { \
+			if (L[i + 1] ~ /^--+$$/) { lit = item = 0; print ".SH " toupper(esc(L[i++])); continue } \
+			if (L[i] == "" && lit && L[i + 1] ~ /^    /) { print ""; continue } \
+			if (lit && L[i] !~ /^    /) { print ".fi\n.RE"; lit = 0 } \
+			if (L[i] == "") { item = 0; para = 1; continue } \
+			if (L[i] ~ /^    /) { if (!lit) print (para ? ".PP\n" : "") ".RS 4\n.nf"; lit = 1; para = 0; \
+				print esc(substr(L[i], 5)); continue } \
+			if (L[i] ~ /^- /) { print ".IP \\(bu 2"; item = 1; para = 0; print esc(substr(L[i], 3)); continue } \
+			if (para && !item) print ".PP"; para = 0; \
+			print esc(item ? substr(L[i], 3) : L[i]) } \
+		if (lit) print ".fi\n.RE"; \
+		print ".SH SEE ALSO\nunshare(1), nsenter(1), ip\\-netns(8), slirp4netns(1), pasta(1), namespaces(7),"; \
+		print "user_namespaces(7), cgroups(7); the README of the source, which this page is made from." }' >$@
+
 # Fails unless the binary has no program interpreter and needs no shared library.
 check-static: rnsbox
 	@if readelf -lW rnsbox | grep -q 'program interpreter'; then echo 'rnsbox: has a program interpreter' >&2; exit 1; fi
@@ -40,7 +69,7 @@ FIXTURES = tests/seccomp-deny tests/listen-fds tests/foreign-socket
 tests/%: tests/%.c
 	$(CC) -std=gnu11 -Wall -Wextra -Werror -Os $(STATIC) -o $@ $<
 
-check: rnsbox $(FIXTURES) check-static
+check: rnsbox rnsbox.1 $(FIXTURES) check-static
 	./test.sh
 
 # The whole suite once more against an ASan+UBSan build (gcc or clang, the system libc);
@@ -56,7 +85,7 @@ check-cc:
 		$$cc $(ALL_CFLAGS) -o rnsbox-$$cc rnsbox.c && ./rnsbox-$$cc --version && rm -f rnsbox-$$cc || exit 1; \
 	done
 
-check-asan: rnsbox-asan $(FIXTURES)
+check-asan: rnsbox-asan rnsbox.1 $(FIXTURES)
 	RNSBOX_BIN=rnsbox-asan RNSBOX_SANITIZED=1 ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 ./test.sh
 
 # Benchmark helpers (bench/*.c): the raw-syscall floor and the timing driver.
@@ -74,9 +103,10 @@ lint:
 	$(CC) $(ALL_CFLAGS) -fanalyzer -c -o /dev/null rnsbox.c
 
 # APPLETS=1 also links unshare and nsenter to rnsbox, never replacing a file that exists.
-install: rnsbox
-	install -d $(DESTDIR)$(BINDIR)
+install: rnsbox rnsbox.1
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 0755 rnsbox $(DESTDIR)$(BINDIR)/rnsbox
+	install -m 0644 rnsbox.1 $(DESTDIR)$(MANDIR)/man1/rnsbox.1
 	@if [ -n "$(APPLETS)" ]; then for a in unshare nsenter; do \
 		if [ -e "$(DESTDIR)$(BINDIR)/$$a" ] || [ -L "$(DESTDIR)$(BINDIR)/$$a" ]; then \
 			echo "install: $(DESTDIR)$(BINDIR)/$$a exists, not replaced"; \
@@ -84,6 +114,6 @@ install: rnsbox
 	done; fi
 
 clean:
-	rm -f rnsbox rnsbox-asan rnsbox-gcc rnsbox-clang $(FIXTURES) $(BENCH)
+	rm -f rnsbox rnsbox.1 rnsbox-asan rnsbox-gcc rnsbox-clang $(FIXTURES) $(BENCH)
 
 .PHONY: all check check-asan check-cc check-static lint install clean bench

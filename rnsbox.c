@@ -454,9 +454,21 @@ PRINTF(1, 2) __attribute__((noreturn)) static void die_usage(const char *fmt, ..
 	_exit(EX_USAGE);
 }
 
-/* The usage error for what getopt_long returned; option strings start with "+:". */
+/* --version and -V, of rnsbox and of every subcommand and applet. */
+__attribute__((noreturn)) static void print_version(void)
+{
+	static const char v[] = "rnsbox " RNSBOX_VERSION "\n";
+	_exit(write(STDOUT_FILENO, v, sizeof(v) - 1) != sizeof(v) - 1);
+}
+
+/*
+ * What no subcommand's switch takes: --version or -V (opt_get gives every subcommand
+ * these), or the usage error for what opt_get returned; option strings start with "+:".
+ */
 __attribute__((noreturn)) static void die_option(int c, char **argv)
 {
+	if (c == 'V')
+		print_version();
 	if (c == ':')
 		die_usage("option '%s' needs an argument", argv[optind - 1]);
 	if (optopt)
@@ -508,7 +520,8 @@ static int contains(const char *s, const char *w)
  * gives ':', an unknown option '?' with optopt set (0 for a long one); a long option may
  * be shortened to a unique prefix; "--" ends the options. Its state is libc's optind,
  * optarg and optopt, plus the position inside a cluster of short options, which libc's
- * getopt keeps in a static too.
+ * getopt keeps in a static too. Every option set also has --version and -V (returned as
+ * 'V', which die_option answers), so no table needs a row for them.
  */
 static int opt_get(int argc, char **argv, const char *opts, const struct option *lo)
 {
@@ -534,6 +547,8 @@ static int opt_get(int argc, char **argv, const char *opts, const struct option 
 					}
 					hit = hit ? hit : lo, n++;
 				}
+			if (!n && len && !a[2 + len] && strncmp("version", a + 2, len) == 0)
+				return 'V';
 			if (n != 1 || (a[2 + len] && hit->has_arg == no_argument))
 				return '?';
 			if (a[2 + len])
@@ -550,9 +565,9 @@ static int opt_get(int argc, char **argv, const char *opts, const struct option 
 	if (!p || p[1] != ':') {
 		if (!a[pos])
 			pos = 0, optind++;
-		if (!p)
+		if (!p && c != 'V')
 			optopt = c;
-		return p ? c : '?';
+		return p || c == 'V' ? c : '?';
 	}
 	optarg = a[pos] ? a + pos : NULL;
 	pos = 0;
@@ -6477,7 +6492,8 @@ static int main_help(void)
 		  "A namespace toolbox for initramfs scripts, minimal images and rootless containers.\n\n");
 	for (size_t i = 0; i < ARRAY_LEN(cmd_table); i++)
 		out_f(&o, "  %-14s %s\n", cmd_table[i].name, cmd_table[i].summary);
-	out_s(&o, "\n  --help, --version\n'rnsbox SUBCOMMAND --help' shows a subcommand's options.\n");
+	out_s(&o, "\n  --help, --version (of every subcommand too)\n"
+		  "'rnsbox help SUBCOMMAND' or 'rnsbox SUBCOMMAND --help' shows a subcommand's options; man rnsbox.\n");
 	out_flush(&o);
 	return EX_OK;
 }
@@ -6517,14 +6533,16 @@ int main(int argc, char **argv)
 		return run_cmd(c, argc, argv);
 	if (argc < 2)
 		die_usage("no subcommand given");
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
-		return main_help();
-	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
-		struct out o = {.fmt = FMT_TEXT};
-		out_s(&o, "rnsbox " RNSBOX_VERSION "\n");
-		out_flush(&o);
-		return EX_OK;
+	if (strcmp(argv[1], "help") == 0 && argc == 3) { /* rnsbox help SUBCOMMAND: its --help */
+		argv[1] = argv[2];
+		argv[2] = (char *)"--help";
+	} else if (strcmp(argv[1], "help") == 0 && argc > 3) {
+		die_usage("help: one subcommand at most");
 	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0)
+		return main_help();
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)
+		print_version();
 	if (!(c = cmd_find(argv[1])))
 		die_usage("unknown subcommand '%s'", argv[1]);
 	return run_cmd(c, argc - 1, argv + 1);

@@ -165,6 +165,36 @@ assert_exit "unknown short option is a usage error" 2 "$R" detect -qZ
 assert_contains "unknown short option is named" "$out" "unknown option '-Z'"
 assert_exit "stray argument is a usage error" 2 "$R" detect extra
 assert_contains "stray argument is named" "$out" "unexpected argument 'extra'"
+# --version, -V (also in a cluster) and a prefix of --version, on every subcommand; help
+v=$("$R" --version) bad=''
+for c in detect exec newns userns-handle nsenter unshare; do
+	for f in --version -V --vers; do [ "$("$R" "$c" "$f" 2>&1)" = "$v" ] || bad="$bad $c$f"; done
+done
+assert_eq "every subcommand prints rnsbox's version for --version, -V and --vers" "" "$bad"
+assert_eq "exec -rV (in a cluster) is the version too" "$v" "$("$R" exec -rV true)"
+assert_eq "exec: --version after the command is the command's" "--version" "$("$R" exec printf '%s\n' --version)"
+assert_eq "rnsbox help is rnsbox --help" "$("$R" --help)" "$("$R" help)"
+assert_eq "rnsbox help SUBCOMMAND is its --help" "$("$R" newns --help)" "$("$R" help newns)"
+assert_exit "rnsbox help of an unknown subcommand is a usage error" 2 "$R" help bogus
+assert_contains "naming it" "$out" "unknown subcommand 'bogus'"
+# rnsbox.1, made from README by make: renders cleanly, and names every long option of every
+# subcommand's --help (so README, the page and the program agree)
+if [ -f rnsbox.1 ] && have groff; then
+	assert_eq "rnsbox.1 renders without a groff warning (-ww)" "" "$(groff -man -Tascii -ww -z rnsbox.1 2>&1)"
+	bs=$(printf '\b')
+	page=$(groff -man -Tascii -rLL=300n -rHY=0 rnsbox.1 2>/dev/null | sed "s/.$bs//g")
+	missing=''
+	for c in detect exec newns userns-handle nsenter; do
+		for o in $("$R" "$c" --help | grep -o -- '--[a-z0-9][a-z0-9-]*' | sort -u); do
+			case $page in *"$o"*) ;; *) missing="$missing $c:$o" ;; esac
+		done
+	done
+	assert_eq "rnsbox.1 names every long option of every subcommand's --help" "" "$missing"
+	assert_contains "rnsbox.1 has each subcommand's synopsis" "$page" "rnsbox userns-handle --map-users=MAP --map-groups=MAP"
+	assert_contains "rnsbox.1 has the exit codes" "$page" "127   exec, nsenter: the command was not found"
+else
+	skip "rnsbox.1: not built (make rnsbox.1) or groff not installed"
+fi
 ln -s rnsbox "$tmp/rnsbox-detect"
 assert_exit "rnsbox-detect link runs detect" 0 "$tmp/rnsbox-detect" --help
 assert_contains "rnsbox-detect link prints detect's usage" "$out" "usage: rnsbox detect"
@@ -1977,6 +2007,8 @@ if have make; then
 	make -s install DESTDIR="$tmp/dest" PREFIX=/usr APPLETS=1 >/dev/null 2>&1
 	assert_eq "make install APPLETS=1: unshare and nsenter link to rnsbox" "rnsbox rnsbox" \
 		"$(readlink "$tmp/dest/usr/bin/unshare") $(readlink "$tmp/dest/usr/bin/nsenter")"
+	assert_exit "make install puts rnsbox.1 in PREFIX/share/man/man1" 0 cmp rnsbox.1 "$tmp/dest/usr/share/man/man1/rnsbox.1"
+	assert_eq "the applets print rnsbox's version" "$v $v" "$("$tmp/dest/usr/bin/unshare" -V) $("$tmp/dest/usr/bin/nsenter" --version)"
 	rm "$tmp/dest/usr/bin/nsenter" && echo mine >"$tmp/dest/usr/bin/nsenter"
 	got=$(make -s install DESTDIR="$tmp/dest" PREFIX=/usr APPLETS=1 2>&1)
 	assert_eq "make install APPLETS=1 never replaces an existing file" "mine" "$(cat "$tmp/dest/usr/bin/nsenter")"
