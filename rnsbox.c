@@ -3899,7 +3899,7 @@ static void exec_evacuate(const char *name)
 	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0 || lines_open(&l, "/sys/fs/cgroup/cgroup.procs") < 0)
 		die_errno("--evacuate-cgroup2: open %s", fd < 0 ? path : "/sys/fs/cgroup/cgroup.procs");
 	while ((line = lines_next(&l)))
-		if (write(fd, line, strlen(line)) < 0) {
+		if (write(fd, line, strlen(line)) < 0 && errno != ESRCH) { /* ESRCH: it has ended since */
 			if (atoi(line) == self)
 				die_errno("--evacuate-cgroup2: move rnsbox (%s) to %s", line, path);
 			warn("--evacuate-cgroup2: move process %s to %s: %s", line, path, strerror(errno));
@@ -4727,7 +4727,7 @@ static int nsenter_env(int dir)
 static int cmd_nsenter(int argc, char **argv)
 {
 	struct nsenter_opts o = {.target = -1, .sock = -1, .run = {EXEC_OPTS_INIT}};
-	char rbuf[64], wbuf[64], cgpath[PATH_MAX];
+	char rbuf[64], wbuf[64], proc[32], cgpath[PATH_MAX];
 	int cg = -1, dir = -1, env = -1;
 	nsenter_parse(&o, argc, argv);
 	if (o.all)
@@ -4740,11 +4740,11 @@ static int cmd_nsenter(int argc, char **argv)
 	if (o.join_cgroup)
 		cg = nsenter_cgroup(&o, cgpath, sizeof(cgpath));
 	if (o.env) { /* read now if we may; else once the joined user namespace lets us */
-		sfmt(rbuf + 32, 32, "/proc/%ld", o.target);
-		if ((dir = open(rbuf + 32, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
-			die_errno("--env: open %s", rbuf + 32);
+		sfmt(proc, sizeof(proc), "/proc/%ld", o.target);
+		if ((dir = open(proc, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+			die_errno("--env: open %s", proc);
 		if ((env = nsenter_env(dir)) < 0 && errno != EACCES && errno != EPERM)
-			die_errno("--env: read %s/environ", rbuf + 32);
+			die_errno("--env: read %s/environ", proc);
 	}
 	sigprocmask(SIG_SETMASK, NULL, &o.run.mask);
 	nsenter_join(&o);
@@ -4762,7 +4762,7 @@ static int cmd_nsenter(int argc, char **argv)
 	if (o.wdns && chdir(o.wdns) < 0)
 		die_errno("--wdns: chdir %s", o.wdns);
 	if (env < 0 && dir >= 0 && nsenter_env(dir) < 0)
-		die_errno("--env: read /proc/%ld/environ", o.target);
+		die_errno("--env: read %s/environ", proc);
 	if (cg >= 0 && write(cg, "0", 1) != 1) /* "0": the writer itself */
 		die_errno("--join-cgroup: write %s", cgpath);
 	exec_ids(&o.run);
