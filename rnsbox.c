@@ -4698,7 +4698,7 @@ static int nsenter_cgroup(const struct nsenter_opts *o, char *path, size_t size)
  * -e: make the target's environment ours (its /proc/PID/environ, through the directory fd
  * dir, which stays valid in any mount namespace). 0, or -1 with errno (EACCES: the target
  * is not ours to read yet; E2BIG: over 2 MiB). Anonymous memory rather than malloc, which
- * would cost rnsbox 12 KiB; it is never unmapped: the environment lives until exec.
+ * would cost rnsbox 8 KiB; it is never unmapped: the environment lives until exec.
  */
 static int nsenter_env(int dir)
 {
