@@ -815,7 +815,6 @@ static int idfile_lookup(const char *path, const char *name, unsigned *id, char 
 	return rc;
 }
 
-/* Signal names for --kill-child and friends (the numbers differ between architectures). */
 /*
  * Find an executable on PATH (or the default search path when PATH is unset). Fills buf
  * and returns 0, or -1 if not found.
@@ -1026,10 +1025,16 @@ static void out_str(struct out *o, const char *key, const char *val)
 	out_val(o, key, val, 1);
 }
 
-/* A missing value: JSON null, shell empty, text the given word ("absent", "unknown"). */
+/* A missing value (the kernel lacks it, there is none): JSON null, shell empty, text word. */
 static void out_none(struct out *o, const char *key, const char *word)
 {
 	out_val(o, key, o->fmt == FMT_JSON ? "null" : o->fmt == FMT_SHELL ? "" : word, 0);
+}
+
+/* A value that could not be read (no /proc, say): "unknown" in every format, never null. */
+static void out_unknown(struct out *o, const char *key)
+{
+	out_val(o, key, "unknown", 1);
 }
 
 static void out_u64(struct out *o, const char *key, unsigned long long v)
@@ -1996,19 +2001,30 @@ static const char *runtime_dir(char *buf, size_t size, const char **source)
 }
 
 /*
- * The runtime directory, made 0700 if missing, for state and pins (newns, userns-handle):
- * a /tmp fallback must be a directory of the caller's with mode 0700, or someone else
- * could have put it there. Returns the path (in buf or the environment); dies otherwise.
+ * Make the runtime directory dir (from source src) 0700 if missing and check it: a
+ * fallback one must be a directory of the caller's with mode 0700, or someone else could
+ * have put it there. NULL when it is usable; else why not, in why.
  */
-static const char *state_dir(char *buf, size_t size)
+static const char *runtime_make(const char *dir, const char *src, char *why, size_t size)
 {
-	const char *src, *dir = runtime_dir(buf, size, &src);
 	struct stat st;
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		die_errno("mkdir %s", dir);
-	if (strcmp(src, "fallback") == 0 && (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != getuid() ||
-					     (st.st_mode & 077)))
-		die("%s: not a directory of the caller's with mode 0700; refusing to use it", dir);
+		sfmt(why, size, "mkdir %s: %s", dir, strerror(errno));
+	else if (strcmp(src, "fallback") == 0 &&
+		 (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != getuid() || (st.st_mode & 077)))
+		sfmt(why, size, "%s: not a directory of the caller's with mode 0700; refusing to use it", dir);
+	else
+		return NULL;
+	return why;
+}
+
+/* The runtime directory, made if missing, for state and pins (newns, userns-handle); dies if unusable. */
+static const char *state_dir(char *buf, size_t size)
+{
+	char why[300];
+	const char *src, *dir = runtime_dir(buf, size, &src);
+	if (runtime_make(dir, src, why, sizeof(why)))
+		die("%s", why);
 	return dir;
 }
 
@@ -2829,13 +2845,16 @@ struct detect_maps {
 };
 static const char *const map_names[2] = {"uid_map", "gid_map"};
 
-static void detect_maps_read(struct detect_maps *m)
+/* Both maps; what cannot be read is said on stderr and noted, unless nt is NULL (-q: silent). */
+static void detect_maps_read(struct detect_maps *m, struct notes *nt)
 {
 	char path[32], why[160];
 	for (int f = 0; f < 2; f++) {
 		sfmt(path, sizeof(path), "/proc/self/%s", map_names[f]);
-		if ((m->n[f] = idmap_read(path, m->r[f], IDMAP_MAX, why, sizeof(why))) < 0)
+		if ((m->n[f] = idmap_read(path, m->r[f], IDMAP_MAX, why, sizeof(why))) < 0 && nt) {
 			warn("%s", why);
+			note(nt, "%s", why);
+		}
 	}
 }
 
@@ -2843,12 +2862,12 @@ static void detect_maps_read(struct detect_maps *m)
 static void detect_maps(struct out *o, const struct detect_maps *m)
 {
 	if (m->n[0] < 0)
-		out_none(o, "rootless", "unknown");
+		out_unknown(o, "rootless");
 	else
 		out_bool(o, "rootless", idmap_rootless(m->r[0], m->n[0]));
 	for (int f = 0; f < 2; f++) {
 		if (m->n[f] < 0) {
-			out_none(o, map_names[f], "unreadable");
+			out_unknown(o, map_names[f]);
 			continue;
 		}
 		out_open(o, map_names[f], '[');
@@ -2916,7 +2935,7 @@ static void detect_userns(struct out *o, struct notes *nt)
 	int depth = -1;
 	out_open(o, "userns", '{');
 	if (stat("/proc/self/ns/user", &st) < 0) {
-		out_none(o, "initial", "unknown"); /* noted with the namespaces */
+		out_unknown(o, "initial"); /* noted with the namespaces */
 	} else {
 		out_bool(o, "initial", st.st_ino == USERNS_INIT_INO);
 		depth = st.st_ino == USERNS_INIT_INO ? 0 : userns_depth(nt);
@@ -2924,7 +2943,7 @@ static void detect_userns(struct out *o, struct notes *nt)
 	if (depth >= 0)
 		out_u64(o, "depth", (unsigned long long)depth);
 	else
-		out_none(o, "depth", "unknown");
+		out_unknown(o, "depth");
 	out_close(o);
 }
 
@@ -2941,8 +2960,10 @@ static void detect_ids(struct out *o)
 	out_u64(o, "egid", eg);
 	if (idfile_lookup("/etc/passwd", NULL, &r, name, sizeof(name)) == 0)
 		out_str(o, "user", name);
+	else if (access("/etc/passwd", R_OK) == 0)
+		out_none(o, "user", "none");
 	else
-		out_none(o, "user", "unknown");
+		out_unknown(o, "user");
 }
 
 /* The effective capability set from capget(2), which works without /proc. */
@@ -2960,7 +2981,7 @@ static void detect_caps(struct out *o, struct notes *nt)
 	char hex[24];
 	if (caps_get(c) < 0) {
 		note(nt, "capget: %s", strerror(errno));
-		out_none(o, "cap_effective", "unknown");
+		out_unknown(o, "cap_effective");
 		return;
 	}
 	unsigned long long eff = (unsigned long long)c[1].effective << 32 | c[0].effective;
@@ -3002,7 +3023,7 @@ static void detect_security(struct out *o, struct notes *nt)
 	out_bool(o, "no_new_privs", prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1);
 	if (mode < 0) {
 		note(nt, "/proc/self/status: no Seccomp line readable");
-		out_none(o, "seccomp", "unknown");
+		out_unknown(o, "seccomp");
 	} else {
 		out_str(o, "seccomp", modes[mode]);
 	}
@@ -3025,19 +3046,28 @@ static void detect_namespaces(struct out *o, struct notes *nt)
 		}
 		if (!dir && errno != ENOENT)
 			note(nt, "%s: %s", path, strerror(errno));
-		out_none(o, ns_table[i].name, dir ? "unknown" : "absent");
+		if (dir)
+			out_unknown(o, ns_table[i].name);
+		else
+			out_none(o, ns_table[i].name, "absent");
 	}
 	out_close(o);
 }
 
-static void detect_runtime(struct out *o)
+/* The runtime directory; a fallback one is made here, as newns would make it, and checked. */
+static void detect_runtime(struct out *o, struct notes *nt)
 {
-	char buf[64];
-	const char *source;
-	const char *dir = runtime_dir(buf, sizeof(buf), &source);
+	char buf[64], why[300];
+	const char *source, *dir = runtime_dir(buf, sizeof(buf), &source), *err = NULL;
+	if (strcmp(source, "fallback") == 0 && (err = runtime_make(dir, source, why, sizeof(why))))
+		note(nt, "runtime_dir %s", err);
 	out_open(o, "runtime_dir", '{');
 	out_str(o, "path", dir);
 	out_str(o, "source", source);
+	if (err)
+		out_str(o, "error", err);
+	else
+		out_none(o, "error", "none");
 	out_close(o);
 }
 
@@ -3058,18 +3088,27 @@ static int sysctl_read(const char *name, unsigned long long *v)
 	return read_number(path, v);
 }
 
+/* Each gating sysctl: its value, absent (the kernel has no such file), or unknown (no /proc/sys). */
 static void detect_sysctls(struct out *o, struct notes *nt)
 {
 	unsigned long long v;
+	int dir = access("/proc/sys", X_OK) == 0 ? 0 : errno;
+	if (dir)
+		note(nt, "/proc/sys: %s", strerror(dir));
 	out_open(o, "sysctl", '{');
 	for (size_t i = 0; i < ARRAY_LEN(gate_sysctls); i++) {
 		if (sysctl_read(gate_sysctls[i], &v) == 0) {
 			out_u64(o, gate_sysctls[i], v);
 			continue;
 		}
-		if (errno != ENOENT)
-			note(nt, "sysctl %s: %s", gate_sysctls[i], errno == EINVAL ? "not a number (masked?)" : strerror(errno));
-		out_none(o, gate_sysctls[i], "absent");
+		int err = errno;
+		if (!dir && err == ENOENT) {
+			out_none(o, gate_sysctls[i], "absent");
+			continue;
+		}
+		if (!dir)
+			note(nt, "sysctl %s: %s", gate_sysctls[i], err == EINVAL ? "not a number (masked?)" : strerror(err));
+		out_unknown(o, gate_sysctls[i]);
 	}
 	out_close(o);
 }
@@ -3151,7 +3190,7 @@ static void detect_kernel(struct out *o)
 	int err, status;
 	out_open(o, "kernel", '{');
 	if (in_child(timens_child, &err, sizeof(err), &status) < 0) {
-		out_none(o, "time_namespaces", "unknown");
+		out_unknown(o, "time_namespaces");
 	} else {
 		errno = err;
 		out_str(o, "time_namespaces", err == EINVAL ? "absent" : probe_word(err ? -1 : 0));
@@ -3284,7 +3323,7 @@ static void detect_trial(struct out *o)
 		else
 			sfmt(why, sizeof(why), "no report: %s", strerror(errno));
 		out_bool(o, "ok", 0);
-		out_none(o, "failed_step", "unknown");
+		out_unknown(o, "failed_step");
 		out_str(o, "error", why);
 		out_str(o, "hint", "a seccomp filter that kills the process, or no memory");
 	} else if (t.step == T_DONE) {
@@ -3328,12 +3367,12 @@ static int cmd_detect(int argc, char **argv)
 	if (optind < argc)
 		die_usage("unexpected argument '%s'", argv[optind]);
 	struct detect_maps m = {.n = {0, 0}};
-	detect_maps_read(&m);
+	struct notes nt = {0};
+	detect_maps_read(&m, opt.quiet ? NULL : &nt);
 	if (opt.quiet)
 		return m.n[0] < 0 || m.n[1] < 0 ? EX_UNKNOWN : idmap_rootless(m.r[0], m.n[0]) ? EX_OK : EX_FAIL;
 
 	struct out o = {.fmt = opt.fmt};
-	struct notes nt = {0};
 	out_open(&o, "", '{');
 	out_str(&o, "version", RNSBOX_VERSION);
 	detect_maps(&o, &m);
@@ -3342,7 +3381,7 @@ static int cmd_detect(int argc, char **argv)
 	detect_caps(&o, &nt);
 	detect_security(&o, &nt);
 	detect_namespaces(&o, &nt);
-	detect_runtime(&o);
+	detect_runtime(&o, &nt);
 	detect_sysctls(&o, &nt);
 	detect_helpers(&o);
 	detect_subids(&o, &nt);
@@ -4374,7 +4413,10 @@ static void exec_parse(struct exec_opts *o, int argc, char **argv)
 		o->fork = 1; /* a PID namespace can be pinned only once it has a PID 1 */
 	if (o->nh.name && !o->kill_sig)
 		o->kill_sig = SIGKILL; /* the command dies with rnsbox and its helper, as under rootlesskit */
-	if (o->kill_sig || o->reaper || o->status_fd >= 0 || o->nh.name || (!o->applet && (o->flags & CLONE_NEWPID)))
+	/* unshare(CLONE_NEWTIME) moves only the children into the new time namespace (exec
+	 * moves the caller too only on some kernels), so fork, as util-linux does. */
+	if (o->kill_sig || o->reaper || o->status_fd >= 0 || o->nh.name || (!o->applet && (o->flags & CLONE_NEWPID)) ||
+	    (o->flags & CLONE_NEWTIME))
 		o->fork = 1;
 	if (o->setgroups == 1 && o->map_gid >= 0 && !o->gids.n)
 		die_usage("--setgroups=allow: the kernel takes a one-id gid map only after setgroups is denied");

@@ -75,7 +75,7 @@ tmp=$(mktemp -d) || exit 2
 # suite's own, whatever else runs on the machine.
 RNSBOX_TEST_RUN=$$-${tmp##*.}
 export RNSBOX_TEST_RUN
-tuser='' subuid_saved='' subgid_saved='' made_run_netns='' made_cg='' made_ctl=''
+tuser='' subuid_saved='' subgid_saved='' made_run_netns='' made_cg='' made_ctl='' made_run_rnsbox=''
 # restore FILE HOW: put /etc/FILE back as it was (HOW: yes = saved copy, absent = remove)
 restore() {
 	case $2 in
@@ -107,6 +107,7 @@ cleanup() {
 	restore subgid "$subgid_saved"
 	[ -n "$tuser" ] && userdel "$tuser" 2>/dev/null && rm -rf "/tmp/rnsbox-$tuid"
 	[ -n "$made_run_netns" ] && rmdir /run/netns 2>/dev/null
+	[ -n "$made_run_rnsbox" ] && rm -rf /run/rnsbox
 	[ -n "$made_cg" ] && cg_remove "$made_cg"
 	[ -n "$made_ctl" ] && echo "-$made_ctl" >"$cg2/cgroup.subtree_control"
 	rm -rf "$tmp"
@@ -128,6 +129,8 @@ R=$tmp/rnsbox
 
 root=0
 [ "$(id -u)" = 0 ] && root=1
+# root's fallback runtime directory: detect, newns and exec make it; removed by the trap if new
+[ $root = 1 ] && [ ! -e /run/rnsbox ] && made_run_rnsbox=1
 # as_user COMMAND...: run as the unprivileged test user with a clean environment
 if [ $root = 1 ]; then
 	tuser=rnsbox-t$$
@@ -287,6 +290,19 @@ if [ "$jqok" = 1 ]; then
 	if [ -d "/run/user/$tuid" ]; then want="/run/user/$tuid run-user"; else want="/tmp/rnsbox-$tuid fallback"; fi
 	assert_eq "as a user without XDG_RUNTIME_DIR: runtime dir by the documented rule" "$want" \
 		"$(printf '%s' "$rep" | json '"\(.runtime_dir.path) \(.runtime_dir.source)"')"
+	if [ ! -d "/run/user/$tuid" ] && [ $root = 1 ]; then
+		rm -rf "/tmp/rnsbox-$tuid"
+		as_user "$R" detect --json >/dev/null
+		assert_eq "detect makes the fallback runtime directory: the user's, mode 0700" "700 $tuid" \
+			"$(stat -c '%a %u' "/tmp/rnsbox-$tuid" 2>&1)"
+		rm -rf "/tmp/rnsbox-$tuid" && mkdir -m 755 "/tmp/rnsbox-$tuid"
+		rep=$(as_user "$R" detect --json)
+		assert_contains "a fallback directory not the user's with mode 0700 is refused, saying so" \
+			"$(printf '%s' "$rep" | json '"\(.runtime_dir.error) \(.unreadable|join(","))"')" \
+			"/tmp/rnsbox-$tuid: not a directory of the caller's with mode 0700; refusing to use it runtime_dir /tmp/rnsbox-$tuid"
+		rm -rf "/tmp/rnsbox-$tuid"
+		rep=$(as_user "$R" detect --json)
+	fi
 	if as_user sh -c ': <>/dev/net/tun' 2>/dev/null; then want=true; else want=false; fi
 	assert_eq "as a user: /dev/net/tun usability agrees with the shell" "$want" "$(printf '%s' "$rep" | json .dev_net_tun.usable)"
 	cap=$(as_user awk '/^CapEff:/ {print "0x" $2}' /proc/self/status)
@@ -313,7 +329,7 @@ if [ "$jqok" = 1 ]; then
 		assert_contains "max_user_namespaces=0: the hint names the sysctl" \
 			"$(printf '%s' "$rep" | json .trial.hint)" "user.max_user_namespaces is 0"
 		assert_contains "max_user_namespaces=0: depth is unknown and says why" \
-			"$(printf '%s' "$rep" | json '"\(.userns.depth) \(.unreadable|join(","))"')" "null user namespace depth probe"
+			"$(printf '%s' "$rep" | json '"\(.userns.depth) \(.unreadable|join(","))"')" "unknown user namespace depth probe"
 	else
 		skip "user namespace cases: toybox not installed"
 	fi
@@ -378,26 +394,42 @@ elif [ $root = 1 ] && [ "$tb" = 1 ] && [ "$jqok" = 1 ]; then
 	st=$?
 	assert_eq "without /proc: exits 1 (rootless unknown), no crash" 1 "$st"
 	assert_contains "without /proc: says the map could not be read" "$(cat "$tmp/err")" "open /proc/self/uid_map: No such file"
-	assert_eq "without /proc: rootless null, namespaces unknown, trial fails at the maps" \
-		"null null write uid_map" \
-		"$(printf '%s' "$rep" | json '"\(.rootless) \(.namespaces.net) \(.trial.failed_step)"')"
+	assert_eq "without /proc: rootless, namespaces and sysctls unknown (not null, which is absent), trial fails at the maps" \
+		"unknown unknown unknown unknown write uid_map" \
+		"$(printf '%s' "$rep" | json '"\(.rootless) \(.uid_map) \(.namespaces.net) \(.sysctl."user.max_user_namespaces") \(.trial.failed_step)"')"
+	assert_eq "without /proc: unreadable names uid_map, gid_map and /proc/sys" "3" \
+		"$(printf '%s' "$rep" | json '.unreadable[]' | grep -c -e '/proc/self/uid_map: No such' -e '/proc/self/gid_map: No such' -e '^/proc/sys: No such')"
+	got=$(toybox unshare -m sh -c "$priv"' toybox umount -l /proc || exit 99; "$0" detect --shell; "$0" detect' "$R" 2>/dev/null)
+	assert_contains "without /proc: --shell says unknown too" "$got" "RNSBOX_SYSCTL_USER_MAX_USER_NAMESPACES='unknown'"
+	assert_contains "without /proc: and so does the text report" "$got" "  user.max_user_namespaces: unknown"
 	assert_contains "without /proc: lists what it could not read" \
 		"$(printf '%s' "$rep" | json '.unreadable|join(",")')" "/proc/self/ns: No such file"
 	assert_exit "without /proc: detect -q exits 3 (cannot tell)" 3 \
 		toybox unshare -m sh -c "$priv"' toybox umount -l /proc || exit 99; exec "$0" detect -q' "$R"
+	assert_eq "without /proc: detect -q says nothing at all" "" "$out"
+	# an initramfs: a root holding only the static binary, no /proc, /etc, /tmp or /run
+	if [ "$san" = 0 ]; then
+		mkdir -p "$tmp/initrd" && cp "$R" "$tmp/initrd/rnsbox"
+		rep=$(toybox unshare -m toybox chroot "$tmp/initrd" /rnsbox detect --json 2>/dev/null)
+		assert_eq "in a bare root (an initramfs): user and sysctls unknown, the fallback directory's failure said" \
+			"unknown unknown mkdir /run/rnsbox: No such file or directory" \
+			"$(printf '%s' "$rep" | json '"\(.user) \(.sysctl."user.max_mnt_namespaces") \(.runtime_dir.error)"')"
+		assert_exit "in a bare root: detect -q exits 3, silent" 3 toybox unshare -m toybox chroot "$tmp/initrd" /rnsbox detect -q
+		assert_eq "in a bare root: detect -q says nothing" "" "$out"
+	fi
 	: >"$tmp/empty"
 	rep=$(toybox unshare -m sh -c "$priv"' toybox mount -o bind "$1" /proc/sys/user/max_user_namespaces || exit 99
 		exec "$0" detect --json' "$R" "$tmp/empty")
-	assert_eq "a masked sysctl reads as null and is noted" "null sysctl user.max_user_namespaces: not a number (masked?)" \
+	assert_eq "a masked sysctl reads as unknown and is noted" "unknown sysctl user.max_user_namespaces: not a number (masked?)" \
 		"$(printf '%s' "$rep" | json '"\(.sysctl."user.max_user_namespaces") \(.unreadable|join(","))"')"
 	# A tmpfs over /proc in a private mount namespace lets the test write the map rnsbox reads.
 	for m in '0 1000' '0 1000 0' '0 4294967295 2' '0 4294967296 1' 'x 1 1' '0 1 1 junk' '-1 0 1' '0 0 1
 5 6'; do
 		out=$(toybox unshare -m sh -c "$priv"' toybox mount -t tmpfs none /proc || exit 99; mkdir /proc/self
 			printf "%s\n" "$1" >/proc/self/uid_map; printf "0 0 1\n" >/proc/self/gid_map
-			"$0" detect -q; echo "exit=$?"' "$R" "$m" 2>&1)
+			"$0" detect -q; echo "q=$?"; "$0" detect --json >/dev/null; echo "exit=$?"' "$R" "$m" 2>&1 | words)
 		case $out in
-		*"rnsbox: detect: /proc/self/uid_map:"[12]": "*"exit=3") ok "malformed uid_map '$(printf '%s' "$m" | tr '\n' '|')' is refused by file:line" ;;
+		"q=3 rnsbox: detect: /proc/self/uid_map:"[12]": "*"exit=1") ok "malformed uid_map '$(printf '%s' "$m" | tr '\n' '|')' is refused by file:line (-q: 3, silent)" ;;
 		*) not_ok "malformed uid_map '$m' is refused by file:line" "output: $out" ;;
 		esac
 	done
@@ -607,6 +639,10 @@ up_out=$(cut -d' ' -f1 /proc/uptime)
 assert_eq "exec --boottime=3600: uptime inside is an hour ahead" 1 \
 	"$(awk -v a="$up_in" -v b="$up_out" 'BEGIN {d = a - b; print (d > 3590 && d < 3610)}')"
 assert_exit "exec --monotonic=soon is a usage error" 2 "$R" exec --monotonic=soon true
+got=$(as_user "$R" exec -rT --boottime=60 sh -c 'cat /proc/$PPID/comm; stat -L -c %i /proc/self/ns/time /proc/$PPID/ns/time_for_children' | words)
+assert_eq "exec -T without -f forks: the command, rnsbox's child, is in the new time namespace" \
+	"rnsbox $(printf '%s' "${got#* }" | field 2) $(printf '%s' "${got#* }" | field 2)" "$got"
+assert_eq "exec -T: and that namespace is not the host's" new "$([ "${got##* }" != "$(nsino time)" ] && echo new)"
 if [ $root = 1 ] && [ "$tb" = 1 ]; then
 	mkdir "$tmp/pins"
 	got=$(toybox unshare -m sh -c 'toybox mount -o rprivate none / || exit 99
