@@ -2044,6 +2044,7 @@ if have make; then
 	assert_eq "make install APPLETS=1: unshare and nsenter link to rnsbox" "rnsbox rnsbox" \
 		"$(readlink "$tmp/dest/usr/bin/unshare") $(readlink "$tmp/dest/usr/bin/nsenter")"
 	assert_exit "make install puts rnsbox.1 in PREFIX/share/man/man1" 0 cmp rnsbox.1 "$tmp/dest/usr/share/man/man1/rnsbox.1"
+	v=$("$tmp/dest/usr/bin/rnsbox" --version)
 	assert_eq "the applets print rnsbox's version" "$v $v" "$("$tmp/dest/usr/bin/unshare" -V) $("$tmp/dest/usr/bin/nsenter" --version)"
 	rm "$tmp/dest/usr/bin/nsenter" && echo mine >"$tmp/dest/usr/bin/nsenter"
 	got=$(make -s install DESTDIR="$tmp/dest" PREFIX=/usr APPLETS=1 2>&1)
