@@ -69,8 +69,31 @@ FIXTURES = tests/seccomp-deny tests/listen-fds tests/foreign-socket
 tests/%: tests/%.c
 	$(CC) -std=gnu11 -Wall -Wextra -Werror -Os $(STATIC) -o $@ $<
 
-check: rnsbox rnsbox.1 $(FIXTURES) check-static
+check: rnsbox rnsbox.1 $(FIXTURES) $(FUZZ) check-static
 	./test.sh
+
+# libFuzzer harnesses (tests/fuzz/fuzz.c: one binary, RNSBOX_FUZZ=TARGET picks the target),
+# clang with ASan and UBSan. make fuzz runs every target for FUZZ_SECONDS on its corpus
+# (tests/fuzz/corpus/TARGET, kept between runs, seeded from tests/fuzz/regress/TARGET) and
+# stops at the first finding, its input left as tests/fuzz/crash-TARGET-*; an input worth
+# keeping goes to tests/fuzz/regress/TARGET, which test.sh runs once each (make check).
+FUZZ = tests/fuzz/fuzz
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS = escape join options procstat sfmt idmap mapgrammar netparse mountinfo netlink
+$(FUZZ): tests/fuzz/fuzz.c rnsbox.c
+	$(FUZZ_CC) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-Wall -Wno-unused-function -DRNSBOX_VERSION='"$(VERSION)"' -o $@ tests/fuzz/fuzz.c
+
+fuzz: $(FUZZ)
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p tests/fuzz/corpus/$$t; \
+		echo "== fuzz $$t ($(FUZZ_SECONDS) s)"; \
+		RNSBOX_FUZZ=$$t ./$(FUZZ) -max_total_time=$(FUZZ_SECONDS) -timeout=5 -print_final_stats=1 \
+			-artifact_prefix=tests/fuzz/crash-$$t- tests/fuzz/corpus/$$t tests/fuzz/regress/$$t 2>&1 | \
+			grep -aE '^(stat::number_of_executed_units|stat::new_units_added|==[0-9]+==|SUMMARY|rnsbox fuzz:|artifact_prefix)' ; \
+		ls tests/fuzz/crash-$$t-* >/dev/null 2>&1 && exit 1; \
+	done; true
 
 # The whole suite once more against an ASan+UBSan build (gcc or clang, the system libc);
 # any finding aborts the process that made it, which fails its case.
@@ -85,7 +108,7 @@ check-cc:
 		$$cc $(ALL_CFLAGS) -o rnsbox-$$cc rnsbox.c && ./rnsbox-$$cc --version && rm -f rnsbox-$$cc || exit 1; \
 	done
 
-check-asan: rnsbox-asan rnsbox.1 $(FIXTURES)
+check-asan: rnsbox-asan rnsbox.1 $(FIXTURES) $(FUZZ)
 	RNSBOX_BIN=rnsbox-asan RNSBOX_SANITIZED=1 ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 ./test.sh
 
 # Benchmark helpers (bench/*.c): the raw-syscall floor and the timing driver.
@@ -114,6 +137,6 @@ install: rnsbox rnsbox.1
 	done; fi
 
 clean:
-	rm -f rnsbox rnsbox.1 rnsbox-asan rnsbox-gcc rnsbox-clang $(FIXTURES) $(BENCH)
+	rm -f rnsbox rnsbox.1 rnsbox-asan rnsbox-gcc rnsbox-clang $(FIXTURES) $(BENCH) $(FUZZ)
 
-.PHONY: all check check-asan check-cc check-static lint install clean bench
+.PHONY: all check check-asan check-cc check-static lint install clean bench fuzz

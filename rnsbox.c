@@ -227,8 +227,11 @@ PRINTF(3, 0) static int vsfmt(char *buf, size_t size, const char *fmt, va_list a
 		}
 		for (p++; *p == '-' || *p == '0'; p++)
 			*p == '-' ? (left = 1) : (zero = 1);
-		if (*p == '*')
-			width = (size_t)va_arg(ap, int), p++;
+		if (*p == '*') { /* a negative width is '-' and its size, as in printf */
+			long long w = va_arg(ap, int);
+			left |= w < 0;
+			width = (size_t)(w < 0 ? -w : w), p++;
+		}
 		for (; *p >= '0' && *p <= '9'; p++)
 			width = width * 10 + (size_t)(*p - '0');
 		if (*p == '.') {
@@ -264,6 +267,11 @@ PRINTF(3, 0) static int vsfmt(char *buf, size_t size, const char *fmt, va_list a
 			if (neg)
 				*--s = '-';
 			len = (size_t)(num + sizeof(num) - s);
+		}
+		if (neg && zero && !left && width > len) { /* the sign goes before the zeros: -0042 */
+			if (n + 1 < size)
+				buf[n] = '-';
+			n++, s++, len--, width--;
 		}
 		for (; !left && width > len; width--) {
 			if (n + 1 < size)
@@ -342,18 +350,54 @@ static struct {
 	int status_fd, failed_fd;
 } diag = {"rnsbox", -1, -1};
 
-/* JSON string body of s into buf: quotes, backslashes and control bytes escaped. */
+/* Length of the valid UTF-8 sequence at s (1-4), or 0 if it is not one. */
+static int utf8_len(const unsigned char *s)
+{
+	int n = s[0] < 0x80 ? 1 : s[0] < 0xc2 ? 0 : s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : s[0] < 0xf5 ? 4 : 0;
+	if ((n == 3 && ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f))) ||
+	    (n == 4 && ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))))
+		return 0;
+	for (int i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+/*
+ * How many bytes at s go into a JSON string as they are: a whole UTF-8 sequence other
+ * than a quote, a backslash or a control byte; 0 when the byte at s must be escaped (as
+ * \" \\ or \u00XX, also for bytes that are not UTF-8, so the result is always valid JSON).
+ */
+static int json_plain(const unsigned char *s)
+{
+	int n = utf8_len(s);
+	return n == 1 && (*s < 0x20 || *s == 0x7f || *s == '"' || *s == '\\') ? 0 : n;
+}
+
+/* The JSON escape of the byte c (one json_plain refuses): \" \\ or \u00XX. */
+static const char *json_esc(char buf[8], unsigned char c)
+{
+	if (c == '"' || c == '\\')
+		sfmt(buf, 8, "\\%c", c);
+	else
+		sfmt(buf, 8, "\\u%04x", c);
+	return buf;
+}
+
+/* JSON string body of s into buf, cut (never inside an escape or a UTF-8 sequence) to fit. */
 static void json_escape(char *buf, size_t size, const char *s)
 {
 	size_t n = 0;
-	for (; *s && n + 7 < size; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			n = sfmt_at(buf, size, n, "\\%c", c);
-		else if (c < 0x20)
-			n = sfmt_at(buf, size, n, "\\u%04x", c);
-		else
-			buf[n++] = (char)c;
+	char esc[8];
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		size_t k = (size_t)json_plain(p);
+		const char *part = k ? (const char *)p : json_esc(esc, *p);
+		size_t len = k ? k : strlen(esc);
+		if (n + len >= size)
+			break;
+		memcpy(buf + n, part, len);
+		n += len;
+		p += k ? k : 1;
 	}
 	buf[n] = '\0';
 }
@@ -520,12 +564,14 @@ static int contains(const char *s, const char *w)
  * gives ':', an unknown option '?' with optopt set (0 for a long one); a long option may
  * be shortened to a unique prefix; "--" ends the options. Its state is libc's optind,
  * optarg and optopt, plus the position inside a cluster of short options, which libc's
- * getopt keeps in a static too. Every option set also has --version and -V (returned as
+ * getopt keeps in a static too (optind = 0 starts afresh). Every option set also has --version and -V (returned as
  * 'V', which die_option answers), so no table needs a row for them.
  */
 static int opt_get(int argc, char **argv, const char *opts, const struct option *lo)
 {
-	static int pos;
+	static int pos; /* the position in a cluster of short options at argv[optind] */
+	if (optind == 0) /* a new parse, as glibc has it: forget a cluster left unfinished */
+		pos = 0, optind = 1;
 	char *a = optind < argc ? argv[optind] : NULL;
 	optarg = NULL;
 	optopt = 0;
@@ -920,19 +966,6 @@ PRINTF(2, 3) static void out_f(struct out *o, const char *fmt, ...)
 	out_mem(o, buf, n < (int)sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 }
 
-/* Length of the valid UTF-8 sequence at s (1-4), or 0 if it is not one. */
-static int utf8_len(const unsigned char *s)
-{
-	int n = s[0] < 0x80 ? 1 : s[0] < 0xc2 ? 0 : s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : s[0] < 0xf5 ? 4 : 0;
-	if ((n == 3 && ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f))) ||
-	    (n == 4 && ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))))
-		return 0;
-	for (int i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
-}
-
 /*
  * The body of a string value, escaped for the format: JSON escapes quotes, backslashes,
  * control bytes and bytes that are not UTF-8 (as \u00XX); shell writes inside single
@@ -948,16 +981,12 @@ static void out_escaped(struct out *o, const char *str)
 			else
 				out_mem(o, (const char *)s, 1);
 			s++;
-		} else if (n > 1 || (n == 1 && *s >= 0x20 && *s != 0x7f &&
-				     !(o->fmt == FMT_JSON && (*s == '"' || *s == '\\')))) {
+		} else if (o->fmt == FMT_JSON ? json_plain(s) : n > 1 || (n == 1 && *s >= 0x20 && *s != 0x7f)) {
 			out_mem(o, (const char *)s, (size_t)n);
 			s += n;
 		} else if (o->fmt == FMT_JSON) {
-			if (*s == '"' || *s == '\\')
-				out_f(o, "\\%c", *s);
-			else
-				out_f(o, "\\u%04x", *s);
-			s++;
+			char esc[8];
+			out_s(o, json_esc(esc, *s++));
 		} else {
 			out_f(o, "\\x%02x", *s++);
 		}
@@ -1295,6 +1324,30 @@ static void nl_close(struct nl *nl)
  * coming from the kernel (port 0), and for our port and sequence number; NLMSG_ERROR
  * carries the kernel's verdict. Returns 0 or -errno; the caller adds the context.
  */
+/*
+ * The messages of one datagram of n bytes from the kernel: 0 for an ack or the end of a
+ * dump, -errno for an error (one outside 1..4095 is a malformed reply: -EBADMSG), 1 when
+ * none of it answers our request (another sequence number or port), so read on.
+ */
+static int nl_reply(const struct nl *nl, const struct nlmsghdr *h, size_t n)
+{
+	for (; n >= sizeof(*h) && h->nlmsg_len >= sizeof(*h) && h->nlmsg_len <= n;
+	     n -= n < NL_ALIGN(h->nlmsg_len) ? n : NL_ALIGN(h->nlmsg_len), h = (const void *)((const char *)h + NL_ALIGN(h->nlmsg_len))) {
+		if (h->nlmsg_seq != nl->seq || h->nlmsg_pid != nl->port)
+			continue; /* a stale reply */
+		if (h->nlmsg_type == NLMSG_ERROR) {
+			if (h->nlmsg_len < sizeof(*h) + sizeof(int))
+				return -EBADMSG;
+			int err;
+			memcpy(&err, h + 1, sizeof(err));
+			return err <= 0 && err > -4096 ? err : -EBADMSG;
+		}
+		if (h->nlmsg_type == NLMSG_DONE)
+			return 0;
+	}
+	return 1;
+}
+
 static int nl_do(struct nl *nl, struct nlbuf *b)
 {
 	struct nlmsghdr *req = (struct nlmsghdr *)(void *)b->p;
@@ -1318,19 +1371,9 @@ static int nl_do(struct nl *nl, struct nlbuf *b)
 			return -EMSGSIZE;
 		if (from.nl_pid != 0)
 			continue; /* not from the kernel */
-		for (struct nlmsghdr *h = &u.align; n >= (ssize_t)sizeof(*h) && h->nlmsg_len >= sizeof(*h) &&
-						   h->nlmsg_len <= (size_t)n;
-		     n -= NL_ALIGN(h->nlmsg_len), h = (void *)((char *)h + NL_ALIGN(h->nlmsg_len))) {
-			if (h->nlmsg_seq != nl->seq || h->nlmsg_pid != nl->port)
-				continue; /* a stale reply */
-			if (h->nlmsg_type == NLMSG_ERROR) {
-				if (h->nlmsg_len < sizeof(*h) + sizeof(int))
-					return -EBADMSG;
-				return ((struct nlmsgerr *)(void *)(h + 1))->error;
-			}
-			if (h->nlmsg_type == NLMSG_DONE)
-				return 0;
-		}
+		int rc = nl_reply(nl, &u.align, (size_t)n);
+		if (rc <= 0)
+			return rc;
 	}
 }
 
@@ -4936,16 +4979,23 @@ static void parse_netop(struct newns_opts *o, int kind, const char *opt, const c
 		die_usage("--addr %s: '%s' is not an IPv4 or IPv6 ADDRESS[/PREFIX]", arg, p);
 }
 
-/* Write a --sysctl KEY=VALUE under /proc/sys; it is the calling process's netns that counts. 0 or -errno. */
-static int sysctl_write(const char *arg)
+/* The /proc/sys file of a --sysctl KEY=VALUE that parse_netop took (KEY at most 120 bytes). */
+static void sysctl_path(const char *arg, char path[140])
 {
-	char path[140] = "/proc/sys/";
 	size_t len = strcspn(arg, "=");
 	int slashed = memchr(arg, '/', len) != NULL;
+	memcpy(path, "/proc/sys/", 10);
 	for (size_t i = 0; i < len; i++)
 		path[10 + i] = arg[i] == '.' && !slashed ? '/' : arg[i];
 	path[10 + len] = '\0';
-	return write_file(path, arg + len + 1) < 0 ? -errno : 0;
+}
+
+/* Write a --sysctl KEY=VALUE under /proc/sys; it is the calling process's netns that counts. 0 or -errno. */
+static int sysctl_write(const char *arg)
+{
+	char path[140];
+	sysctl_path(arg, path);
+	return write_file(path, arg + strcspn(arg, "=") + 1) < 0 ? -errno : 0;
 }
 
 /*
@@ -5394,6 +5444,20 @@ static int newns_list(int json)
  * holders that are gone. At zero the namespace, the helper and every file but DIR go.
  * proc_start is that start time, or 0 for a process that is gone or a zombie.
  */
+/* The start time in a /proc/PID/stat line ("PID (COMM) S PPID ..."), 0 for a zombie or a bad line. */
+static unsigned long long proc_stat_start(const char *line)
+{
+	const char *p = line ? strrchr(line, ')') : NULL; /* COMM may hold ") " itself */
+	unsigned long long v = 0;
+	if (!p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X')
+		return 0; /* a zombie has ended: it holds nothing */
+	for (int field = 2; p && field < 22; field++) /* ") S ppid ..." */
+		p = strchr(p + 1, ' ');
+	if (p && (p++, parse_uint(&p, ~0ULL, &v) < 0))
+		v = 0;
+	return v;
+}
+
 static unsigned long long proc_start(pid_t pid)
 {
 	char path[32];
@@ -5401,13 +5465,7 @@ static unsigned long long proc_start(pid_t pid)
 	unsigned long long v = 0;
 	sfmt(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	if (lines_open(&l, path) == 0) {
-		char *line = lines_next(&l), *p = line ? strrchr(line, ')') : NULL;
-		if (p && (p[2] == 'Z' || p[2] == 'X'))
-			p = NULL; /* a zombie has ended: it holds nothing */
-		for (int field = 2; p && field < 22; field++) /* ") S ppid ..." */
-			p = strchr(p + 1, ' ');
-		if (p && (p++, parse_uint((const char **)&p, ~0ULL, &v) < 0))
-			v = 0;
+		v = proc_stat_start(lines_next(&l));
 		lines_close(&l);
 	}
 	return v;

@@ -927,6 +927,13 @@ assert_eq "--json-status-fd: a command that cannot start: pid -1 and the message
 	"$(printf '%s\n' "$got" | wc -l) $(printf '%s\n' "$got" | tail -n 1)"
 got=$("$R" exec -rn --json-status-fd 5 --mount-proc true 5>&1 2>/dev/null)
 assert_eq "--json-status-fd: a usage error writes nothing on the fd" "" "$got"
+if [ "$jqok" = 1 ]; then
+	bad=$(printf 'no-such-\377\303-rnsbox')
+	got=$("$R" exec -rn --json-status-fd 5 "$bad" 5>&1 2>/dev/null | tail -n 1)
+	assert_eq "--json-status-fd: bytes of a message that are not UTF-8 are escaped" \
+		'{"pid": -1, "message": "rnsbox: exec: exec no-such-\u00ff\u00c3-rnsbox: No such file or directory"}' "$got"
+	assert_exit "--json-status-fd: and jq reads the line as JSON" 0 sh -c 'printf "%s" "$0" | jq -e .message' "$got"
+fi
 assert_exit "--block-fd on a closed fd is a usage error" 2 "$R" exec --block-fd 99 true
 assert_contains "--block-fd: the bad fd is named" "$out" "--block-fd: 99 is not an open file descriptor"
 if have script; then
@@ -2036,6 +2043,21 @@ elif have strace; then
 	assert_eq "every fd rnsbox opens is close-on-exec" "" "$leaky"
 else
 	skip "fd checks: strace not installed"
+fi
+
+# --- fuzz regressions: each kept input of tests/fuzz/regress/TARGET, once (what fuzzing found stays fixed)
+if [ -x tests/fuzz/fuzz ]; then
+	for d in tests/fuzz/regress/*/; do
+		t=$(basename "$d")
+		set -- "$d"*
+		if got=$(RNSBOX_FUZZ=$t tests/fuzz/fuzz -timeout=10 "$@" 2>&1); then
+			ok "fuzz regressions of $t: $# inputs, none fails"
+		else
+			not_ok "fuzz regressions of $t" "$(printf '%s\n' "$got" | grep -a -m3 -e 'rnsbox fuzz:' -e 'ERROR' -e 'SUMMARY')"
+		fi
+	done
+else
+	skip "fuzz regressions: tests/fuzz/fuzz not built (make check builds it with clang)"
 fi
 
 # --- make install, with the applets
