@@ -2237,16 +2237,22 @@ static int nh_owner(int netns)
 
 /*
  * Append the lines of text to dst (of size, holding a string) joined by "; ", empty
- * lines and pasta's complaints about syslog left out; cut at the end of dst.
+ * lines and pasta's complaints about syslog left out, so a helper's stderr reads as one
+ * line: a carriage return ends a line too, and any other control byte becomes '?' (it
+ * could move the cursor or clear the terminal). Cut at the end of dst.
  */
 static void join_lines(char *dst, size_t size, const char *text)
 {
 	size_t n = strlen(dst), start = n;
 	for (const char *p = text, *e; *p; p = e + !!*e) {
-		int len = (int)((e = p + strcspn(p, "\n")) - p);
+		int len = (int)((e = p + strcspn(p, "\r\n")) - p);
 		if (!len || (len >= 9 && memcmp(e - 9, "to syslog", 9) == 0))
 			continue;
+		size_t from = n + (n > start ? 2 : 0);
 		n = sfmt_at(dst, size, n, "%s%.*s", n > start ? "; " : "", len, p);
+		for (size_t i = from; i < n; i++)
+			if ((unsigned char)dst[i] < 0x20 || dst[i] == 0x7f)
+				dst[i] = '?';
 	}
 }
 

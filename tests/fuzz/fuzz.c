@@ -207,7 +207,8 @@ static void t_escape(const uint8_t *d, size_t n)
 
 /*
  * dst (of size) keeps what it held; the rest is the text's non-empty lines joined by
- * "; ", with no newline, always NUL-terminated inside dst, and all of it when it fits.
+ * "; ", with no control byte (a terminal shows it as one line), always NUL-terminated
+ * inside dst, and all of it when it fits.
  */
 static void t_join(const uint8_t *d, size_t n)
 {
@@ -223,11 +224,12 @@ static void t_join(const uint8_t *d, size_t n)
 	join_lines(dst, size, text);
 	if (!memchr(dst, '\0', size) || memcmp(dst, d, plen))
 		FAIL("join_lines lost its NUL or what dst held");
-	if (strchr(dst + plen, '\n'))
-		FAIL("join_lines left a newline: %s", dst);
+	for (const unsigned char *p = (const unsigned char *)dst + plen; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			FAIL("join_lines left a control byte 0x%02x: %s", *p, dst);
 	size_t want = 0; /* the joined length, had there been room */
 	for (const char *p = text, *e; *p; p = e + !!*e) {
-		size_t len = (size_t)((e = p + strcspn(p, "\n")) - p);
+		size_t len = (size_t)((e = p + strcspn(p, "\r\n")) - p);
 		if (len && !(len >= 9 && memcmp(e - 9, "to syslog", 9) == 0))
 			want += len + (plen + want > plen ? 2 : 0);
 	}
