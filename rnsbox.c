@@ -564,8 +564,9 @@ static int contains(const char *s, const char *w)
  * gives ':', an unknown option '?' with optopt set (0 for a long one); a long option may
  * be shortened to a unique prefix; "--" ends the options. Its state is libc's optind,
  * optarg and optopt, plus the position inside a cluster of short options, which libc's
- * getopt keeps in a static too (optind = 0 starts afresh). Every option set also has --version and -V (returned as
- * 'V', which die_option answers), so no table needs a row for them.
+ * getopt keeps in a static too (optind = 0 starts afresh, as with glibc). Every option
+ * set also has --version and -V (returned as 'V', which die_option answers), so no table
+ * needs a row for them.
  */
 static int opt_get(int argc, char **argv, const char *opts, const struct option *lo)
 {
@@ -1320,11 +1321,6 @@ static void nl_close(struct nl *nl)
 }
 
 /*
- * Send the request in b and wait for its ack. Replies are checked for truncation, for
- * coming from the kernel (port 0), and for our port and sequence number; NLMSG_ERROR
- * carries the kernel's verdict. Returns 0 or -errno; the caller adds the context.
- */
-/*
  * The messages of one datagram of n bytes from the kernel: 0 for an ack or the end of a
  * dump, -errno for an error (one outside 1..4095 is a malformed reply: -EBADMSG), 1 when
  * none of it answers our request (another sequence number or port), so read on.
@@ -1332,7 +1328,8 @@ static void nl_close(struct nl *nl)
 static int nl_reply(const struct nl *nl, const struct nlmsghdr *h, size_t n)
 {
 	for (; n >= sizeof(*h) && h->nlmsg_len >= sizeof(*h) && h->nlmsg_len <= n;
-	     n -= n < NL_ALIGN(h->nlmsg_len) ? n : NL_ALIGN(h->nlmsg_len), h = (const void *)((const char *)h + NL_ALIGN(h->nlmsg_len))) {
+	     n -= n < NL_ALIGN(h->nlmsg_len) ? n : NL_ALIGN(h->nlmsg_len),
+	     h = (const void *)((const char *)h + NL_ALIGN(h->nlmsg_len))) {
 		if (h->nlmsg_seq != nl->seq || h->nlmsg_pid != nl->port)
 			continue; /* a stale reply */
 		if (h->nlmsg_type == NLMSG_ERROR) {
@@ -1348,6 +1345,11 @@ static int nl_reply(const struct nl *nl, const struct nlmsghdr *h, size_t n)
 	return 1;
 }
 
+/*
+ * Send the request in b and wait for its ack. Replies are checked for truncation, for
+ * coming from the kernel (port 0), and for our port and sequence number; NLMSG_ERROR
+ * carries the kernel's verdict. Returns 0 or -errno; the caller adds the context.
+ */
 static int nl_do(struct nl *nl, struct nlbuf *b)
 {
 	struct nlmsghdr *req = (struct nlmsghdr *)(void *)b->p;

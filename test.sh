@@ -441,6 +441,47 @@ else
 	skip "broken /proc cases: need root, toybox and jq"
 fi
 
+# --- an initramfs: the static binary and busybox, booted under qemu with Debian's kernel
+# (RNSBOX_TEST_KERNEL, which .ci/run fetches), /proc not mounted until the script does it
+kernel=${RNSBOX_TEST_KERNEL:-}
+if [ "$san" = 1 ]; then
+	skip "initramfs boot: needs the static musl binary"
+elif [ -r "$kernel" ] && have qemu-system-x86_64 && have cpio && have gzip && [ "$jqok" = 1 ] &&
+	[ -x /bin/busybox ] && ! readelf -l /bin/busybox 2>/dev/null | grep -q interpreter; then
+	ird=$tmp/initramfs
+	mkdir -p "$ird/bin" && cp /bin/busybox "$ird/bin/" && cp "$R" "$ird/rnsbox"
+	cat >"$ird/init" <<'INIT'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin
+echo "KERNEL $(uname -r)"
+/rnsbox detect --json >/json 2>/dev/null; echo "JSONEXIT $?"
+echo "JSON $(cat /json)"
+/rnsbox detect -q >/q 2>&1; echo "QEXIT $? QOUT [$(cat /q)]"
+mkdir /proc && mount -t proc proc /proc
+echo "TIMENS $(readlink /proc/self/ns/time) $(/rnsbox exec -T --boottime=3600 sh -c 'readlink /proc/self/ns/time; cut -d" " -f1 /proc/uptime' | tr '\n' ' ')"
+poweroff -f
+INIT
+	chmod 755 "$ird/init"
+	(cd "$ird" && find . | cpio -o -H newc 2>/dev/null) | gzip >"$tmp/initramfs.gz"
+	timeout 300 qemu-system-x86_64 -m 256 -nographic -no-reboot -kernel "$kernel" -initrd "$tmp/initramfs.gz" \
+		-append "console=ttyS0 quiet panic=-1" </dev/null 2>&1 | tr -d '\r' >"$tmp/boot"
+	kv=$(sed -n 's/.*KERNEL //p' "$tmp/boot") # after the terminal resets the firmware prints
+	rep=$(sed -n 's/^JSON //p' "$tmp/boot")
+	assert_eq "initramfs ($kv), no /proc: detect exits 1, rootless and the sysctls unknown" "1 unknown unknown unknown" \
+		"$(sed -n 's/^JSONEXIT //p' "$tmp/boot") $(printf '%s' "$rep" | json '"\(.rootless) \(.sysctl."user.max_user_namespaces") \(.sysctl."kernel.apparmor_restrict_unprivileged_userns")"')"
+	assert_eq "initramfs: unreadable names both maps and /proc/sys, the runtime directory's failure said" \
+		"open /proc/self/uid_map: No such file or directory|open /proc/self/gid_map: No such file or directory|/proc/sys: No such file or directory|mkdir /run/rnsbox: No such file or directory" \
+		"$(printf '%s' "$rep" | json '(.unreadable | map(select(test("uid_map|gid_map|/proc/sys"))) | join("|")) + "|" + .runtime_dir.error')"
+	assert_eq "initramfs: detect -q exits 3 and says nothing" "QEXIT 3 QOUT []" "$(grep '^QEXIT' "$tmp/boot")"
+	# shellcheck disable=SC2046 # three words, split on purpose
+	set -- $(sed -n 's/^TIMENS //p' "$tmp/boot")
+	assert_eq "initramfs: exec -T --boottime=3600 runs the command in the new time namespace (uptime ahead)" \
+		"new 1" "$([ -n "${2:-}" ] && [ "$1" != "$2" ] && echo new) $(awk -v u="${3:-0}" 'BEGIN {print (u >= 3600)}')"
+else
+	skip "initramfs boot: needs qemu-system-x86_64, cpio, jq, a static /bin/busybox (busybox-static) and RNSBOX_TEST_KERNEL, a kernel image (.ci/run fetches Debian's)"
+fi
+
 # --- seccomp: probes and the trial against a filter the fixture installs
 if [ -x "$tmp/seccomp-deny" ] && [ "$jqok" = 1 ]; then
 	sd=$tmp/seccomp-deny
