@@ -69,9 +69,6 @@ FIXTURES = tests/seccomp-deny tests/listen-fds tests/foreign-socket
 tests/%: tests/%.c
 	$(CC) -std=gnu11 -Wall -Wextra -Werror -Os $(STATIC) -o $@ $<
 
-check: rnsbox rnsbox.1 $(FIXTURES) $(FUZZ) check-static
-	./test.sh
-
 # libFuzzer harnesses (tests/fuzz/fuzz.c: one binary, RNSBOX_FUZZ=TARGET picks the target),
 # clang with ASan and UBSan. make fuzz runs every target for FUZZ_SECONDS on its corpus
 # (tests/fuzz/corpus/TARGET, kept between runs, seeded from tests/fuzz/regress/TARGET) and
@@ -81,6 +78,10 @@ FUZZ = tests/fuzz/fuzz
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS = escape join options procstat sfmt idmap mapgrammar netparse mountinfo netlink
+
+check: rnsbox rnsbox.1 $(FIXTURES) $(FUZZ) check-static
+	./test.sh
+
 $(FUZZ): tests/fuzz/fuzz.c rnsbox.c
 	$(FUZZ_CC) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		-Wall -Wno-unused-function -DRNSBOX_VERSION='"$(VERSION)"' -o $@ tests/fuzz/fuzz.c
