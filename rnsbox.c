@@ -3972,33 +3972,46 @@ static void exec_mount_cgroup2(void)
  * children. A cgroup with processes of its own cannot hand controllers down (cgroup v2's
  * no-internal-process rule), so this lets the command make cgroups with them. Runs in the
  * caller's PID namespace before any fork, so every process of the cgroup has a pid here.
- * Dies if NAME cannot be made or rnsbox itself cannot move; another process that cannot
- * (gone, or not ours) or a controller that cannot be enabled is a warning, as rootlesskit has it.
+ * Dies if NAME cannot be made or rnsbox itself cannot move, removing NAME if it made it
+ * (it stays if other processes moved in first: they cannot be moved back for certain);
+ * another process that cannot move (gone, or not ours) or a controller that cannot be
+ * enabled is a warning, as rootlesskit has it.
  */
 static void exec_evacuate(const char *name)
 {
-	char path[300], *line;
+	char dir[280], path[300], *line;
 	struct lines l;
-	int fd, self = (int)getpid();
+	int fd, self = (int)getpid(), made, err;
 	exec_mount_cgroup2();
-	sfmt(path, sizeof(path), "/sys/fs/cgroup/%s", name);
-	if (mkdir(path, 0755) < 0 && errno != EEXIST)
+	sfmt(dir, sizeof(dir), "/sys/fs/cgroup/%s", name);
+	if (!(made = mkdir(dir, 0755) == 0) && errno != EEXIST)
 		die_hint(EX_FAIL, errno == EACCES ? "the cgroup must be delegated to the user (its directory and "
-			 "cgroup.procs theirs)" : NULL, "--evacuate-cgroup2: mkdir %s: %s", path, strerror(errno));
-	sfmt(path, sizeof(path), "/sys/fs/cgroup/%s/cgroup.procs", name);
-	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0 || lines_open(&l, "/sys/fs/cgroup/cgroup.procs") < 0)
+			 "cgroup.procs theirs)" : NULL, "--evacuate-cgroup2: mkdir %s: %s", dir, strerror(errno));
+	sfmt(path, sizeof(path), "%s/cgroup.procs", dir);
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0 || lines_open(&l, "/sys/fs/cgroup/cgroup.procs") < 0) {
+		err = errno;
+		if (made)
+			rmdir(dir);
+		errno = err;
 		die_errno("--evacuate-cgroup2: open %s", fd < 0 ? path : "/sys/fs/cgroup/cgroup.procs");
+	}
 	while ((line = lines_next(&l)))
 		if (write(fd, line, strlen(line)) < 0 && errno != ESRCH) { /* ESRCH: it has ended since */
-			if (atoi(line) == self)
+			if (atoi(line) == self) {
+				err = errno;
+				if (made)
+					rmdir(dir);
+				errno = err;
 				die_errno("--evacuate-cgroup2: move rnsbox (%s) to %s", line, path);
+			}
 			warn("--evacuate-cgroup2: move process %s to %s: %s", line, path, strerror(errno));
 		}
 	lines_close(&l);
 	close(fd);
-	if (lines_open(&l, "/sys/fs/cgroup/cgroup.controllers") < 0 || !(line = lines_next(&l)))
+	/* an empty cgroup.controllers (no controller reaches this cgroup) leaves nothing to enable */
+	if (lines_open(&l, "/sys/fs/cgroup/cgroup.controllers") < 0 || (!(line = lines_next(&l)) && errno))
 		die_errno("--evacuate-cgroup2: read /sys/fs/cgroup/cgroup.controllers");
-	for (char *c = strtok(line, " "); c; c = strtok(NULL, " ")) {
+	for (char *c = line ? strtok(line, " ") : NULL; c; c = strtok(NULL, " ")) {
 		char plus[40];
 		sfmt(plus, sizeof(plus), "+%s", c);
 		if (write_file("/sys/fs/cgroup/cgroup.subtree_control", plus) < 0)
@@ -4817,6 +4830,22 @@ static int nsenter_env(int dir)
 	return 0;
 }
 
+/*
+ * -e, before any namespace is joined: hold /proc/PID open as *dir, and take the target's
+ * environment now if we may (0); -1 when it is not ours to read until the joined user
+ * namespace lets us. Dies on any other error.
+ */
+static int nsenter_env_early(const struct nsenter_opts *o, char proc[32], int *dir)
+{
+	int rc;
+	sfmt(proc, 32, "/proc/%ld", o->target);
+	if ((*dir = open(proc, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		die_errno("--env: open %s", proc);
+	if ((rc = nsenter_env(*dir)) < 0 && errno != EACCES && errno != EPERM)
+		die_errno("--env: read %s/environ", proc);
+	return rc;
+}
+
 static int cmd_nsenter(int argc, char **argv)
 {
 	struct nsenter_opts o = {.target = -1, .sock = -1, .run = {EXEC_OPTS_INIT}};
@@ -4832,13 +4861,8 @@ static int cmd_nsenter(int argc, char **argv)
 	int root = nsenter_dir(&o, &o.root, "root", rbuf), wd = nsenter_dir(&o, &o.wd, "cwd", wbuf);
 	if (o.join_cgroup)
 		cg = nsenter_cgroup(&o, cgpath, sizeof(cgpath));
-	if (o.env) { /* read now if we may; else once the joined user namespace lets us */
-		sfmt(proc, sizeof(proc), "/proc/%ld", o.target);
-		if ((dir = open(proc, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
-			die_errno("--env: open %s", proc);
-		if ((env = nsenter_env(dir)) < 0 && errno != EACCES && errno != EPERM)
-			die_errno("--env: read %s/environ", proc);
-	}
+	if (o.env)
+		env = nsenter_env_early(&o, proc, &dir);
 	sigprocmask(SIG_SETMASK, NULL, &o.run.mask);
 	nsenter_join(&o);
 	/* In a user namespace one takes its root unless asked otherwise, as util-linux does. */

@@ -886,6 +886,16 @@ assert_exit "exec --evacuate-cgroup2=a/b is a usage error" 2 "$R" exec -r --evac
 assert_contains "naming it" "$out" "--evacuate-cgroup2 'a/b': not a cgroup name"
 assert_exit "exec --evacuate-cgroup2=.. is a usage error" 2 "$R" exec -r --evacuate-cgroup2=.. true
 if [ $root = 1 ] && [ -n "$cg2" ]; then
+	mkdir -p "$made_cg"
+	# in_cg DIR COMMAND...: run COMMAND in cgroup DIR
+	in_cg() { sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$@"; }
+	# before the suite enables a controller for it: the controllers the cgroup has, maybe none
+	want=$(cat "$made_cg/cgroup.controllers")
+	got=$(in_cg "$made_cg" "$R" exec -r --evacuate-cgroup2=init -- sh -c 'grep "^0::" /proc/self/cgroup
+		echo "sub=$(cat /sys/fs/cgroup/cgroup.subtree_control)"' 2>&1 | words)
+	assert_eq "exec --evacuate-cgroup2 with the controllers that reach the cgroup ('$want'; none is no error)" \
+		"0::/init sub=$want" "$got"
+	cg_remove "$made_cg"
 	# A controller the suite's cgroups can have: the first that cgroup2's root offers; enabled
 	# for the root's children only while the suite runs (made_ctl, undone by the trap).
 	ctl=''
@@ -894,8 +904,6 @@ if [ $root = 1 ] && [ -n "$cg2" ]; then
 		echo "+$ctl" >"$cg2/cgroup.subtree_control" && made_ctl=$ctl
 	fi
 	mkdir -p "$made_cg"
-	# in_cg DIR COMMAND...: run COMMAND in cgroup DIR
-	in_cg() { sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$@"; }
 	got=$(in_cg "$made_cg" "$R" exec -r --evacuate-cgroup2=init -- sh -c 'grep "^0::" /proc/self/cgroup
 		echo "procs=$(cat /sys/fs/cgroup/cgroup.procs) sub=$(cat /sys/fs/cgroup/cgroup.subtree_control)"' | words)
 	assert_eq "exec --evacuate-cgroup2=init: the command in init, the namespace's root cgroup empty, $ctl enabled (root)" \
@@ -910,6 +918,14 @@ if [ $root = 1 ] && [ -n "$cg2" ]; then
 		echo "sub=$(cat /sys/fs/cgroup/cgroup.subtree_control)"; mkdir /sys/fs/cgroup/mine && cat /sys/fs/cgroup/mine/cgroup.controllers' | words)
 	assert_eq "exec --evacuate-cgroup2 rootless, in a delegated cgroup: the command may make a cgroup with $ctl" \
 		"0::/init sub=$ctl $ctl" "$got"
+	cg_remove "$made_cg"
+	# half delegated: the directory the user's, its cgroup.procs root's: NAME is made, the move fails
+	mkdir "$made_cg" && chown "$tuid" "$made_cg"
+	got=$(in_cg "$made_cg" setpriv --reuid="$tuid" --regid="$tgid" --clear-groups env -i PATH="$PATH" \
+		"$R" exec -r --evacuate-cgroup2=init true 2>&1)
+	assert_contains "exec --evacuate-cgroup2 where rnsbox cannot move: fails naming the move" "$got" \
+		"--evacuate-cgroup2: move rnsbox ("
+	assert_eq "and removes the cgroup NAME it made" "" "$(cd "$made_cg" && ls -d init 2>/dev/null)"
 	cg_remove "$made_cg"
 	before=$(ls "$cg2")
 	got=$(as_user "$R" exec -r --evacuate-cgroup2=init true 2>&1)
