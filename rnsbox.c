@@ -73,6 +73,17 @@
 #endif
 
 /*
+ * opt_get's state, under the names libc's getopt gives it, but rnsbox's own: musl defines
+ * optind and the rest in the object of its getopt, so naming libc's would link that
+ * getopt, and stdio's fwrite and mbtowc with it, for nothing (1.5 KiB).
+ */
+static int rnsbox_optind = 1, rnsbox_optopt;
+static char *rnsbox_optarg;
+#define optind rnsbox_optind
+#define optarg rnsbox_optarg
+#define optopt rnsbox_optopt
+
+/*
  * musl ships no Linux UAPI headers, so the few kernel constants and structs rnsbox needs
  * are defined here, named as the kernel names them. Values are ABI and never change.
  */
@@ -147,8 +158,10 @@ struct cap_data { uint32_t effective, permitted, inheritable; };
 #define NLM_F_CREATE 0x400
 #define RTM_NEWLINK 16
 #define RTM_DELLINK 17
+#define RTM_GETLINK 18
 #define RTM_NEWADDR 20
 #define RTM_NEWROUTE 24
+#define IFLA_LINK 5
 #define IFLA_IFNAME 3
 #define IFLA_MTU 4
 #define IFLA_LINKINFO 18
@@ -206,8 +219,8 @@ enum {
 
 /*
  * snprintf for rnsbox's own formats, in place of musl's vfprintf, whose floating-point
- * formatting alone is more than half of its 8 KiB: %s %c %d %i %u %x %%, the l, ll and
- * z sizes, a width (digits or *) with the '-' and '0' flags, and a precision for
+ * formatting alone is more than half of its 8 KiB: %s %c %d %i %u %x %o %%, the l, ll and
+ * z sizes (z is size_t: 32 bits on armhf), a width (digits or *) with the '-' and '0' flags, and a precision for
  * strings (%.*s). Like snprintf it returns the length the result would have had and
  * always ends buf with a NUL (size > 0). Safe after fork: no locks, no allocation.
  */
@@ -241,8 +254,8 @@ PRINTF(3, 0) static int vsfmt(char *buf, size_t size, const char *fmt, va_list a
 			for (; *p >= '0' && *p <= '9'; p++)
 				prec = prec * 10 + (size_t)(*p - '0');
 		}
-		for (; *p == 'l' || *p == 'z'; p++)
-			size_mod += *p == 'l' ? 1 : 2;
+		for (; *p == 'l' || *p == 'z'; p++) /* 1 long, 2 long long, 3 size_t (32 bits on 32-bit targets) */
+			size_mod = *p == 'z' ? 3 : size_mod + 1;
 		char conv = *p ? *p++ : '%';
 		if (conv == 's') {
 			s = va_arg(ap, char *);
@@ -253,14 +266,15 @@ PRINTF(3, 0) static int vsfmt(char *buf, size_t size, const char *fmt, va_list a
 			len = 1;
 		} else {
 			if (conv == 'd' || conv == 'i') {
-				long long x = size_mod > 1 ? va_arg(ap, long long) : size_mod ? va_arg(ap, long) : va_arg(ap, int);
+				long long x = size_mod == 3 ? va_arg(ap, ssize_t) : size_mod == 2 ? va_arg(ap, long long)
+					    : size_mod ? va_arg(ap, long) : va_arg(ap, int);
 				neg = x < 0;
 				v = neg ? 0 - (unsigned long long)x : (unsigned long long)x;
 			} else {
-				v = size_mod > 1 ? va_arg(ap, unsigned long long)
+				v = size_mod == 3 ? va_arg(ap, size_t) : size_mod == 2 ? va_arg(ap, unsigned long long)
 				  : size_mod ? va_arg(ap, unsigned long) : va_arg(ap, unsigned);
 			}
-			unsigned base = conv == 'x' ? 16 : 10;
+			unsigned base = conv == 'x' ? 16 : conv == 'o' ? 8 : 10;
 			do
 				*--s = "0123456789abcdef"[v % base];
 			while (v /= base);
@@ -656,13 +670,17 @@ static int write_file(const char *path, const char *text)
 }
 
 /*
- * A line reader over an fd with a fixed buffer: proc files, /etc/subuid, mountinfo. A line
- * longer than the buffer is reported as E2BIG rather than silently split.
+ * A line reader over an fd: proc files, /etc/subuid, mountinfo, resolv.conf. Lines are
+ * read whole, whatever their length: a line longer than the buffer inside the struct
+ * moves to anonymous memory that grows as needed (mmap, not malloc, which would bring
+ * musl's allocator along), up to LINE_MAX_LEN, past which it is E2BIG, never split.
+ * Not to be copied (buf may point into it); lines_close frees what it took.
  */
+#define LINE_MAX_LEN (16u << 20)
 struct lines {
 	int fd, lineno;
-	size_t len, off;
-	char buf[4096];
+	size_t len, off, size;
+	char *buf, small[4096];
 };
 
 static int lines_open(struct lines *l, const char *path)
@@ -670,7 +688,27 @@ static int lines_open(struct lines *l, const char *path)
 	l->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	l->lineno = 0;
 	l->len = l->off = 0;
+	l->buf = l->small;
+	l->size = sizeof(l->small);
 	return l->fd < 0 ? -1 : 0;
+}
+
+/* Room for a longer line: the buffer four times as large. 0, or -1 with errno (E2BIG past the cap). */
+static int lines_grow(struct lines *l)
+{
+	size_t size = l->size * 4;
+	char *p = l->size >= LINE_MAX_LEN ? MAP_FAILED
+		: mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		errno = l->size >= LINE_MAX_LEN ? E2BIG : errno;
+		return -1;
+	}
+	memcpy(p, l->buf, l->len);
+	if (l->buf != l->small)
+		munmap(l->buf, l->size);
+	l->buf = p;
+	l->size = size;
+	return 0;
 }
 
 /* Next line without its newline, NULL at end (errno 0) or on error (errno set). */
@@ -688,11 +726,9 @@ static char *lines_next(struct lines *l)
 		memmove(l->buf, start, l->len - l->off);
 		l->len -= l->off;
 		l->off = 0;
-		if (l->len == sizeof(l->buf) - 1) {
-			errno = E2BIG;
+		if (l->len == l->size - 1 && lines_grow(l) < 0)
 			return NULL;
-		}
-		ssize_t n = read(l->fd, l->buf + l->len, sizeof(l->buf) - 1 - l->len);
+		ssize_t n = read(l->fd, l->buf + l->len, l->size - 1 - l->len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -710,6 +746,9 @@ static char *lines_next(struct lines *l)
 
 static void lines_close(struct lines *l)
 {
+	if (l->buf != l->small)
+		munmap(l->buf, l->size);
+	l->buf = l->small;
 	if (l->fd >= 0)
 		close(l->fd);
 	l->fd = -1;
@@ -882,17 +921,35 @@ static int path_find(const char *name, char *buf, size_t size)
 	}
 }
 
-static const struct signame {
-	int num;
-	const char *name;
-} sig_table[] = {
-	{SIGHUP, "HUP"},   {SIGINT, "INT"},   {SIGQUIT, "QUIT"}, {SIGILL, "ILL"},       {SIGTRAP, "TRAP"},
-	{SIGABRT, "ABRT"}, {SIGBUS, "BUS"},   {SIGFPE, "FPE"},   {SIGKILL, "KILL"},     {SIGUSR1, "USR1"},
-	{SIGSEGV, "SEGV"}, {SIGUSR2, "USR2"}, {SIGPIPE, "PIPE"}, {SIGALRM, "ALRM"},     {SIGTERM, "TERM"},
-	{SIGCHLD, "CHLD"}, {SIGCONT, "CONT"}, {SIGSTOP, "STOP"}, {SIGTSTP, "TSTP"},     {SIGTTIN, "TTIN"},
-	{SIGTTOU, "TTOU"}, {SIGURG, "URG"},   {SIGXCPU, "XCPU"}, {SIGXFSZ, "XFSZ"},     {SIGVTALRM, "VTALRM"},
-	{SIGPROF, "PROF"}, {SIGWINCH, "WINCH"}, {SIGIO, "IO"},   {SIGPWR, "PWR"},       {SIGSYS, "SYS"},
-};
+/*
+ * The one environment editor: env (room entries) gets the variables "NAME=value" of add
+ * first, then environ's without the names add sets, then NULL (setenv would bring malloc
+ * along). Marks go first so a reader of /proc/PID/environ finds them in its first page.
+ */
+static void env_with(char **env, size_t room, char *const *add, size_t nadd)
+{
+	extern char **environ;
+	size_t n = 0;
+	for (size_t i = 0; i < nadd && n + 1 < room; i++)
+		env[n++] = add[i];
+	for (char **v = environ; *v && n + 1 < room; v++) {
+		size_t len = strcspn(*v, "=") + 1, i = 0;
+		while (i < nadd && strncmp(*v, add[i], len))
+			i++;
+		if (i == nadd)
+			env[n++] = *v;
+	}
+	env[n] = NULL;
+}
+
+/*
+ * The signal names by number, 1 to 31, as every architecture rnsbox is built for numbers
+ * them (the generic Linux numbering; not MIPS', Alpha's or SPARC's), checked below.
+ */
+static const char sig_names[] = "HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM STKFLT CHLD CONT "
+				"STOP TSTP TTIN TTOU URG XCPU XFSZ VTALRM PROF WINCH IO PWR SYS ";
+_Static_assert(SIGBUS == 7 && SIGUSR1 == 10 && SIGCHLD == 17 && SIGSTOP == 19 && SIGSYS == 31,
+	       "sig_names assumes the generic Linux signal numbers");
 
 /* A signal by number (1-64), NAME or SIGNAME, any case. The number, or -1. */
 static int parse_signal(const char *s)
@@ -903,9 +960,11 @@ static int parse_signal(const char *s)
 		return !*p && v > 0 ? (int)v : -1;
 	if (strncasecmp(s, "SIG", 3) == 0)
 		s += 3;
-	for (size_t i = 0; i < ARRAY_LEN(sig_table); i++)
-		if (strcasecmp(s, sig_table[i].name) == 0)
-			return sig_table[i].num;
+	size_t len = strlen(s);
+	int num = 1;
+	for (const char *q = sig_names; *q; q += strcspn(q, " ") + 1, num++)
+		if (len && strncasecmp(s, q, len) == 0 && q[len] == ' ')
+			return num;
 	return -1;
 }
 
@@ -937,6 +996,26 @@ static void out_flush(struct out *o)
 	if (write_all(o->fd ? o->fd : STDOUT_FILENO, o->buf, o->len) < 0 && errno != EPIPE)
 		die_errno("write %s", o->fd ? "a state file" : "standard output");
 	o->len = 0;
+}
+
+/*
+ * Write what o holds when telling it is part of an operation that is undone if it cannot
+ * be told (the paths newns and userns-handle made): SIGPIPE is ignored meanwhile, so a
+ * closed pipe is EPIPE here, not a death halfway with the pins left. 0, or -1 with errno.
+ */
+static int out_commit(struct out *o)
+{
+	sigset_t pipe, was;
+	sigemptyset(&pipe);
+	sigaddset(&pipe, SIGPIPE);
+	sigprocmask(SIG_BLOCK, &pipe, &was); /* blocked: a write to a closed pipe is EPIPE, its SIGPIPE pending */
+	int rc = write_all(o->fd ? o->fd : STDOUT_FILENO, o->buf, o->len), err = errno;
+	if (rc < 0 && err == EPIPE && !sigismember(&was, SIGPIPE))
+		sigwaitinfo(&pipe, NULL); /* pending since the EPIPE: taken, so unblocking does not deliver it */
+	sigprocmask(SIG_SETMASK, &was, NULL);
+	o->len = 0;
+	errno = err;
+	return rc;
 }
 
 static void out_mem(struct out *o, const char *s, size_t n)
@@ -1179,6 +1258,36 @@ static long sys_close_range(unsigned first, unsigned last, unsigned flags)
 	return syscall(SYS_close_range, first, last, flags);
 }
 
+/*
+ * setuid, setgid and setgroups as the syscalls: rnsbox has one thread, and musl's
+ * wrappers bring __synccall (for every thread) and with it sigaction and semaphores, about
+ * 2 KiB. The 32-bit ARM (and i386) calls of those names take 16-bit ids: the *32 ones are
+ * meant, and used wherever the architecture has them.
+ */
+#ifdef SYS_setuid32
+#define SYS_ID_SETUID SYS_setuid32
+#define SYS_ID_SETGID SYS_setgid32
+#define SYS_ID_SETGROUPS SYS_setgroups32
+#else
+#define SYS_ID_SETUID SYS_setuid
+#define SYS_ID_SETGID SYS_setgid
+#define SYS_ID_SETGROUPS SYS_setgroups
+#endif
+static long sys_setuid(uid_t uid)
+{
+	return syscall(SYS_ID_SETUID, uid);
+}
+
+static long sys_setgid(gid_t gid)
+{
+	return syscall(SYS_ID_SETGID, gid);
+}
+
+static long sys_setgroups(size_t n, const gid_t *list)
+{
+	return syscall(SYS_ID_SETGROUPS, n, list);
+}
+
 static long sys_move_mount(int from_dfd, const char *from, int to_dfd, const char *to, unsigned flags)
 {
 	return syscall(SYS_move_mount, from_dfd, from, to_dfd, to, flags);
@@ -1189,6 +1298,13 @@ static int caps_get(struct cap_data c[2])
 {
 	struct cap_header h = {CAP_VERSION_3, 0};
 	return (int)syscall(SYS_capget, &h, c);
+}
+
+/* Whether capability cap is in this process's effective set. */
+static int cap_effective(int cap)
+{
+	struct cap_data c[2];
+	return caps_get(c) == 0 && (c[cap / 32].effective >> (cap % 32) & 1);
 }
 
 /*
@@ -1323,9 +1439,11 @@ static void nl_close(struct nl *nl)
 /*
  * The messages of one datagram of n bytes from the kernel: 0 for an ack or the end of a
  * dump, -errno for an error (one outside 1..4095 is a malformed reply: -EBADMSG), 1 when
- * none of it answers our request (another sequence number or port), so read on.
+ * none of it answers our request (another sequence number or port), so read on. A
+ * message that answers it with data (RTM_NEWLINK for RTM_GETLINK) is copied to got, if
+ * there is room, before the ack that follows it.
  */
-static int nl_reply(const struct nl *nl, const struct nlmsghdr *h, size_t n)
+static int nl_reply(const struct nl *nl, const struct nlmsghdr *h, size_t n, struct nlbuf *got)
 {
 	for (; n >= sizeof(*h) && h->nlmsg_len >= sizeof(*h) && h->nlmsg_len <= n;
 	     n -= n < NL_ALIGN(h->nlmsg_len) ? n : NL_ALIGN(h->nlmsg_len),
@@ -1341,6 +1459,8 @@ static int nl_reply(const struct nl *nl, const struct nlmsghdr *h, size_t n)
 		}
 		if (h->nlmsg_type == NLMSG_DONE)
 			return 0;
+		if (got && !got->len && h->nlmsg_len <= got->cap)
+			memcpy(got->p, h, got->len = h->nlmsg_len);
 	}
 	return 1;
 }
@@ -1348,9 +1468,10 @@ static int nl_reply(const struct nl *nl, const struct nlmsghdr *h, size_t n)
 /*
  * Send the request in b and wait for its ack. Replies are checked for truncation, for
  * coming from the kernel (port 0), and for our port and sequence number; NLMSG_ERROR
- * carries the kernel's verdict. Returns 0 or -errno; the caller adds the context.
+ * carries the kernel's verdict. A reply with data goes to got (NULL: none wanted; its
+ * len stays 0 when none came). Returns 0 or -errno; the caller adds the context.
  */
-static int nl_do(struct nl *nl, struct nlbuf *b)
+static int nl_talk(struct nl *nl, struct nlbuf *b, struct nlbuf *got)
 {
 	struct nlmsghdr *req = (struct nlmsghdr *)(void *)b->p;
 	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
@@ -1373,10 +1494,46 @@ static int nl_do(struct nl *nl, struct nlbuf *b)
 			return -EMSGSIZE;
 		if (from.nl_pid != 0)
 			continue; /* not from the kernel */
-		int rc = nl_reply(nl, &u.align, (size_t)n);
+		int rc = nl_reply(nl, &u.align, (size_t)n, got);
 		if (rc <= 0)
 			return rc;
 	}
+}
+
+static int nl_do(struct nl *nl, struct nlbuf *b)
+{
+	return nl_talk(nl, b, NULL);
+}
+
+/*
+ * The link of index idx (or, with idx 0, named name) in nl's namespace: its index in
+ * *self, and its IFLA_LINK, the index of its peer for a veth (in the peer's namespace),
+ * as the return value; 0 for none, -errno when there is no such link.
+ */
+static int link_peer(struct nl *nl, int idx, const char *name, int *self)
+{
+	union { unsigned char b[8192]; struct nlmsghdr h; } rep;
+	union { unsigned char b[128]; struct nlmsghdr h; } req;
+	struct nlbuf b = NLBUF(req.b), got = NLBUF(rep.b);
+	nl_put_hdr(&b, RTM_GETLINK, 0);
+	struct ifinfomsg *ifi = nl_put_extra(&b, sizeof(*ifi));
+	if (ifi)
+		ifi->ifi_index = idx;
+	if (!idx)
+		nl_put_attr(&b, IFLA_IFNAME, name, strlen(name) + 1);
+	int rc = nl_talk(nl, &b, &got), peer = 0;
+	size_t off = NL_ALIGN(sizeof(struct nlmsghdr)) + NL_ALIGN(sizeof(struct ifinfomsg));
+	if (rc < 0 || got.len < off)
+		return rc < 0 ? rc : -ENODEV;
+	memcpy(self, &((struct ifinfomsg *)(void *)(rep.b + sizeof(struct nlmsghdr)))->ifi_index, sizeof(*self));
+	for (struct rtattr a; off + sizeof(a) <= got.len; off += NL_ALIGN(a.rta_len)) {
+		memcpy(&a, rep.b + off, sizeof(a));
+		if (a.rta_len < sizeof(a) || off + a.rta_len > got.len)
+			break;
+		if (a.rta_type == IFLA_LINK && a.rta_len >= sizeof(a) + sizeof(peer))
+			memcpy(&peer, rep.b + off + sizeof(a), sizeof(peer));
+	}
+	return peer;
 }
 
 /*
@@ -1592,7 +1749,10 @@ static char *mountinfo_next(struct lines *l, char **root, char **mp)
 	return NULL;
 }
 
-/* Whether some mount sits below dir (an absolute path without symlinks). */
+/*
+ * Whether some mount sits below dir (an absolute path without symlinks). Where mountinfo
+ * cannot be read to its end, the answer is yes: a caller must not hide what it cannot see.
+ */
 static int has_submounts(const char *dir)
 {
 	struct lines l;
@@ -1603,6 +1763,7 @@ static int has_submounts(const char *dir)
 		return 1;
 	while (!found && mountinfo_next(&l, &root, &mp))
 		found = strncmp(mp, dir, len) == 0 && mp[len] == '/';
+	found |= !found && errno;
 	lines_close(&l);
 	return found;
 }
@@ -1980,6 +2141,9 @@ static void idmap_auto(struct idmap *m, const char *file, unsigned self, int ide
 		uint32_t out = sub[i].outside, left = sub[i].count;
 		while (left > 0) {
 			uint64_t chunk = left, end = next;
+			if (next >= 1ULL << 32) /* every inside id is taken: (uint32_t)next would wrap to 0 */
+				die("--map-auto: the subordinate ranges in %s do not fit: %u id(s) left over past inside id "
+				    "4294967295", file, (unsigned)left);
 			for (int j = 0; j < m->n; j++) /* skip inside ids already taken */
 				if (span_overlap((uint32_t)next, 1, m->r[j].inside, m->r[j].count))
 					end = (uint64_t)m->r[j].inside + m->r[j].count;
@@ -2046,18 +2210,23 @@ static const char *runtime_dir(char *buf, size_t size, const char **source)
 }
 
 /*
- * Make the runtime directory dir (from source src) 0700 if missing and check it: a
- * fallback one must be a directory of the caller's with mode 0700, or someone else could
- * have put it there. NULL when it is usable; else why not, in why.
+ * Make the runtime directory dir (from source src) 0700 if missing and check it, whatever
+ * chose it: a directory of the caller's with mode 0700 (as the XDG spec requires of
+ * XDG_RUNTIME_DIR), or someone else could have put it there or could reach into it. A
+ * fallback one must not be a symlink either; XDG_RUNTIME_DIR may be one. NULL when it is
+ * usable; else why not, in why.
  */
 static const char *runtime_make(const char *dir, const char *src, char *why, size_t size)
 {
 	struct stat st;
+	int fallback = strcmp(src, "fallback") == 0;
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		sfmt(why, size, "mkdir %s: %s", dir, strerror(errno));
-	else if (strcmp(src, "fallback") == 0 &&
-		 (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != getuid() || (st.st_mode & 077)))
-		sfmt(why, size, "%s: not a directory of the caller's with mode 0700; refusing to use it", dir);
+		sfmt(why, size, "mkdir %s (from %s): %s", dir, src, strerror(errno));
+	else if ((fallback ? lstat(dir, &st) : stat(dir, &st)) < 0)
+		sfmt(why, size, "stat %s: %s", dir, strerror(errno));
+	else if (!S_ISDIR(st.st_mode) || st.st_uid != getuid() || (st.st_mode & 077))
+		sfmt(why, size, "%s (from %s): not a directory of the caller's (uid %u) with mode 0700 (owner %u, mode %04o); "
+		     "refusing to use it", dir, src, (unsigned)getuid(), (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
 	else
 		return NULL;
 	return why;
@@ -2118,6 +2287,7 @@ struct nethelper {
 	int exit_fd;       /* for slirp4netns's --exit-fd: it ends when the write end closes; -1: none */
 	int given;         /* an option other than --net-helper was given */
 	const char *api;   /* slirp4netns's --api-socket; NULL: none */
+	const char *state; /* its pid file, for the mark in its environment (nh_find); NULL: none */
 	int nports;
 	struct nhport ports[NH_PORTS];
 };
@@ -2258,18 +2428,49 @@ static void join_lines(char *dst, size_t size, const char *text)
 	}
 }
 
+/* Why /dev/net/tun would not open, by its errno (which may not be about the device at all). */
+static const char *tun_hint(int err)
+{
+	return err == EACCES || err == EPERM ? "the helper makes its device through /dev/net/tun, which this user "
+					       "cannot open read-write (rnsbox detect shows it)"
+	       : err == ENOENT || err == ENODEV || err == ENXIO ? "the kernel has no tun device here (module tun, or "
+								  "no /dev/net/tun node)"
+	       : err == EMFILE || err == ENFILE ? "out of file descriptors (ulimit -n), not a problem of /dev/net/tun"
+						: NULL;
+}
+
+/*
+ * A host port below net.ipv4.ip_unprivileged_port_start cannot be bound without
+ * CAP_NET_BIND_SERVICE (a rootless helper has none): the sysctl and its value, as
+ * rootlesskit says it, for the first such port; NULL where none is.
+ */
+static const char *nh_port_hint(const struct nhport *p, int n, char *buf, size_t size)
+{
+	unsigned long long start;
+	if (cap_effective(10 /* CAP_NET_BIND_SERVICE */) ||
+	    read_number("/proc/sys/net/ipv4/ip_unprivileged_port_start", &start) < 0)
+		return NULL;
+	for (int i = 0; i < n; i++)
+		if (p[i].host < start) {
+			sfmt(buf, size, "host port %u is below net.ipv4.ip_unprivileged_port_start (%llu): use a higher one, "
+			     "or lower the sysctl (as root)", p[i].host, start);
+			return buf;
+		}
+	return NULL;
+}
+
 /* The helper's failure: why, then the end of what it wrote to stderr (the memfd log). */
 static void nh_failed(const struct nethelper *h, int log, const char *why, struct result *r)
 {
-	char text[360];
+	char text[360], ports[200];
 	off_t end = lseek(log, 0, SEEK_END);
 	ssize_t n = pread(log, text, sizeof(text) - 1, end > (off_t)sizeof(text) - 1 ? end - (off_t)sizeof(text) + 1 : 0);
 	text[n > 0 ? n : 0] = '\0';
 	int tun = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NOCTTY), err = errno;
 	if (tun >= 0)
 		close(tun);
-	result_fail(r, tun < 0 ? "the helper makes its device through /dev/net/tun, which this user cannot open "
-		    "read-write (rnsbox detect shows it)" : NULL, "--net-helper %s: %s%s%s%s", h->name, why,
+	const char *port = nh_port_hint(h->ports, h->nports, ports, sizeof(ports));
+	result_fail(r, tun < 0 ? tun_hint(err) : port, "--net-helper %s: %s%s%s%s", h->name, why,
 		    tun < 0 ? ", /dev/net/tun: " : "", tun < 0 ? strerror(err) : "", *text ? "; its stderr: " : "");
 	join_lines(r->msg, sizeof(r->msg), text);
 }
@@ -2376,7 +2577,17 @@ static pid_t nh_spawn(const struct nethelper *h, int netns, struct result *r)
 		for (size_t i = 0; i < ARRAY_LEN(keep); i++)
 			if (keep[i] >= 0)
 				fcntl(keep[i], F_SETFD, 0);
-		execv(exe, (char *const *)argv);
+		/* Marks for nh_find: the namespace it serves, and where its state went. */
+		extern char **environ;
+		struct stat ns_st;
+		size_t envn = 3;
+		for (char **v = environ; *v; v++)
+			envn++;
+		char mark[2][PATH_MAX + 32], *add[2] = {mark[0], mark[1]}, *env[envn];
+		sfmt(mark[0], sizeof(mark[0]), "RNSBOX_NETNS=%llu", fstat(netns, &ns_st) == 0 ? (unsigned long long)ns_st.st_ino : 0);
+		sfmt(mark[1], sizeof(mark[1]), "RNSBOX_HELPER_STATE=%s", h->state ? h->state : "");
+		env_with(env, envn, add, 2);
+		execve(exe, (char *const *)argv, env);
 		die_errno("exec %s", exe);
 	}
 	if (slirp)
@@ -2479,6 +2690,8 @@ static int nh_publish(const struct nethelper *h, struct nhport *p, struct result
 	     p->host, v6 ? "" : "\"guest_addr\": \"", v6 ? "" : nh_ip(ip, h, 100), v6 ? "" : "\", ", p->guest);
 	long id = slirp_api(h->api, req, what, r);
 	p->id = id > 0 ? (unsigned)id : 0;
+	if (id < 0) /* a privileged port is the likelier cause than the one slirp4netns's error suggests */
+		nh_port_hint(p, 1, r->hint, sizeof(r->hint));
 	return id < 0 ? -1 : 0;
 }
 
@@ -2504,20 +2717,59 @@ static pid_t nh_start(struct nethelper *h, int netns, const char *api, int keep,
 	return pid;
 }
 
+/*
+ * The one reader of /proc/PID/stat: COMM (from after the first '(' to the last ')', as
+ * COMM may hold either), the state, and the start time (field 22, in clock ticks since
+ * boot: with the pid it names one process). 0, or -1 for a line not of that shape.
+ */
+struct pstat {
+	char comm[16], state;
+	unsigned long long start;
+};
+
+static int proc_stat_parse(const char *line, struct pstat *ps)
+{
+	const char *open = line ? strchr(line, '(') : NULL, *p = open ? strrchr(open, ')') : NULL;
+	if (!p || p[1] != ' ' || !p[2] || p[3] != ' ')
+		return -1;
+	sfmt(ps->comm, sizeof(ps->comm), "%.*s", (int)(p - open - 1), open + 1);
+	ps->state = p[2];
+	for (int field = 2; p && field < 22; field++) /* ") S ppid ..." */
+		p = strchr(p + 1, ' ');
+	return p && (p++, parse_uint(&p, ~0ULL, &ps->start) == 0) ? 0 : -1;
+}
+
+/* /proc/PID/stat of a process that has not ended (a zombie has): 0, or -1 (errno ESRCH where gone). */
+static int proc_stat(pid_t pid, struct pstat *ps)
+{
+	char path[32], *line;
+	struct lines l;
+	int rc = -1;
+	sfmt(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (pid <= 0 || lines_open(&l, path) < 0) {
+		errno = ESRCH;
+		return -1;
+	}
+	if ((line = lines_next(&l)) && proc_stat_parse(line, ps) == 0 && ps->state != 'Z' && ps->state != 'X')
+		rc = 0;
+	lines_close(&l);
+	errno = ESRCH;
+	return rc;
+}
+
+/* The start time of a live process pid, 0 if it has ended: with the pid, who it is. */
+static unsigned long long proc_start(pid_t pid)
+{
+	struct pstat ps;
+	return proc_stat(pid, &ps) == 0 ? ps.start : 0;
+}
+
 /* Whether pid is a live network helper: named so in /proc/PID/stat (a reused pid is not), and no zombie. */
 static int nh_alive(pid_t pid)
 {
-	char path[32], st[64] = "";
-	sfmt(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		ssize_t k = read(fd, st, sizeof(st) - 1);
-		st[k > 0 ? k : 0] = '\0';
-		close(fd);
-	}
-	char *end = strchr(st, ')'), *name = st + strcspn(st, "(") + 1;
-	return pid > 0 && end && end[1] && end[2] != 'Z' &&
-	       (!strncmp(name, "slirp4netns)", 12) || !strncmp(name, "pasta", 5) || !strncmp(name, "passt", 5));
+	struct pstat ps;
+	return proc_stat(pid, &ps) == 0 &&
+	       (!strcmp(ps.comm, "slirp4netns") || !strncmp(ps.comm, "pasta", 5) || !strncmp(ps.comm, "passt", 5));
 }
 
 /*
@@ -2606,12 +2858,13 @@ static char *host_gw(char ip[16])
 	return ip;
 }
 
-static void nh_write_etc(const struct nethelper *h, int hosts, int fd)
+static int nh_write_etc(const struct nethelper *h, int hosts, int fd)
 {
 	struct out w = {.fd = fd};
 	struct lines l;
 	struct utsname u;
 	char ip[16], *line;
+	int err = 0;
 	if (!hosts && h->host_mode)
 		out_s(&w, "nameserver " NH_HOST_DNS "\n");
 	else if (!hosts)
@@ -2625,6 +2878,7 @@ static void nh_write_etc(const struct nethelper *h, int hosts, int fd)
 			out_s(&w, line);
 			out_s(&w, "\n");
 		}
+		err = errno; /* a line that cannot be read is an error, never the end of the file */
 		lines_close(&l);
 	}
 	if (hosts && !h->host_mode && uname(&u) == 0) /* in host mode the namespace has the host's addresses */
@@ -2632,6 +2886,8 @@ static void nh_write_etc(const struct nethelper *h, int hosts, int fd)
 	if (hosts && !h->no_host_lo && *(h->host_mode ? host_gw(ip) : nh_ip(ip, h, 2)))
 		out_f(&w, "%s host.containers.internal host.rnsbox.internal\n", ip);
 	out_flush(&w);
+	errno = err;
+	return err ? -1 : 0;
 }
 
 /* Create dir/name exclusively, without following a symlink, and fill it (nh_write_etc). 0 or -1. */
@@ -2640,9 +2896,12 @@ static int nh_etc_file(const struct nethelper *h, int dfd, const char *name, int
 	int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -1;
-	nh_write_etc(h, hosts, fd);
+	int rc = nh_write_etc(h, hosts, fd), err = errno;
 	close(fd);
-	return 0;
+	if (rc < 0)
+		unlinkat(dfd, name, 0);
+	errno = err;
+	return rc;
 }
 
 /* Clean an absolute path in place: no "//", "." or ".." left (lexically, as podman does). */
@@ -2909,13 +3168,42 @@ static void detect_maps_read(struct detect_maps *m, struct notes *nt)
 	}
 }
 
-/* rootless first (from uid_map), then both maps as inside:outside:count. */
-static void detect_maps(struct out *o, const struct detect_maps *m)
+/*
+ * Rootless or not: 1, 0, or -1 when it cannot be known (the reason noted, if nt). uid 0
+ * mapped to an outside id other than 0 is rootless. Mapped to 0, the map tells only of the
+ * parent namespace: root's namespaces show 0 to 0, and so does a rootless user's nested
+ * one (its parent's 0 is not the host's). The kernel tells them apart: a sysctl under
+ * /proc/sys/kernel belongs to the host's root, and shows as uid 0 only where that id is
+ * mapped to 0 here (else as the overflow uid). The initial user namespace is not rootless.
+ */
+static int detect_rootless(const struct detect_maps *m, struct notes *nt)
 {
+	static const char probe[] = "/proc/sys/kernel/overflowuid";
+	struct stat st;
+	int zero = 0;
 	if (m->n[0] < 0)
+		return -1;
+	if (idmap_rootless(m->r[0], m->n[0]))
+		return 1;
+	for (int i = 0; i < m->n[0]; i++)
+		zero |= m->r[0][i].inside == 0 && m->r[0][i].outside == 0;
+	if (!zero || (stat("/proc/self/ns/user", &st) == 0 && st.st_ino == USERNS_INIT_INO))
+		return 0;
+	if (stat(probe, &st) == 0)
+		return st.st_uid != 0;
+	if (nt)
+		note(nt, "stat %s: %s: rootless unknown (uid 0 maps to 0 in a nested user namespace)", probe, strerror(errno));
+	return -1;
+}
+
+/* rootless first, then both maps as inside:outside:count. */
+static void detect_maps(struct out *o, const struct detect_maps *m, struct notes *nt)
+{
+	int rootless = detect_rootless(m, nt);
+	if (rootless < 0)
 		out_unknown(o, "rootless");
 	else
-		out_bool(o, "rootless", idmap_rootless(m->r[0], m->n[0]));
+		out_bool(o, "rootless", rootless);
 	for (int f = 0; f < 2; f++) {
 		if (m->n[f] < 0) {
 			out_unknown(o, map_names[f]);
@@ -3105,12 +3393,12 @@ static void detect_namespaces(struct out *o, struct notes *nt)
 	out_close(o);
 }
 
-/* The runtime directory; a fallback one is made here, as newns would make it, and checked. */
+/* The runtime directory, made here if missing (as newns would make it) and checked. */
 static void detect_runtime(struct out *o, struct notes *nt)
 {
 	char buf[64], why[300];
 	const char *source, *dir = runtime_dir(buf, sizeof(buf), &source), *err = NULL;
-	if (strcmp(source, "fallback") == 0 && (err = runtime_make(dir, source, why, sizeof(why))))
+	if ((err = runtime_make(dir, source, why, sizeof(why))))
 		note(nt, "runtime_dir %s", err);
 	out_open(o, "runtime_dir", '{');
 	out_str(o, "path", dir);
@@ -3420,13 +3708,15 @@ static int cmd_detect(int argc, char **argv)
 	struct detect_maps m = {.n = {0, 0}};
 	struct notes nt = {0};
 	detect_maps_read(&m, opt.quiet ? NULL : &nt);
-	if (opt.quiet)
-		return m.n[0] < 0 || m.n[1] < 0 ? EX_UNKNOWN : idmap_rootless(m.r[0], m.n[0]) ? EX_OK : EX_FAIL;
+	if (opt.quiet) {
+		int rootless = m.n[1] < 0 ? -1 : detect_rootless(&m, NULL);
+		return rootless < 0 ? EX_UNKNOWN : rootless ? EX_OK : EX_FAIL;
+	}
 
 	struct out o = {.fmt = opt.fmt};
 	out_open(&o, "", '{');
 	out_str(&o, "version", RNSBOX_VERSION);
-	detect_maps(&o, &m);
+	detect_maps(&o, &m, &nt);
 	detect_userns(&o, &nt);
 	detect_ids(&o);
 	detect_caps(&o, &nt);
@@ -3462,17 +3752,25 @@ struct helper {
 	int go, res; /* write end of the go pipe, read end of the result pipe */
 };
 
+/* Who runs the exec tail: rnsbox exec, or an applet with util-linux's behaviour exactly. */
+enum { AS_RNSBOX = 0, AS_UNSHARE, AS_NSENTER };
+
 struct exec_opts {
-	int applet;                /* 1: the unshare applet (util-linux's behaviour exactly) */
+	int applet;                /* AS_UNSHARE, AS_NSENTER: util-linux's behaviour exactly */
+	int forward;               /* --forward-signals */
 	int flags;                 /* CLONE_NEW* to create */
 	int fork, no_lo, mount_sys, reaper, keep_caps;
-	long map_uid, map_gid;     /* inside id of a one-id map; -1: none */
+	uid_t map_uid;             /* inside id of a one-id map, when map_uid_set */
+	gid_t map_gid;             /* likewise, when map_gid_set */
+	int map_uid_set, map_gid_set;
 	int setgroups;             /* -1: default (deny when needed), 0 deny, 1 allow */
 	unsigned long propagation; /* MS_PRIVATE (default), MS_SHARED, MS_SLAVE; 0: unchanged */
 	const char *mount_proc;    /* where to mount a new proc; NULL: no */
 	int kill_sig;              /* parent-death signal; 0: none */
 	const char *root, *wd;
-	long uid, gid;             /* -S and -G; -1: unchanged */
+	uid_t uid;                 /* -S, when uid_set (every uid_t but -1 is an id: no sentinel) */
+	gid_t gid;                 /* -G, when gid_set */
+	int uid_set, gid_set;
 	char **argv;               /* the command; NULL: $SHELL or /bin/sh */
 	struct idmap uids, gids;   /* --map-users, --map-groups (then the whole map) */
 	int auto_uids, auto_gids;  /* MAP_AUTO (--map-auto, "auto") or MAP_SUBIDS (--map-subids, "subids") */
@@ -3501,7 +3799,7 @@ struct exec_opts {
 };
 /* The one initialiser of exec_opts, for every user (exec, nsenter, newns --shared run, userns-handle). */
 #define EXEC_OPTS_INIT                                                                                         \
-	.map_uid = -1, .map_gid = -1, .setgroups = -1, .propagation = MS_PRIVATE, .uid = -1, .gid = -1,        \
+	.setgroups = -1, .propagation = MS_PRIVATE,                                                            \
 	.sync_fd = -1, .block_fd = -1, .status_fd = -1, .nh = NETHELPER_INIT, .nh_fd = -1
 
 /*
@@ -3552,14 +3850,18 @@ static int parse_kill(const char *arg)
 	return sig;
 }
 
-/* A user or group by number or name, for an option. Dies with a usage error naming it. */
-static long parse_id(const char *opt, const char *s, int group)
+/*
+ * A user or group by number (0 to 2^32-2: (uid_t)-1 means "no change" to the kernel) or
+ * name, for an option; the caller records that it was given. Dies with a usage error
+ * naming it.
+ */
+static uint32_t parse_id(const char *opt, const char *s, int group)
 {
 	unsigned long long v;
 	unsigned id;
 	const char *p = s;
 	if (parse_uint(&p, UINT32_MAX - 1, &v) == 0 && !*p)
-		return (long)v;
+		return (uint32_t)v;
 	if (idfile_lookup(group ? "/etc/group" : "/etc/passwd", s, &id, NULL, 0) < 0)
 		die_usage("%s: unknown %s '%s'", opt, group ? "group" : "user", s);
 	return id;
@@ -3589,18 +3891,18 @@ static void exec_maps(const struct exec_opts *o, unsigned euid, unsigned egid)
 {
 	char map[40];
 	/* A ranged map (uids.n, gids.n) holds the one-id entry too; the helper wrote it. */
-	if (!o->gids.n && (o->setgroups >= 0 || o->map_gid >= 0)) {
+	if (!o->gids.n && (o->setgroups >= 0 || o->map_gid_set)) {
 		const char *v = o->setgroups == 1 ? "allow" : "deny";
 		if (write_file("/proc/self/setgroups", v) < 0 && errno != ENOENT)
 			die_errno("write %s to /proc/self/setgroups", v);
 	}
-	if (o->map_uid >= 0 && !o->uids.n) {
-		sfmt(map, sizeof(map), "%ld %u 1", o->map_uid, euid);
+	if (o->map_uid_set && !o->uids.n) {
+		sfmt(map, sizeof(map), "%u %u 1", (unsigned)o->map_uid, euid);
 		if (write_file("/proc/self/uid_map", map) < 0)
 			die_errno("write '%s' to /proc/self/uid_map", map);
 	}
-	if (o->map_gid >= 0 && !o->gids.n) {
-		sfmt(map, sizeof(map), "%ld %u 1", o->map_gid, egid);
+	if (o->map_gid_set && !o->gids.n) {
+		sfmt(map, sizeof(map), "%u %u 1", (unsigned)o->map_gid, egid);
 		if (write_file("/proc/self/gid_map", map) < 0)
 			die_errno("write '%s' to /proc/self/gid_map", map);
 	}
@@ -3683,10 +3985,15 @@ static int write_map(pid_t pid, const char *file, const struct idmap *m, struct 
 	return -1;
 }
 
-static int cap_effective(int cap)
+/*
+ * The ranged uid map (gid 0) or gid map (gid 1) m of pid's new user namespace: written
+ * directly with CAP_SETUID/CAP_SETGID, else through newuidmap/newgidmap. 0, or -1 with r set.
+ */
+static int map_write(pid_t pid, int gid, const struct idmap *m, struct result *r)
 {
-	struct cap_data c[2];
-	return caps_get(c) == 0 && (c[cap / 32].effective >> (cap % 32) & 1);
+	return cap_effective(gid ? 6 /* CAP_SETGID */ : 7 /* CAP_SETUID */)
+		       ? write_map(pid, gid ? "gid_map" : "uid_map", m, r)
+		       : run_mapper(gid ? "newgidmap" : "newuidmap", pid, m, r);
 }
 
 /*
@@ -3735,16 +4042,14 @@ static void helper_work(const struct exec_opts *o, pid_t pid, int phase, struct 
 		persist_one(pid, ns, o->persist[ns], r);
 		return;
 	}
-	if (o->uids.n && (cap_effective(7 /* CAP_SETUID */) ? write_map(pid, "uid_map", &o->uids, r)
-							       : run_mapper("newuidmap", pid, &o->uids, r)) < 0)
+	if (o->uids.n && map_write(pid, 0, &o->uids, r) < 0)
 		return;
 	if (o->gids.n && o->setgroups >= 0) {
 		sfmt(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
 		if (write_file(path, o->setgroups ? "allow" : "deny") < 0)
 			return result_fail(r, NULL, "write %s: %s", path, strerror(errno));
 	}
-	if (o->gids.n && (cap_effective(6 /* CAP_SETGID */) ? write_map(pid, "gid_map", &o->gids, r)
-							       : run_mapper("newgidmap", pid, &o->gids, r)) < 0)
+	if (o->gids.n && map_write(pid, 1, &o->gids, r) < 0)
 		return;
 	for (ns = 0; ns < NS_COUNT; ns++)
 		if (o->persist[ns] && ns_table[ns].flag != CLONE_NEWPID && persist_one(pid, ns, o->persist[ns], r) < 0)
@@ -3846,27 +4151,66 @@ static int exit_code(int status)
 }
 
 /*
+ * The signals the supervisor of fork_supervised takes with sigwaitinfo (blocked from the
+ * fork on). rnsbox: all but the synchronous faults, every one forwarded to the child. The
+ * unshare applet, as util-linux: SIGINT and SIGTERM only (blocked against the "impatient
+ * parent", forwarded only with --forward-signals); nsenter, as util-linux: none. Others
+ * keep their default action there, and SIGCHLD is always taken, for the wait.
+ */
+static void supervised_signals(const struct exec_opts *o, sigset_t *set)
+{
+	sigemptyset(set);
+	if (o->applet == AS_RNSBOX) {
+		sigfillset(set);
+		for (int i = 0; i < 6; i++) /* synchronous faults must stay deliverable */
+			sigdelset(set, (int[]){SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS}[i]);
+	} else if (o->applet == AS_UNSHARE) {
+		sigaddset(set, SIGINT);
+		sigaddset(set, SIGTERM);
+	}
+	sigaddset(set, SIGCHLD);
+}
+
+/*
+ * How the supervisor ends once the child has: with its status (128+N for signal N), or,
+ * as the applets (util-linux), dying of the child's signal itself, so that the parent
+ * sees a death by signal (rnsbox installs no handler: the action is the default one, or
+ * an ignore inherited from the caller); 128+N where that signal does not end it.
+ */
+__attribute__((noreturn)) static void supervised_exit(const struct exec_opts *o, int st)
+{
+	if (o->applet && WIFSIGNALED(st)) {
+		sigset_t one;
+		sigemptyset(&one);
+		sigaddset(&one, WTERMSIG(st));
+		kill(getpid(), WTERMSIG(st));
+		sigprocmask(SIG_UNBLOCK, &one, NULL); /* delivered here */
+	}
+	_exit(exit_code(st));
+}
+
+/*
  * Fork. The child returns 0 with signals still blocked (the command gets the caller's
- * mask back just before exec). The parent never returns: it forwards every signal it
- * gets to the child, reaps (every child when reap_all, as PID 1 or a subreaper must),
- * and exits with the child's status when the child ends. When the caller owns the
- * terminal, the child gets its own process group in the foreground, so a ^C reaches the
- * command once, and the parent takes the terminal back afterwards.
+ * mask back just before exec). The parent never returns: it forwards the signals it takes
+ * (supervised_signals) to the child, reaps (every child when reap_all, as PID 1 or a
+ * subreaper must), and exits as the child did (supervised_exit). When rnsbox exec's
+ * caller owns the terminal, the child gets its own process group in the foreground, so a
+ * ^C reaches the command once, and the parent takes the terminal back afterwards (the
+ * applets leave the terminal alone, as util-linux does).
  */
 static pid_t fork_supervised(struct exec_opts *o, int reap_all)
 {
 	sigset_t all;
-	int sync[2], st, tty = isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp();
-	sigfillset(&all);
-	for (int i = 0; i < 6; i++) /* synchronous faults must stay deliverable */
-		sigdelset(&all, (int[]){SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS}[i]);
+	int sync[2], st, tty = !o->applet && isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp();
+	supervised_signals(o, &all);
 	int failed[2] = {-1, -1}, report = diag.status_fd >= 0 && !o->forked;
 	sigprocmask(SIG_BLOCK, &all, NULL);
 	if (pipe2(sync, O_CLOEXEC) < 0 || (report && pipe2(failed, O_CLOEXEC | O_NONBLOCK) < 0))
 		die_errno("pipe");
 	pid_t pid = fork();
-	if (pid < 0)
-		die_errno("fork");
+	if (pid < 0) /* ENOMEM, joined: the kernel makes no process in a PID namespace whose PID 1 is gone */
+		die_hint(EX_FAIL, errno == ENOMEM && o->applet == AS_NSENTER ? "the PID namespace joined has no PID 1 any "
+			 "more: it has ended, and no process can be made in it" : NULL, "fork: %s", strerror(errno));
 	if (pid == 0) {
 		char c;
 		close(sync[1]);
@@ -3904,7 +4248,8 @@ static pid_t fork_supervised(struct exec_opts *o, int reap_all)
 		if (sig < 0)
 			continue; /* EINTR */
 		if (sig != SIGCHLD) {
-			kill(pid, sig);
+			if (!o->applet || o->forward)
+				kill(pid, sig);
 			continue;
 		}
 		for (pid_t p; (p = waitpid(reap_all ? -1 : pid, &st, WNOHANG)) > 0;) {
@@ -3921,7 +4266,7 @@ static pid_t fork_supervised(struct exec_opts *o, int reap_all)
 				if (write(diag.status_fd, line, (size_t)n) < 0)
 					warn("write --json-status-fd: %s", strerror(errno));
 			}
-			_exit(exit_code(st));
+			supervised_exit(o, st);
 		}
 	}
 }
@@ -4063,6 +4408,36 @@ static int env_listed(const char *var, const char *const *lists, int n)
 	return 0;
 }
 
+/*
+ * execvp, as musl has it, in a third of its size: a name with a slash as it is, else each
+ * PATH entry in turn (an empty one is the working directory; musl's default path without
+ * PATH), going on past EACCES, which is the error when nothing else was found. Returns
+ * only on failure, with errno.
+ */
+static void exec_path(char **argv)
+{
+	extern char **environ;
+	char buf[PATH_MAX];
+	const char *p = getenv("PATH");
+	int eacces = 0;
+	if (!*argv[0] || strchr(argv[0], '/')) {
+		execve(argv[0], argv, environ);
+		errno = *argv[0] ? errno : ENOENT;
+		return;
+	}
+	for (p = p ? p : "/usr/local/bin:/bin:/usr/bin";; p++) {
+		size_t len = strcspn(p, ":");
+		if ((size_t)sfmt(buf, sizeof(buf), "%.*s%s%s", (int)len, p, len ? "/" : "", argv[0]) < sizeof(buf)) {
+			execve(buf, argv, environ);
+			if (errno != ENOENT && errno != ENOTDIR && !(eacces |= errno == EACCES))
+				return;
+		}
+		if (!*(p += len))
+			break;
+	}
+	errno = eacces ? EACCES : ENOENT;
+}
+
 /* Run the command, or the shell; 127 when not found, 126 when it cannot run. */
 __attribute__((noreturn)) static void exec_command(const struct exec_opts *o)
 {
@@ -4085,7 +4460,7 @@ __attribute__((noreturn)) static void exec_command(const struct exec_opts *o)
 			sfmt(listen_pid, sizeof(listen_pid), "LISTEN_PID=%d", (int)getpid());
 			*e = listen_pid;
 		}
-	execvp(argv[0], argv);
+	exec_path(argv);
 	int err = errno;
 	die_hint(err == ENOENT || err == ENOTDIR ? 127 : 126, NULL, "exec %s: %s", argv[0], strerror(err));
 }
@@ -4134,12 +4509,12 @@ static void exec_status_start(const struct exec_opts *o)
  */
 static void exec_ids(const struct exec_opts *o)
 {
-	if (o->gid >= 0 && setgroups(0, NULL) < 0 && errno != EPERM)
+	if (o->gid_set && sys_setgroups(0, NULL) < 0 && errno != EPERM)
 		die_errno("setgroups");
-	if (o->gid >= 0 && setgid((gid_t)o->gid) < 0)
-		die_errno("setgid %ld", o->gid);
-	if (o->uid >= 0 && setuid((uid_t)o->uid) < 0)
-		die_errno("setuid %ld", o->uid);
+	if (o->gid_set && sys_setgid(o->gid) < 0)
+		die_errno("setgid %u", (unsigned)o->gid);
+	if (o->uid_set && sys_setuid(o->uid) < 0)
+		die_errno("setuid %u", (unsigned)o->uid);
 }
 
 /* The process that runs the command: mounts, network, root, ids, then exec. */
@@ -4269,33 +4644,37 @@ static const char exec_usage[] =
 	"  -U -m -u -i -n -p -C -T, --user --mount --uts --ipc --net --pid --cgroup --time[=FILE]\n"
 	"                         new namespaces (=FILE: also pinned there)\n"
 	"  -f, --fork             run COMMAND in a child; exit with its status (128+N for signal N)\n"
-	"  --forward-signals      -f (which forwards every signal to COMMAND)\n"
-	"  --clear-env            run COMMAND with no environment    --whitelist-env=VAR[,VAR]...  but these\n"
-	"  --hostname=NAME        the hostname of the new UTS namespace (implies -u)\n"
-	"  --evacuate-cgroup2=NAME  move our cgroup's processes to its child NAME and enable every\n"
-	"                         controller for its children, at a new cgroup2 (implies -C -m)\n"
+	"  --forward-signals      -f      --clear-env, --whitelist-env=VAR[,VAR]...  the environment\n"
+	"  --hostname=NAME        (implies -u)\n"
+	"  --evacuate-cgroup2=NAME  our cgroup's processes to its child NAME, every controller\n"
+	"                         enabled, at a new cgroup2 (implies -C -m)\n"
 	"  -r, --map-root-user    -c, --map-current-user    --map-user=ID, --map-group=ID\n"
-	"  --map-users=IN:OUT:N, --map-groups=IN:OUT:N (repeatable), --map-auto (/etc/subuid, subgid)\n"
-	"                         ranged maps, via newuidmap/newgidmap when unprivileged\n"
-	"  --map-subids           the first subordinate ranges, each id to itself\n"
+	"  --map-users=IN:OUT:N, --map-groups=IN:OUT:N (repeatable), --map-auto (/etc/subuid,\n"
+	"                         subgid), --map-subids (identity): newuidmap when unprivileged\n"
 	"  --setgroups=allow|deny --propagation=private|shared|slave|unchanged (of / with -m)\n"
 	"  --mount-proc[=DIR]     a new proc (with -p)    --mount-sys  a new sysfs (with -n)\n"
-	"  --no-lo                leave loopback down     --keep-caps  keep capabilities across exec\n"
+	"  --no-lo                leave loopback down     --keep-caps  keep capabilities\n"
 	"  --kill-child[=SIG]     SIG (KILL) to COMMAND if rnsbox dies    --reaper  reap orphans\n"
 	"  -R, --root=DIR  -w, --wd=DIR  -S, --setuid=ID  -G, --setgid=ID\n"
 	"  --monotonic=S, --boottime=S   clock offsets of a new time namespace\n"
-	"  --block-fd=FD          wait for a byte or EOF on FD before COMMAND\n"
+	"  --block-fd=FD          wait for a byte or EOF on FD first\n"
 	"  --json-status-fd=FD    JSON lines on FD: {pid, namespaces}, then {exit-code}\n"
-	"  --net-helper=slirp4netns|pasta  connect a new netns through a user-mode helper: tap0 gets\n"
-	"                         .100 of --cidr=NET/LEN (10.0.2.0/24), the route via .2 (the host's\n"
-	"                         loopback unless --disable-host-loopback), --mtu=MTU (65520);\n"
-	"                         /etc/resolv.conf names .3 (implies -n -m -f, --kill-child)\n"
-	"  --publish=[HOSTIP:]HOSTPORT:PORT[/tcp|udp]  (repeatable) --ipv6 (fd00::100/64, via fd00::2)\n"
-	"  --helper-timeout=SECS  how long the helper may take to become ready (10)\n"
-	"  --pasta-mode=host      pasta copies the host's addresses and routes (--config-net), DNS at\n"
-	"                         169.254.1.1, the host at the gateway's address (default: slirp)\n"
+	"  --net-helper=slirp4netns|pasta  a new netns's network through a user-mode helper: tap0\n"
+	"                         .100 of --cidr=NET/LEN (10.0.2.0/24), via .2 (the host's loopback\n"
+	"                         unless --disable-host-loopback), --mtu=MTU (65520), DNS .3\n"
+	"  --publish=[HOSTIP:]HOSTPORT:PORT[/tcp|udp]  (repeatable) --ipv6 (fd00::100/64)\n"
+	"  --helper-timeout=SECS  (10)   --pasta-mode=host  pasta copies the host's addresses\n"
 	"  --copy-up=DIR          DIR becomes a tmpfs of symlinks to its entries (implies -m)\n"
-	"With -p rnsbox stays as PID 1 and reaps (-p implies -f), except as the unshare applet.\n";
+	"With -p rnsbox stays PID 1 and reaps (-p implies -f), except as the unshare applet.\n";
+
+/* The unshare applet's: what differs from rnsbox exec (README's table has every difference). */
+static const char unshare_usage[] =
+	"usage: unshare [OPTION]... [--] [PROGRAM [ARG]...]\n"
+	"util-linux unshare, as an applet of rnsbox: rnsbox exec's options, but\n"
+	"  -n          leaves loopback down     -p  no PID 1 of rnsbox's (-f: PROGRAM is)\n"
+	"  -f          SIGINT, SIGTERM blocked, not forwarded; dies of PROGRAM's signal\n"
+	"  --forward-signals  -f, forwarding SIGINT and SIGTERM\n"
+	"  --mount-proc       needs no -p\n";
 
 enum {
 	OPT_MAP_USER = 256, OPT_MAP_GROUP, OPT_SETGROUPS, OPT_PROPAGATION, OPT_MOUNT_PROC, OPT_MOUNT_SYS,
@@ -4324,17 +4703,17 @@ static int parse_fd(const char *opt, const char *s)
 static void exec_idmaps(struct exec_opts *o)
 {
 	char why[80];
-	struct { struct idmap *m; long single; unsigned self; int autom; const char *file, *opt; } t[2] = {
-		{&o->uids, o->map_uid, (unsigned)geteuid(), o->auto_uids, "/etc/subuid", "--map-users"},
-		{&o->gids, o->map_gid, (unsigned)getegid(), o->auto_gids, "/etc/subgid", "--map-groups"},
+	struct { struct idmap *m; uint32_t single; int single_set; uint32_t self; int autom; const char *file, *opt; } t[2] = {
+		{&o->uids, o->map_uid, o->map_uid_set, geteuid(), o->auto_uids, "/etc/subuid", "--map-users"},
+		{&o->gids, o->map_gid, o->map_gid_set, getegid(), o->auto_gids, "/etc/subgid", "--map-groups"},
 	};
 	for (int i = 0; i < 2; i++) {
 		if (!t[i].m->n && !t[i].autom)
 			continue;
-		if (t[i].single >= 0) {
+		if (t[i].single_set) {
 			if (t[i].m->n == IDMAP_MAX)
 				die_usage("%s: more than %d ranges", t[i].opt, IDMAP_MAX);
-			t[i].m->r[t[i].m->n++] = (struct idrange){(uint32_t)t[i].single, t[i].self, 1};
+			t[i].m->r[t[i].m->n++] = (struct idrange){t[i].single, t[i].self, 1};
 		}
 		if (t[i].autom)
 			idmap_auto(t[i].m, t[i].file, t[i].self, t[i].autom == MAP_SUBIDS);
@@ -4383,7 +4762,7 @@ static void exec_parse(struct exec_opts *o, int argc, char **argv)
 		case OPT_MAP_GROUPS: idmap_parse("--map-groups", optarg, &o->gids, &o->auto_gids); break;
 		case OPT_MAP_AUTO: o->auto_uids = o->auto_gids = MAP_AUTO; break;
 		case OPT_MAP_SUBIDS: o->auto_uids = o->auto_gids = MAP_SUBIDS; break;
-		case OPT_FORWARD: o->fork = 1; break; /* util-linux 2.42; a forked rnsbox forwards every signal */
+		case OPT_FORWARD: o->fork = o->forward = 1; break; /* util-linux 2.42; rnsbox exec forwards anyway */
 		case OPT_CLEAR_ENV: o->env_clear = 1; break;
 		case OPT_KEEP_ENV:
 			if (o->nkeep == (int)ARRAY_LEN(o->env_keep) || !*optarg)
@@ -4413,10 +4792,10 @@ static void exec_parse(struct exec_opts *o, int argc, char **argv)
 			o->set_offset[c == OPT_BOOTTIME] = 1;
 			break;
 		case 'f': o->fork = 1; break;
-		case 'r': o->map_uid = o->map_gid = 0; break;
-		case 'c': o->map_uid = (long)geteuid(), o->map_gid = (long)getegid(); break;
-		case OPT_MAP_USER: o->map_uid = parse_id("--map-user", optarg, 0); break;
-		case OPT_MAP_GROUP: o->map_gid = parse_id("--map-group", optarg, 1); break;
+		case 'r': o->map_uid = 0, o->map_gid = 0, o->map_uid_set = o->map_gid_set = 1; break;
+		case 'c': o->map_uid = geteuid(), o->map_gid = getegid(), o->map_uid_set = o->map_gid_set = 1; break;
+		case OPT_MAP_USER: o->map_uid = parse_id("--map-user", optarg, 0), o->map_uid_set = 1; break;
+		case OPT_MAP_GROUP: o->map_gid = parse_id("--map-group", optarg, 1), o->map_gid_set = 1; break;
 		case OPT_SETGROUPS:
 			if ((o->setgroups = strcmp(optarg, "allow") == 0 ? 1 : strcmp(optarg, "deny") == 0 ? 0 : -2) == -2)
 				die_usage("--setgroups: '%s' is not allow or deny", optarg);
@@ -4436,8 +4815,8 @@ static void exec_parse(struct exec_opts *o, int argc, char **argv)
 		case OPT_REAPER: o->reaper = 1; break;
 		case 'R': o->root = optarg; break;
 		case 'w': o->wd = optarg; break;
-		case 'S': o->uid = parse_id("--setuid", optarg, 0); break;
-		case 'G': o->gid = parse_id("--setgid", optarg, 1); break;
+		case 'S': o->uid = parse_id("--setuid", optarg, 0), o->uid_set = 1; break;
+		case 'G': o->gid = parse_id("--setgid", optarg, 1), o->gid_set = 1; break;
 		case OPT_KEEP_CAPS: o->keep_caps = 1; break;
 		case OPT_NH:
 		case OPT_NH_CIDR:
@@ -4452,7 +4831,10 @@ static void exec_parse(struct exec_opts *o, int argc, char **argv)
 				die_usage("--copy-up %s: %s", optarg, optarg[0] != '/' ? "not an absolute path" : "too many");
 			o->copy[o->ncopy++] = optarg;
 			break;
-		case 'h': _exit(write_all(STDOUT_FILENO, exec_usage, sizeof(exec_usage) - 1) < 0);
+		case 'h': {
+			const char *u = o->applet ? unshare_usage : exec_usage;
+			_exit(write_all(STDOUT_FILENO, u, strlen(u)) < 0);
+		}
 		default: die_option(c, argv);
 		}
 	}
@@ -4460,7 +4842,7 @@ static void exec_parse(struct exec_opts *o, int argc, char **argv)
 		o->argv = argv + optind;
 	exec_idmaps(o);
 	/* What implies what, as util-linux has it, plus rnsbox's own options. */
-	if (o->map_uid >= 0 || o->map_gid >= 0 || o->uids.n || o->gids.n)
+	if (o->map_uid_set || o->map_gid_set || o->uids.n || o->gids.n)
 		o->flags |= CLONE_NEWUSER;
 	if (o->set_offset[0] || o->set_offset[1])
 		o->flags |= CLONE_NEWTIME;
@@ -4482,7 +4864,7 @@ static void exec_parse(struct exec_opts *o, int argc, char **argv)
 	if (o->kill_sig || o->reaper || o->status_fd >= 0 || o->nh.name || (!o->applet && (o->flags & CLONE_NEWPID)) ||
 	    (o->flags & CLONE_NEWTIME))
 		o->fork = 1;
-	if (o->setgroups == 1 && o->map_gid >= 0 && !o->gids.n)
+	if (o->setgroups == 1 && o->map_gid_set && !o->gids.n)
 		die_usage("--setgroups=allow: the kernel takes a one-id gid map only after setgroups is denied");
 	if (o->mount_proc && !(o->flags & CLONE_NEWPID) && !o->applet) /* util-linux mounts it all the same */
 		die_usage("--mount-proc: needs a new PID namespace (-p)");
@@ -4492,7 +4874,7 @@ static void exec_parse(struct exec_opts *o, int argc, char **argv)
 
 static int cmd_exec_as(int argc, char **argv, int applet)
 {
-	struct exec_opts o = {EXEC_OPTS_INIT, .applet = applet};
+	struct exec_opts o = {EXEC_OPTS_INIT, .applet = applet, .no_lo = applet}; /* util-linux leaves lo down */
 	exec_parse(&o, argc, argv);
 	return exec_run(&o);
 }
@@ -4504,7 +4886,7 @@ static int cmd_exec(int argc, char **argv)
 
 static int cmd_unshare(int argc, char **argv)
 {
-	return cmd_exec_as(argc, argv, 1);
+	return cmd_exec_as(argc, argv, AS_UNSHARE);
 }
 
 /*
@@ -4519,7 +4901,7 @@ struct nsenter_opts {
 	struct exec_opts run; /* the shared tail: ids, fork, exec */
 	const char *file[NS_COUNT];
 	int want;             /* CLONE_NEW* to join */
-	long target;          /* -1: none */
+	pid_t target;         /* 0: none */
 	int all, preserve, no_fork, user_parent, env, join_cgroup;
 	int sock;             /* -N: the target's fd of a socket; -1: none */
 	const char *root, *wd; /* "" means the target's */
@@ -4530,23 +4912,19 @@ struct nsenter_opts {
 static const char nsenter_usage[] =
 	"usage: rnsbox nsenter [OPTION]... [--] [COMMAND [ARG]...]\n"
 	"Run COMMAND (default $SHELL) in the namespaces of a process or of pinned files.\n"
-	"  -t, --target=PID           the process whose namespaces to join\n"
-	"  -U, --user[=FILE]  -m, --mount[=FILE]  -u, --uts[=FILE]  -i, --ipc[=FILE]\n"
-	"  -n, --net[=FILE]   -p, --pid[=FILE]    -C, --cgroup[=FILE]  -T, --time[=FILE]\n"
-	"                             join that namespace, of PID or pinned at FILE\n"
-	"  -a, --all                  join every namespace of PID that differs from ours\n"
-	"  -S, --setuid=UID  -G, --setgid=GID   ids to take (default 0 after joining -U)\n"
-	"      --preserve-credentials   keep our ids after joining a user namespace\n"
-	"  -r, --root[=DIR]           chroot to DIR (default: the target's root)\n"
-	"  -w, --wd[=DIR]             chdir to DIR (default: the target's working directory)\n"
-	"  -F, --no-fork              do not fork after joining a PID namespace\n"
-	"      --kill-child[=SIGNAL]  send SIGNAL (KILL) to the forked child if rnsbox dies\n"
-	"  -N, --net-socket=FD        the network namespace of the target's socket FD\n"
-	"      --user-parent          the parent of the target's user namespace (or of -U=FILE's)\n"
-	"  -c, --join-cgroup          join the target's cgroup (cgroup v2)\n"
-	"      --keep-caps            keep the capabilities of the joined user namespace across exec\n"
-	"  -e, --env                  the target's environment for COMMAND\n"
-	"  -W, --wdns=DIR             chdir to DIR as the joined namespaces see it\n";
+	"  -t, --target=PID       the process whose namespaces to join\n"
+	"  -U -m -u -i -n -p -C -T, --user --mount --uts --ipc --net --pid --cgroup --time[=FILE]\n"
+	"                         join that namespace, of PID or pinned at FILE\n"
+	"  -a, --all              every namespace of PID that differs from ours\n"
+	"  -S, --setuid=UID -G, --setgid=GID  (default 0 after -U)  --preserve-credentials\n"
+	"  -r, --root[=DIR] -w, --wd[=DIR]  chroot, chdir (default: the target's)\n"
+	"  -W, --wdns=DIR         chdir to DIR as the joined namespaces see it\n"
+	"  -F, --no-fork          no fork after joining a PID namespace\n"
+	"  --kill-child[=SIG]     SIG (KILL) to the forked child if rnsbox dies\n"
+	"  -N, --net-socket=FD    the network namespace of the target's socket FD\n"
+	"  --user-parent          the parent of the target's (or -U FILE's) user namespace\n"
+	"  -c, --join-cgroup      the target's cgroup (v2)    -e, --env  the target's environment\n"
+	"  --keep-caps            keep the joined user namespace's capabilities across exec\n";
 
 enum { OPT_PRESERVE = 300, OPT_USER_PARENT };
 
@@ -4576,11 +4954,11 @@ static void nsenter_parse(struct nsenter_opts *o, int argc, char **argv)
 			p = optarg;
 			if (parse_uint(&p, INT32_MAX, &v) < 0 || *p || v == 0)
 				die_usage("--target: '%s' is not a process id", optarg);
-			o->target = (long)v;
+			o->target = (pid_t)v;
 			break;
 		case 'a': o->all = 1; break;
-		case 'S': o->run.uid = parse_id("--setuid", optarg, 0); break;
-		case 'G': o->run.gid = parse_id("--setgid", optarg, 1); break;
+		case 'S': o->run.uid = parse_id("--setuid", optarg, 0), o->run.uid_set = 1; break;
+		case 'G': o->run.gid = parse_id("--setgid", optarg, 1), o->run.gid_set = 1; break;
 		case OPT_PRESERVE: o->preserve = 1; break;
 		case 'r': o->root = optarg ? optarg : ""; break;
 		case 'w': o->wd = optarg ? optarg : ""; break;
@@ -4605,12 +4983,12 @@ static void nsenter_parse(struct nsenter_opts *o, int argc, char **argv)
 		o->run.argv = argv + optind;
 	if (o->wdns && o->wd)
 		die_usage("--wdns and --wd exclude each other");
-	if (o->target < 0 && (o->sock >= 0 || o->env || o->join_cgroup))
+	if (!o->target && (o->sock >= 0 || o->env || o->join_cgroup))
 		die_usage("%s: needs a target process (-t)", o->sock >= 0 ? "--net-socket" : o->env ? "--env" : "--join-cgroup");
-	if (o->target < 0 && (o->all || (o->root && !*o->root) || (o->wd && !*o->wd)))
+	if (!o->target && (o->all || (o->root && !*o->root) || (o->wd && !*o->wd)))
 		die_usage("%s: needs a target process (-t)", o->all ? "--all" : o->root && !*o->root ? "--root" : "--wd");
 	for (ns = 0; ns < NS_COUNT; ns++)
-		if ((o->want & ns_table[ns].flag) && !o->file[ns] && o->target < 0)
+		if ((o->want & ns_table[ns].flag) && !o->file[ns] && !o->target)
 			die_usage("--%s: neither a file nor a target process (-t) given", ns_table[ns].longopt);
 	if (!o->want && !o->all && o->sock < 0 && !o->user_parent)
 		die_usage("no namespace to join: name one (-n, --net=FILE, ...) or --all");
@@ -4622,7 +5000,7 @@ static const char *nsenter_path(const struct nsenter_opts *o, int ns, char *buf,
 	if (o->file[ns])
 		return o->file[ns];
 	/* A process joins the PID and time namespaces its children will have. */
-	sfmt(buf, size, "/proc/%ld/ns/%s", o->target, ns_table[ns].name);
+	sfmt(buf, size, "/proc/%d/ns/%s", (int)o->target, ns_table[ns].name);
 	return buf;
 }
 
@@ -4638,10 +5016,10 @@ static void nsenter_all(struct nsenter_opts *o)
 	for (int ns = 0; ns < NS_COUNT; ns++) {
 		if (o->file[ns])
 			continue;
-		sfmt(path, sizeof(path), "/proc/%ld/ns/%s", o->target, ns_table[ns].name);
+		sfmt(path, sizeof(path), "/proc/%d/ns/%s", (int)o->target, ns_table[ns].name);
 		sfmt(self, sizeof(self), "/proc/self/ns/%s", ns_table[ns].name);
 		if (stat(path, &a) < 0) {
-			if (errno == ENOENT && kill((pid_t)o->target, 0) == 0)
+			if (errno == ENOENT && kill(o->target, 0) == 0)
 				continue;
 			die_errno("--all: stat %s", path);
 		}
@@ -4663,9 +5041,9 @@ static void nsenter_join(struct nsenter_opts *o)
 	if (!o->want)
 		return; /* --all found every namespace already ours */
 	if (only_target) {
-		long pidfd = sys_pidfd_open((pid_t)o->target, 0);
+		long pidfd = sys_pidfd_open(o->target, 0);
 		if (pidfd < 0 && errno == ESRCH)
-			die("--target %ld: no such process", o->target);
+			die("--target %d: no such process", (int)o->target);
 		if (pidfd >= 0) {
 			int rc = setns((int)pidfd, o->want);
 			close((int)pidfd);
@@ -4716,7 +5094,7 @@ static int nsenter_dir(const struct nsenter_opts *o, const char **dir, const cha
 	if (!*dir)
 		return -1;
 	if (!**dir) {
-		sfmt(buf, 64, "/proc/%ld/%s", o->target, what);
+		sfmt(buf, 64, "/proc/%d/%s", (int)o->target, what);
 		*dir = buf;
 	}
 	if ((fd = open(*dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
@@ -4735,14 +5113,14 @@ static void nsenter_fd(struct nsenter_opts *o, int ns, int fd, int slot)
 /* -N: the network namespace of the target's socket FD, from a copy of the fd (pidfd_getfd, Linux 5.6). */
 static void nsenter_socket(struct nsenter_opts *o)
 {
-	long pidfd = sys_pidfd_open((pid_t)o->target, 0), sk = -1;
+	long pidfd = sys_pidfd_open(o->target, 0), sk = -1;
 	int nsfd = -1;
 	if (pidfd < 0 || (sk = sys_pidfd_getfd((int)pidfd, o->sock)) < 0 || (nsfd = ioctl((int)sk, SIOCGSKNS)) < 0) {
 		int err = errno;
 		die_hint(EX_FAIL, err == EBADF ? "the target has no such fd" : err == ENOTTY ? "that fd is not a socket"
 				  : err == EPERM ? "copying a process's fd needs the right to ptrace it" : NULL,
-			 "--net-socket %d: %s %ld: %s", o->sock, pidfd < 0 ? "pidfd_open" : sk < 0 ? "pidfd_getfd" : "SIOCGSKNS",
-			 o->target, strerror(err));
+			 "--net-socket %d: %s %d: %s", o->sock, pidfd < 0 ? "pidfd_open" : sk < 0 ? "pidfd_getfd" : "SIOCGSKNS",
+			 (int)o->target, strerror(err));
 	}
 	close((int)sk);
 	close((int)pidfd);
@@ -4757,7 +5135,7 @@ static void nsenter_user_parent(struct nsenter_opts *o)
 {
 	char buf[64];
 	int u = ns_index(CLONE_NEWUSER), ns = u, fd, parent = -1;
-	if (!o->file[u] && o->target < 0)
+	if (!o->file[u] && !o->target)
 		for (ns = 0; ns < NS_COUNT && !o->file[ns]; ns++)
 			;
 	if (ns == NS_COUNT)
@@ -4786,7 +5164,7 @@ static int nsenter_cgroup(const struct nsenter_opts *o, char *path, size_t size)
 		m++;
 	if (m == 2)
 		die("--join-cgroup: no cgroup v2 hierarchy at /sys/fs/cgroup or /sys/fs/cgroup/unified");
-	sfmt(file, sizeof(file), "/proc/%ld/cgroup", o->target);
+	sfmt(file, sizeof(file), "/proc/%d/cgroup", (int)o->target);
 	if (lines_open(&l, file) < 0)
 		die_errno("--join-cgroup: open %s", file);
 	for (*path = '\0'; (line = lines_next(&l));)
@@ -4838,7 +5216,7 @@ static int nsenter_env(int dir)
 static int nsenter_env_early(const struct nsenter_opts *o, char proc[32], int *dir)
 {
 	int rc;
-	sfmt(proc, 32, "/proc/%ld", o->target);
+	sfmt(proc, 32, "/proc/%d", (int)o->target);
 	if ((*dir = open(proc, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
 		die_errno("--env: open %s", proc);
 	if ((rc = nsenter_env(*dir)) < 0 && errno != EACCES && errno != EPERM)
@@ -4848,7 +5226,7 @@ static int nsenter_env_early(const struct nsenter_opts *o, char proc[32], int *d
 
 static int cmd_nsenter(int argc, char **argv)
 {
-	struct nsenter_opts o = {.target = -1, .sock = -1, .run = {EXEC_OPTS_INIT}};
+	struct nsenter_opts o = {.sock = -1, .run = {EXEC_OPTS_INIT, .applet = AS_NSENTER}};
 	char rbuf[64], wbuf[64], proc[32], cgpath[PATH_MAX];
 	int cg = -1, dir = -1, env = -1;
 	nsenter_parse(&o, argc, argv);
@@ -4867,10 +5245,10 @@ static int cmd_nsenter(int argc, char **argv)
 	nsenter_join(&o);
 	/* In a user namespace one takes its root unless asked otherwise, as util-linux does. */
 	if ((o.want & CLONE_NEWUSER) && !o.preserve) {
-		if (o.run.gid < 0)
-			o.run.gid = 0;
-		if (o.run.uid < 0)
-			o.run.uid = 0;
+		if (!o.run.gid_set)
+			o.run.gid = 0, o.run.gid_set = 1;
+		if (!o.run.uid_set)
+			o.run.uid = 0, o.run.uid_set = 1;
 	}
 	if (root >= 0 && (fchdir(root) < 0 || chroot(".") < 0))
 		die_errno("chroot %s", o.root);
@@ -4914,7 +5292,8 @@ struct netop {
 	unsigned mtu;
 };
 
-enum { OPT_SYSCTL = 256, OPT_MTU, OPT_ADDR, OPT_UP, OPT_ROUTE, OPT_VETH, OPT_EXIST_OK, OPT_NS_NO_LO, OPT_RM, OPT_LIST, OPT_JSON, OPT_SHARED };
+enum { OPT_SYSCTL = 256, OPT_MTU, OPT_ADDR, OPT_UP, OPT_ROUTE, OPT_VETH, OPT_EXIST_OK, OPT_NS_NO_LO, OPT_RM, OPT_LIST, OPT_JSON, OPT_SHARED,
+       OPT_NS_MAP_USERS, OPT_NS_MAP_GROUPS };
 
 struct newns_opts {
 	int ntypes, types[NS_COUNT]; /* table indices, in --type order, one PATH each */
@@ -4929,6 +5308,7 @@ struct newns_opts {
 	struct nl nl, host;          /* in the new network namespace, and in the caller's (for --veth) */
 	int veth_made;
 	struct nethelper nh;         /* --net-helper and its options */
+	struct idmap uids, gids;     /* --map-users, --map-groups of a new user namespace */
 	pid_t nh_pid;                /* the helper started; 0: none */
 	char pidfile[PATH_MAX];      /* its pid file, once made */
 	/* --shared DIR */
@@ -5301,6 +5681,7 @@ static int newns_helper(struct newns_opts *o, const char *path, struct result *r
 		sfmt(api, sizeof(api), "%s/api.sock", o->shared);
 	else
 		sfmt(api, sizeof(api), "%s.sock", pidfile);
+	o->nh.state = pidfile;
 	if ((o->nh_pid = nh_start(&o->nh, c.fd, api, o->shared != NULL, r)) < 0)
 		o->nh_pid = 0;
 	else if (in_child(nh_config_child, &c, sizeof(c), &st) < 0)
@@ -5336,6 +5717,8 @@ static int newns_create(struct newns_opts *o, int n, char **paths)
 	else if (live == 0 && ((o->flags & (CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS)) || o->nh.name)) {
 		child = newns_child(o, &go, &r);
 		sfmt(self, sizeof(self), "%d", (int)child);
+		for (int k = 0; r.ok && child > 0 && (o->flags & CLONE_NEWUSER) && k < 2; k++)
+			map_write(child, k, k ? &o->gids : &o->uids, &r); /* before the pins: a joiner finds the maps */
 	} else if (live == 0 && unshare(o->flags) < 0) /* rnsbox stays in them: it exits soon */
 		result_fail(&r, unshare_hint(errno, o->flags), "unshare %s: %s", ns_names(o->flags, names, sizeof(names)),
 			    strerror(errno));
@@ -5366,22 +5749,150 @@ static int newns_create(struct newns_opts *o, int n, char **paths)
 		out_s(&out, o->paths[i]);
 		out_s(&out, "\n");
 	}
-	out_flush(&out);
+	if (out_commit(&out) < 0) { /* the caller cannot learn the paths: undo */
+		result_fail(&r, NULL, "write the paths to standard output: %s", strerror(errno));
+		newns_fail(o, &r);
+	}
 	return EX_OK;
 }
 
-/* End the network helper whose pid file is pidfile ("": none), and remove the file. 0 or -1. */
-static int newns_unhelper(const char *pidfile)
+/*
+ * The network helper serving the network namespace of inode ino, found by the marks
+ * nh_spawn puts first in its environment, whatever runtime directory its state went to
+ * (the caller of --rm may not have the XDG_RUNTIME_DIR of the one who made it): the pid,
+ * with its state file's path in state; 0 if there is none; -1 if /proc cannot be read.
+ */
+static pid_t nh_find(unsigned long long ino, char *state, size_t size)
+{
+	char path[40], env[PATH_MAX + 64], want[40];
+	struct dents d;
+	const char *name;
+	pid_t found = 0;
+	sfmt(want, sizeof(want), "RNSBOX_NETNS=%llu", ino);
+	if (dents_open(&d, AT_FDCWD, "/proc") < 0)
+		return -1;
+	while (!found && (errno = 0, name = dents_next(&d))) {
+		unsigned long long pid;
+		int fd;
+		if (parse_uint(&name, INT32_MAX, &pid) < 0 || *name || !nh_alive((pid_t)pid))
+			continue;
+		sfmt(path, sizeof(path), "/proc/%d/environ", (int)pid);
+		ssize_t n = (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 ? 0 : read(fd, env, sizeof(env) - 1);
+		if (fd >= 0)
+			close(fd);
+		env[n > 0 ? n : 0] = '\0';
+		if (strcmp(env, want) == 0 && n > (ssize_t)strlen(want) + 20 && !strncmp(env + strlen(want) + 1, "RNSBOX_HELPER_STATE=", 20)) {
+			sfmt(state, size, "%s", env + strlen(want) + 21);
+			found = (pid_t)pid;
+		}
+	}
+	int err = errno;
+	close(d.fd);
+	errno = err;
+	return found || !err ? found : -1;
+}
+
+/*
+ * End the network helper of the network namespace (of inode ino; 0: not one) that was
+ * pinned at a path: the one pidfile names, or else the one nh_find finds; remove its
+ * state. 0, or -1 (reported, as is a helper that cannot be looked for).
+ */
+static int newns_unhelper(const char *pidfile, unsigned long long ino)
 {
 	struct nethelper h;
-	if (!*pidfile)
-		return 0;
-	nh_stop(nh_read(pidfile, &h));
-	if (unlink(pidfile) < 0 && errno != ENOENT) {
-		warn("unlink %s: %s", pidfile, strerror(errno));
+	char state[PATH_MAX], sock[PATH_MAX + 8];
+	pid_t pid = *pidfile ? nh_read(pidfile, &h) : 0;
+	sfmt(state, sizeof(state), "%s", pidfile);
+	if (!pid && ino && (pid = nh_find(ino, state, sizeof(state))) < 0) {
+		warn("look for the network helper of namespace %llu: /proc: %s; if one runs, it keeps the namespace", ino,
+		     strerror(errno));
+		return -1;
+	}
+	nh_stop(pid);
+	sfmt(sock, sizeof(sock), "%s.sock", state);
+	if (*state && ((unlink(state) < 0 && errno != ENOENT) || (unlink(sock) < 0 && errno != ENOENT))) {
+		warn("unlink %s: %s", state, strerror(errno));
 		return -1;
 	}
 	return 0;
+}
+
+/* A number in a file of DIR (dfd), 0 if it is missing. */
+static unsigned long long sh_num(int dfd, const char *name)
+{
+	char buf[24] = "";
+	const char *p = buf;
+	unsigned long long v = 0;
+	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	ssize_t n = fd < 0 ? 0 : read(fd, buf, sizeof(buf) - 1);
+	if (fd >= 0)
+		close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	return parse_uint(&p, ~0ULL, &v) < 0 ? 0 : v;
+}
+
+/*
+ * The veth pairs of the network namespace pinned at path whose other end is in the
+ * caller's network namespace: a child enters the namespace (nh_enter; the caller stays
+ * where it is), names its links from /proc/self/net/dev and asks each for its peer's
+ * index (IFLA_LINK); a link of that index here whose own peer is that link is one end.
+ * The kernel deletes the pair only once the namespace is freed, after the last pin is
+ * gone, asynchronously: --rm waits for these ends (veth_wait), so that a pair made again
+ * at once with the same names does not meet the old one.
+ */
+struct veth_probe {
+	const char *path;
+	int n, idx[8], peer[8];
+};
+
+static void veth_probe_child(void *arg)
+{
+	struct veth_probe *v = arg;
+	struct lines l;
+	struct nl nl;
+	char *line;
+	int fd = open(v->path, O_RDONLY | O_CLOEXEC), self, peer;
+	v->n = 0;
+	if (fd < 0 || nh_enter(fd) < 0 || nl_open(&nl) < 0 || lines_open(&l, "/proc/self/net/dev") < 0)
+		return;
+	while ((line = lines_next(&l)) && v->n < 8) { /* "  eth0: 1234 ...", after two lines of headings */
+		char *name = line + strspn(line, " "), *colon = strchr(name, ':');
+		if (colon && (*colon = '\0', strcmp(name, "lo")) && (peer = link_peer(&nl, 0, name, &self)) > 0)
+			v->idx[v->n] = self, v->peer[v->n++] = peer;
+	}
+}
+
+/* The ends here of path's veth pairs (veth_probe), at most max; 0 where none can be found. */
+static int veth_ends(const char *path, int *end, int max)
+{
+	struct veth_probe v = {.path = path};
+	struct nl nl;
+	int st, n = 0, self;
+	if (in_child(veth_probe_child, &v, sizeof(v), &st) < 0 || nl_open(&nl) < 0)
+		return 0;
+	for (int i = 0; i < v.n && n < max; i++)
+		if (link_peer(&nl, v.peer[i], NULL, &self) == v.idx[i])
+			end[n++] = v.peer[i];
+	nl_close(&nl);
+	return n;
+}
+
+/* Wait, 5 s at most, for the links of these indexes to be gone; say which one is not. */
+static void veth_wait(const char *path, const int *end, int n)
+{
+	struct ifreq ifr = {0};
+	int fd = n ? socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0) : -1;
+	for (int i = 0; i < n && fd >= 0; i++)
+		for (int t = 0; (ifr.ifr_ifindex = end[i], ioctl(fd, SIOCGIFNAME, &ifr) == 0); t++) {
+			if (t == 250) {
+				warn("%s: its veth pair's end %s is still here after 5 s: something else holds the namespace",
+				     path, ifr.ifr_name);
+				break;
+			}
+			poll(NULL, 0, 20);
+		}
+	if (fd >= 0)
+		close(fd);
 }
 
 /*
@@ -5393,9 +5904,25 @@ static int newns_unhelper(const char *pidfile)
  */
 static int newns_rm(const char *path, const char *shared)
 {
-	char pidfile[PATH_MAX];
-	int kind, n = 0, busy = 0;
-	nh_pidfile(shared, path, 0, pidfile, sizeof(pidfile)); /* while the pin still tells the inode */
+	char pidfile[PATH_MAX], dir[PATH_MAX];
+	int kind, n = 0, busy = 0, dfd;
+	struct stat st;
+	const char *slash = strrchr(path, '/');
+	/* DIR/netns of newns --shared=DIR with references held (rootless, the pin may live only in
+	 * the keeper's mount namespace, and unlinking the file here would unpin it there) */
+	sfmt(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) + (slash == path) : 1, slash ? path : ".");
+	unsigned long long refs = 0;
+	if (!shared && !strcmp(slash ? slash + 1 : path, "netns") && (dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0)
+		refs = sh_num(dfd, "refcount"), close(dfd);
+	if (refs) {
+		warn("%s: the pin of the shared namespace %s, whose holders have %llu reference(s): not removed; the last "
+		     "'rnsbox newns --shared=%s release' removes it", path, dir, refs, dir);
+		return -1;
+	}
+	/* while the pin still tells the inode */
+	unsigned long long ino = !shared && pin_kind(path) == CLONE_NEWNET && stat(path, &st) == 0 ? st.st_ino : 0;
+	int ends[8], nends = ino ? veth_ends(path, ends, 8) : 0;
+	nh_pidfile(shared, path, 0, pidfile, sizeof(pidfile));
 	while ((kind = pin_kind(path)) > 0 && n < 64) {
 		if (umount2(path, UMOUNT_NOFOLLOW | (busy > 7 ? MNT_DETACH : 0)) == 0) {
 			n++;
@@ -5407,7 +5934,7 @@ static int newns_rm(const char *path, const char *shared)
 		}
 	}
 	if (kind == PIN_NONE)
-		return newns_unhelper(pidfile);
+		return newns_unhelper(pidfile, ino);
 	if (kind == PIN_ERR || kind == PIN_OTHER || kind > 0) {
 		warn("%s: %s", path, kind == PIN_ERR ? strerror(errno) : kind > 0 ? "more than 64 pins stacked" :
 		     "not a namespace pin; not removed");
@@ -5420,7 +5947,8 @@ static int newns_rm(const char *path, const char *shared)
 		warn("unlink %s: %s", path, strerror(errno));
 		return -1;
 	}
-	return newns_unhelper(pidfile);
+	veth_wait(path, ends, nends);
+	return newns_unhelper(pidfile, ino);
 }
 
 /* --list: every nsfs mount in this mount namespace; mountinfo gives its root as "TYPE:[INODE]". */
@@ -5476,47 +6004,6 @@ static int newns_list(int json)
  * holders that are gone. At zero the namespace, the helper and every file but DIR go.
  * proc_start is that start time, or 0 for a process that is gone or a zombie.
  */
-/* The start time in a /proc/PID/stat line ("PID (COMM) S PPID ..."), 0 for a zombie or a bad line. */
-static unsigned long long proc_stat_start(const char *line)
-{
-	const char *p = line ? strrchr(line, ')') : NULL; /* COMM may hold ") " itself */
-	unsigned long long v = 0;
-	if (!p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X')
-		return 0; /* a zombie has ended: it holds nothing */
-	for (int field = 2; p && field < 22; field++) /* ") S ppid ..." */
-		p = strchr(p + 1, ' ');
-	if (p && (p++, parse_uint(&p, ~0ULL, &v) < 0))
-		v = 0;
-	return v;
-}
-
-static unsigned long long proc_start(pid_t pid)
-{
-	char path[32];
-	struct lines l;
-	unsigned long long v = 0;
-	sfmt(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if (lines_open(&l, path) == 0) {
-		v = proc_stat_start(lines_next(&l));
-		lines_close(&l);
-	}
-	return v;
-}
-
-/* A number in a file of DIR (dfd), 0 if it is missing. */
-static unsigned long long sh_num(int dfd, const char *name)
-{
-	char buf[24] = "";
-	const char *p = buf;
-	unsigned long long v = 0;
-	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	ssize_t n = fd < 0 ? 0 : read(fd, buf, sizeof(buf) - 1);
-	if (fd >= 0)
-		close(fd);
-	buf[n > 0 ? n : 0] = '\0';
-	return parse_uint(&p, ~0ULL, &v) < 0 ? 0 : v;
-}
-
 /*
  * The holders of a shared namespace, from DIR/holders: their references summed. With
  * prune 1, holders whose process is gone are removed (gc); with 2, all are; either way
@@ -5558,9 +6045,11 @@ static void sh_report(struct newns_opts *o, struct out *w)
 	struct nethelper h = NETHELPER_INIT;
 	char pidfile[PATH_MAX], ip[16], cidr[64];
 	pid_t pid = nh_read(nh_pidfile(o->shared, o->pin, 0, pidfile, sizeof(pidfile)), &h);
+	int pinned = pin_kind(o->pin) == CLONE_NEWNET;
+	static const char *const net[] = {"device", "address", "gateway", "dns", "mtu", "host_loopback", "ipv6", "mode"};
 	out_open(w, "", '{');
 	out_str(w, "netns", o->pin);
-	out_bool(w, "pinned", pin_kind(o->pin) == CLONE_NEWNET);
+	out_bool(w, "pinned", pinned);
 	out_u64(w, "refcount", sh_num(o->dfd, "refcount"));
 	out_open(w, "holders", '[');
 	sh_holders(o, 0, w, NULL);
@@ -5573,6 +6062,14 @@ static void sh_report(struct newns_opts *o, struct out *w)
 	out_u64(w, "pid", (unsigned long long)pid);
 	out_bool(w, "running", nh_alive(pid));
 	out_close(w);
+	for (size_t i = 0; !pinned && i < ARRAY_LEN(net); i++) /* no namespace: nothing to describe */
+		out_none(w, net[i], "none");
+	if (!pinned) {
+		out_open(w, "ports", '[');
+		out_close(w);
+		out_close(w);
+		return;
+	}
 	out_str(w, "device", NH_DEV);
 	sfmt(cidr, sizeof(cidr), "%s/%u", nh_ip(ip, &h, 100), h.plen);
 	out_str(w, "address", cidr);
@@ -5956,7 +6453,7 @@ static int newns_shared(struct newns_opts *o, int argc, char **argv)
 	int json = argc == 2 && strcmp(argv[1], "--json") == 0, run = strcmp(verb, "run") == 0;
 	char cwd[PATH_MAX];
 	if (o->shared[0] != '/') { /* joining the keeper's mount namespace resets the working directory */
-		if (!getcwd(cwd, sizeof(cwd)) || (size_t)sfmt(o->absdir, sizeof(o->absdir), "%s/%s", cwd, o->shared) >= sizeof(o->absdir))
+		if (syscall(SYS_getcwd, cwd, sizeof(cwd)) < 0 || (size_t)sfmt(o->absdir, sizeof(o->absdir), "%s/%s", cwd, o->shared) >= sizeof(o->absdir))
 			die("--shared %s: cannot make it an absolute path", o->shared);
 		o->shared = o->absdir;
 	}
@@ -5985,7 +6482,9 @@ static int newns_shared(struct newns_opts *o, int argc, char **argv)
 	}
 	if (verb[0] == 'i') {
 		struct out w = {.fmt = json ? FMT_JSON : FMT_TEXT};
-		if (o->keeper == 1) /* the pin is seen from the keeper's mount namespace */
+		/* the pin is seen from the keeper's mount namespace; after teardown there is no lock to take */
+		struct stat st;
+		if (o->keeper == 1 && (fstatat(o->dfd, "lock", &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT))
 			sh_lock(o), close(o->lock);
 		sh_report(o, &w);
 		return EX_OK;
@@ -6003,7 +6502,8 @@ static const char newns_usage[] =
 	"usage: rnsbox newns [OPTION]... [PATH]...   |   --rm PATH...   |   --list [--json]\n"
 	"Create namespaces pinned at PATHs (default $RUNTIME_DIR/netns/net-UUID or ns/TYPE-UUID)\n"
 	"without entering them, and print the PATHs; --rm unpins; --list shows the pins here.\n"
-	"  -t, --type=LIST        net (default), uts, ipc, mnt, cgroup, user, time, pid\n"
+	"  -t, --type=LIST        net (default), uts, ipc, mnt, cgroup, time, user with\n"
+	"  --map-users=IN:OUT:N, --map-groups=IN:OUT:N (repeatable)\n"
 	"  --exist-ok             reuse live pins      --no-lo  leave loopback down\n"
 	"  --veth=HOST:NS         a veth pair, both ends up\n"
 	"  --addr=DEV=ADDR[/LEN], --mtu=DEV=MTU, --up=DEV, --sysctl=net.KEY=VALUE,\n"
@@ -6018,6 +6518,30 @@ static const char newns_usage[] =
 	"Without CAP_SYS_ADMIN the pin lives in a keeper process's user and mount namespace,\n"
 	"which every session of the user joins.\n";
 
+/*
+ * Types that cannot be pinned usefully are refused: a PID namespace whose PID 1 has
+ * ended (as a pinned one's has) takes no process, the kernel refuses to fork into it;
+ * a user namespace is joined to take ids in it, so it needs its maps, given as
+ * userns-handle takes them (the ids are mapped before it is pinned).
+ */
+static void newns_check_types(const struct newns_opts *o, int autom)
+{
+	char why[80];
+	if (o->flags & CLONE_NEWPID)
+		die_hint(EX_USAGE, "keep a process in it instead: rnsbox exec -pf --pid=FILE COMMAND",
+			 "--type pid: a pinned PID namespace whose PID 1 has ended can never be joined");
+	if (autom)
+		die_usage("--map-users, --map-groups: auto and subids are exec's; give INSIDE:OUTSIDE:COUNT");
+	if ((o->uids.n || o->gids.n) && !(o->flags & CLONE_NEWUSER))
+		die_usage("--map-users, --map-groups: for a new user namespace (--type user)");
+	if ((o->flags & CLONE_NEWUSER) && (!o->uids.n || !o->gids.n))
+		die_hint(EX_USAGE, "give --map-users and --map-groups, as userns-handle takes them",
+			 "--type user: a user namespace without uid and gid maps cannot be joined");
+	for (int k = 0; k < 2; k++)
+		if (idmap_overlap(k ? &o->gids : &o->uids, why, sizeof(why)))
+			die_usage("%s: %s", k ? "--map-groups" : "--map-users", why);
+}
+
 static void newns_parse(struct newns_opts *o, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -6028,9 +6552,11 @@ static void newns_parse(struct newns_opts *o, int argc, char **argv)
 		{"sysctl", required_argument, NULL, OPT_SYSCTL}, {"rm", no_argument, NULL, OPT_RM},
 		{"list", no_argument, NULL, OPT_LIST},        {"json", no_argument, NULL, OPT_JSON},
 		{"shared", required_argument, NULL, OPT_SHARED}, NH_LONGOPTS,
+		{"map-users", required_argument, NULL, OPT_NS_MAP_USERS},
+		{"map-groups", required_argument, NULL, OPT_NS_MAP_GROUPS},
 		{"help", no_argument, NULL, 'h'},             {0},
 	};
-	int c, created = 0;
+	int c, created = 0, autom = 0;
 	while ((c = opt_get(argc, argv, "+:t:p:h", longopts)) != -1) {
 		created += c != OPT_RM && c != OPT_LIST && c != OPT_JSON;
 		switch (c) {
@@ -6053,6 +6579,9 @@ static void newns_parse(struct newns_opts *o, int argc, char **argv)
 			struct netop op = {.opt = "--veth", .arg = optarg};
 			if (!colon)
 				die_usage("--veth %s: expected HOST:NS (two device names)", optarg);
+			if (o->veth[0][0]) /* one pair a namespace: a second would be dropped silently */
+				die_usage("--veth %s: a second pair (%s:%s is the first); one --veth a namespace", optarg,
+					  o->veth[0], o->veth[1]);
 			parse_dev(&op, optarg, (size_t)(colon - optarg), o->veth[0]);
 			parse_dev(&op, colon + 1, strlen(colon + 1), o->veth[1]);
 			break;
@@ -6073,6 +6602,8 @@ static void newns_parse(struct newns_opts *o, int argc, char **argv)
 		case OPT_NH_IPV6:
 		case OPT_NH_NO_HOST_LO: nh_option(&o->nh, c, optarg); break;
 		case OPT_SHARED: o->shared = optarg; break;
+		case OPT_NS_MAP_USERS: idmap_parse("--map-users", optarg, &o->uids, &autom); break;
+		case OPT_NS_MAP_GROUPS: idmap_parse("--map-groups", optarg, &o->gids, &autom); break;
 		case OPT_ADDR: parse_netop(o, c, "--addr", optarg); break;
 		case OPT_UP: parse_netop(o, c, "--up", optarg); break;
 		case OPT_ROUTE: parse_netop(o, c, "--route", optarg); break;
@@ -6104,6 +6635,7 @@ static void newns_parse(struct newns_opts *o, int argc, char **argv)
 		die_usage("--net-helper: only for a network namespace alone (--type net)");
 	if (o->shared && (o->mode || o->exist_ok))
 		die_usage("--shared takes a verb, not --rm, --list or --exist-ok");
+	newns_check_types(o, autom);
 }
 
 static int cmd_newns(int argc, char **argv)
@@ -6287,9 +6819,69 @@ static int uh_cached(struct uh_opts *o, const char *key, char *pin, size_t size)
 		n = read(fd, o->old, sizeof(o->old) - 1);
 		close(fd);
 	}
-	if (n < 0 || (size_t)n != strlen(key) || memcmp(o->old, key, (size_t)n) != 0)
+	size_t len = strlen(key); /* the key, then "\nmnt INODE" (the mount namespace it was pinned in) */
+	if (n < 0 || (size_t)n < len || memcmp(o->old, key, len) != 0 || (o->old[len] && o->old[len] != '\n'))
 		return -1;
 	return open(pin, O_RDONLY | O_CLOEXEC);
+}
+
+/* Whether a process is in the mount namespace of inode ino (/proc/PID/ns/mnt); 1 where /proc cannot tell. */
+static int mntns_in_use(unsigned long long ino)
+{
+	char path[40], want[40], link[40];
+	struct dents d;
+	const char *name;
+	int used = 0;
+	sfmt(want, sizeof(want), "mnt:[%llu]", ino);
+	if (dents_open(&d, AT_FDCWD, "/proc") < 0)
+		return 1;
+	while (!used && (errno = 0, name = dents_next(&d))) {
+		sfmt(path, sizeof(path), "/proc/%s/ns/mnt", name);
+		ssize_t k = *name >= '1' && *name <= '9' ? readlink(path, link, sizeof(link) - 1) : -1;
+		used = k > 0 && (link[k] = '\0', !strcmp(link, want));
+	}
+	used |= errno != 0;
+	close(d.fd);
+	return used;
+}
+
+/*
+ * Reclaim what a cache holds for nothing: a pin that is an empty file here, made in a
+ * mount namespace no process is in any more (it ended, and its mount with it), with its
+ * key; a key without its pin; a key's temporary file whose writer has ended.
+ */
+static void uh_sweep(const char *cache)
+{
+	char path[300], key[320], text[600];
+	struct dents d;
+	const char *name, *p;
+	unsigned long long ino = 0, pid;
+	if (dents_open(&d, AT_FDCWD, cache) < 0)
+		return;
+	while ((name = dents_next(&d))) {
+		int fd, kind, keyed = (p = find(name, ".key")) != NULL;
+		size_t base = keyed ? (size_t)(p - name) : strlen(name);
+		ssize_t n = 0;
+		sfmt(path, sizeof(path), "%s/%.*s", cache, (int)base, name);
+		sfmt(key, sizeof(key), "%s.key", path);
+		if (keyed && p[4] == '.') { /* NAME.key.PID */
+			p += 5;
+			if (parse_uint(&p, INT32_MAX, &pid) == 0 && !*p && kill((pid_t)pid, 0) < 0 && errno == ESRCH)
+				unlinkat(d.fd, name, 0);
+			continue;
+		}
+		if ((kind = pin_kind(path)) == PIN_NONE && keyed)
+			unlink(key);
+		if (kind != PIN_STALE || keyed)
+			continue;
+		if ((fd = open(key, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) >= 0)
+			n = read(fd, text, sizeof(text) - 1), close(fd);
+		text[n > 0 ? n : 0] = '\0';
+		p = find(text, "\nmnt ");
+		if (!p || (p += 5, parse_uint(&p, ~0ULL, &ino) < 0) || !mntns_in_use(ino))
+			unlink(key), unlink(path);
+	}
+	close(d.fd);
 }
 
 /*
@@ -6304,8 +6896,12 @@ static int uh_store(const char *pin, const char *key, int fd, struct result *r)
 	sfmt(kf, sizeof(kf), "%s.key", pin);
 	sfmt(tmp, sizeof(tmp), "%s.%d", kf, (int)getpid());
 	sfmt(src, sizeof(src), "/proc/self/fd/%d", fd);
+	char mnt[40];
+	struct stat st;
+	sfmt(mnt, sizeof(mnt), "\nmnt %llu", stat("/proc/self/ns/mnt", &st) == 0 ? (unsigned long long)st.st_ino : 0);
 	int k = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (k < 0 || write_all(k, key, strlen(key)) < 0 || close(k) < 0 || rename(tmp, kf) < 0) {
+	if (k < 0 || write_all(k, key, strlen(key)) < 0 || write_all(k, mnt, strlen(mnt)) < 0 || close(k) < 0 ||
+	    rename(tmp, kf) < 0) {
 		result_fail(r, NULL, "--cache: write %s: %s", kf, strerror(errno));
 		unlink(tmp);
 		return -1;
@@ -6377,16 +6973,15 @@ static int idmap_mount(const struct uh_opts *o, int fd, const char *arg, struct 
 
 static const char uh_usage[] =
 	"usage: rnsbox userns-handle --map-users=MAP --map-groups=MAP [USE]... [--] [COMMAND [ARG]...]\n"
-	"A user namespace with exactly these maps, as a handle: pinned, id-mapped mounts, or an fd for COMMAND.\n"
-	"  --map-users=IN:OUT:COUNT, --map-groups=IN:OUT:COUNT   (or OUT,IN,COUNT; repeatable; both needed)\n"
+	"A user namespace with exactly these maps, as a handle: pinned, id-mapped mounts, an fd.\n"
+	"  --map-users=IN:OUT:COUNT, --map-groups=IN:OUT:COUNT  (or OUT,IN,COUNT; repeatable)\n"
 	"USE, for the maps given before it (maps after a USE start the next mapping):\n"
-	"  --path=P                  pin the handle at P (printed)\n"
-	"  --idmap=SRC:DST           an id-mapped bind mount of SRC at DST\n"
-	"  --fd=N                    the handle at fd N for COMMAND\n"
-	"  COMMAND                   gets the last mapping's handle at the fd named in RNSBOX_USERNS_FD\n"
-	"      --recursive, --readonly   for every --idmap\n"
-	"      --cache[=DIR]         reuse a live pin per mapping across calls (DIR: $RUNTIME_DIR/userns)\n"
-	"      --print               show each mapping's key, and its maps as the kernel reports them\n";
+	"  --path=P               pin the handle at P (printed)\n"
+	"  --idmap=SRC:DST        an id-mapped bind mount of SRC at DST (--recursive, --readonly)\n"
+	"  --fd=N                 the handle at fd N for COMMAND\n"
+	"  COMMAND                the last mapping's handle at the fd in RNSBOX_USERNS_FD\n"
+	"  --cache[=DIR]          reuse a live pin per mapping ($RUNTIME_DIR/userns)\n"
+	"  --print                each mapping's key and maps, as the kernel reports them\n";
 
 enum { OPT_UH_USERS = 256, OPT_UH_GROUPS, OPT_UH_PATH, OPT_UH_FD, OPT_UH_IDMAP, OPT_UH_REC, OPT_UH_RO, OPT_UH_CACHE, OPT_UH_PRINT };
 
@@ -6548,6 +7143,8 @@ static int cmd_userns_handle(int argc, char **argv)
 	}
 	if (o->cache && mkdir(o->cache, 0700) < 0 && errno != EEXIST)
 		die_errno("--cache: mkdir %s", o->cache);
+	if (o->cache)
+		uh_sweep(o->cache);
 	for (int q = 0; q < o->nreqs; q++) {
 		struct result r = {.ok = 1};
 		int i = o->reqs[q].map, fd = o->maps[i].fd >= 0 ? o->maps[i].fd : uh_handle(o, i, &r);
@@ -6561,21 +7158,22 @@ static int cmd_userns_handle(int argc, char **argv)
 			die_hint(EX_FAIL, r.hint[0] ? r.hint : NULL, "%s", r.msg);
 		}
 	}
-	out_flush(&out);
+	if (out_commit(&out) < 0) { /* the caller cannot learn the paths: undo */
+		int err = errno;
+		uh_undo(o, o->nreqs);
+		errno = err;
+		die_errno("write the paths to standard output");
+	}
 	if (optind == argc)
 		return EX_OK;
-	/* The command's environment, with RNSBOX_USERNS_FD (setenv would bring malloc in). */
+	/* The command's environment, with RNSBOX_USERNS_FD. */
 	extern char **environ;
-	size_t n = 0;
-	while (environ[n])
-		n++;
-	char *env[n + 2], **e = env, var[40];
+	size_t n = 2;
 	for (char **v = environ; *v; v++)
-		if (strncmp(*v, "RNSBOX_USERNS_FD=", 17) != 0)
-			*e++ = *v;
+		n++;
+	char *env[n], var[40], *add[1] = {var};
 	sfmt(var, sizeof(var), "RNSBOX_USERNS_FD=%d", cfd);
-	*e++ = var;
-	*e = NULL;
+	env_with(env, n, add, 1);
 	// cppcheck-suppress danglingLifetime ; exec_command execs or exits while env is alive
 	environ = env;
 	run.argv = argv + optind;
@@ -6649,7 +7247,6 @@ static void stdio_fill(void)
 int main(int argc, char **argv)
 {
 	stdio_fill();
-	opterr = 0; /* rnsbox words its own usage errors (die_option) */
 	uid_t r, e, s;
 	gid_t rg, eg, sg;
 	getresuid(&r, &e, &s);

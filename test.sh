@@ -20,14 +20,23 @@ if [ "${RNSBOX_TEST_NS-}" = 1 ]; then
 fi
 
 pass=0 fail=0 skipped=0 n=0
-ok() { n=$((n + 1)) pass=$((pass + 1)); echo "ok $n - $1"; }
+# Every case ends in ok, not_ok or skip, which also tell the watchdog (below) that the
+# suite moves on; a case the watchdog had to end fails, whatever its assertion said.
+ok() {
+	if [ -e "$tmp/hung" ]; then not_ok "$1"; return; fi
+	n=$((n + 1)) pass=$((pass + 1))
+	echo "ok $n - $1"
+	: >"$tmp/alive"
+}
 not_ok() {
 	n=$((n + 1)) fail=$((fail + 1))
 	echo "not ok $n - $1"
 	shift
 	for line in "$@"; do printf '#   %s\n' "$line"; done
+	if [ -e "$tmp/hung" ]; then echo "#   hung: the watchdog ended its processes after $case_timeout s"; rm -f "$tmp/hung"; fi
+	: >"$tmp/alive"
 }
-skip() { n=$((n + 1)) skipped=$((skipped + 1)); echo "ok $n # SKIP $1"; }
+skip() { n=$((n + 1)) skipped=$((skipped + 1)); echo "ok $n # SKIP $1"; : >"$tmp/alive"; }
 
 # assert_eq NAME EXPECTED ACTUAL
 assert_eq() {
@@ -102,6 +111,7 @@ cg_remove() {
 	rmdir "$1"/*/ "$1" 2>/dev/null
 }
 cleanup() {
+	[ -s "$tmp/watchdog" ] && kill "$(cat "$tmp/watchdog")" 2>/dev/null
 	kill_user
 	restore subuid "$subuid_saved"
 	restore subgid "$subgid_saved"
@@ -114,6 +124,35 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+# The watchdog: a case that hangs (a command that never ends) must fail by name and let the
+# suite go on. When no case has ended for RNSBOX_CASE_TIMEOUT seconds (120), it kills every
+# descendant of this shell (only the suite's own processes), and the case then ending is
+# reported as failed. It ends with the suite. It is started twice removed, so that it is
+# no child of this shell, which a bare `wait` would wait for.
+case_timeout=${RNSBOX_CASE_TIMEOUT:-120}
+: >"$tmp/alive"
+# descendants PID: PID's descendant processes
+descendants() {
+	cat /proc/[0-9]*/stat 2>/dev/null | awk -v root="$1" '
+		{ pid = $1; sub(/.*\) /, ""); parent[pid] = $2 }
+		END { for (p in parent) { q = p
+			while (q in parent && q != root && q > 1) q = parent[q]
+			if (q == root && p != root) print p } }'
+}
+( (
+	read -r me _ </proc/self/stat
+	echo "$me" >"$tmp/watchdog"
+	main=$$
+	while sleep 2 && kill -0 "$main" 2>/dev/null; do
+		[ -n "$(find "$tmp/alive" -newermt "$case_timeout seconds ago" 2>/dev/null)" ] && continue
+		[ -e "$tmp/alive" ] || exit 0
+		: >"$tmp/hung" && : >"$tmp/alive"
+		echo "# watchdog: no case ended for $case_timeout s; ending the suite's processes" >&2
+		# shellcheck disable=SC2046 # a list of pids
+		kill -KILL $(descendants "$main") 2>/dev/null
+	done
+) & )
 chmod 755 "$tmp"
 # flags: where commands run as the test user say they are ready (wait_for test -e ...)
 mkdir "$tmp/flags" && chmod 1777 "$tmp/flags"
@@ -152,6 +191,110 @@ have jq && jqok=1 || jqok=0
 json() { jq -r "$1"; }
 
 echo "# rnsbox $("$R" --version), kernel $(uname -r), as uid $(id -u), test uid $tuid"
+finish() {
+	echo "$pass passed, $fail failed, $skipped skipped"
+	[ "$fail" = 0 ]
+}
+
+# --- groups run alone (./test.sh GROUP), not part of the whole suite:
+# cross: the armhf build (RNSBOX_CROSS_BIN, from make check-cross) booted under
+# qemu-system-arm with Debian's armhf kernel and busybox (RNSBOX_CROSS_BOOT, from
+# tests/cross-sysroot.sh): ids from 2^31 up, which a 32-bit long made negative, and core
+# exec, nsenter and newns cases, checked inside against /proc, busybox and the kernel.
+group_cross() {
+	xb=${RNSBOX_CROSS_BIN:-} boot=${RNSBOX_CROSS_BOOT:-}
+	if [ ! -x "$xb" ] || [ ! -r "$boot/vmlinuz" ] || ! have qemu-system-arm || ! have cpio || ! have gzip; then
+		skip "cross: needs RNSBOX_CROSS_BIN, RNSBOX_CROSS_BOOT (tests/cross-sysroot.sh), qemu-system-arm, cpio, gzip"
+		return
+	fi
+	ird=$tmp/cross
+	mkdir -p "$ird/bin" && cp "$boot/busybox" "$ird/bin/" && cp "$xb" "$ird/rnsbox" && cp "$boot/veth.ko" "$ird/"
+	cat >"$ird/init" <<'INIT'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin
+mkdir -p /proc /sys /run /dev && mount -t proc proc /proc && mount -t sysfs sysfs /sys && mount -t tmpfs tmpfs /run &&
+	mount -t devtmpfs dev /dev
+R=/rnsbox
+ids='echo $(id -u) $(id -g)'
+say() { k=$1; shift; echo "$k $(echo "$@" | tr -s ' \n' '  ')"; }
+echo "KERNEL $(uname -r) $(uname -m)"
+say SETUID "$($R exec -S 3000000000 -G 3000000000 sh -c "$ids")"
+say SETUID2 "$($R exec -S 2147483648 -G 2147483648 sh -c "$ids") $($R exec -S 4294967294 -G 4294967294 sh -c "$ids")"
+say SETUIDBAD "$($R exec -S 4294967295 true 2>&1; echo $?)"
+say MAPUSER "$($R exec -U --map-user=3000000000 --map-group=3000000000 cat /proc/self/uid_map /proc/self/gid_map)"
+say MAPC "$($R exec -S 3000000000 -G 3000000000 $R exec -c cat /proc/self/uid_map /proc/self/gid_map)"
+$R exec -m sleep 300 & m=$!
+$R exec -U --map-users=0:0:4294967295 --map-groups=0:0:4294967295 sleep 300 & u=$!
+i=0; while [ $i -lt 100 ] && { [ "$(readlink /proc/$m/ns/mnt)" = "$(readlink /proc/self/ns/mnt)" ] ||
+	[ "$(readlink /proc/$u/ns/user)" = "$(readlink /proc/self/ns/user)" ]; }; do sleep 0.05; i=$((i + 1)); done
+say NSENTER_A "$($R nsenter -t $m -a -S 3000000000 -G 3000000000 sh -c "$ids")"
+say NSENTER_U "$($R nsenter -t $u -U -S 3000000000 -G 3000000000 sh -c "$ids")"
+say NSENTER_U0 "$($R nsenter -t $u -U sh -c "$ids")"
+kill $m $u
+say EXEC_RN "$($R exec -rn sh -c 'cat /proc/self/uid_map; readlink /proc/self/ns/net') $(readlink /proc/self/ns/net)"
+say EXEC_P "$($R exec -p --mount-proc sh -c 'echo $$; ls /proc | grep "^[0-9]"')"
+say NEWNS "$($R newns -t net,uts /run/n1 /run/u1) $(stat -c %i /run/n1) $($R nsenter --net=/run/n1 stat -L -c %i /proc/self/ns/net)"
+$R newns --rm /run/n1 /run/u1; say NEWNS_RM "$? $(ls /run)"
+insmod /veth.ko
+say VETH "$($R newns --veth v0:eth0 --addr eth0=10.9.0.2/24 --mtu eth0=1400 /run/n2 2>&1) $($R nsenter --net=/run/n2 ip -o -4 addr show eth0 | awk '{print $4}') $($R nsenter --net=/run/n2 ip -o link show eth0 | grep -o 'mtu [0-9]*') $(ip -o link show v0 | grep -c v0)"
+$R newns --rm /run/n2; say VETH_RM "$? $(ip -o link show v0 2>/dev/null | grep -c v0) $(ls /run)"
+say DETECT "$($R detect -q; echo $?) $($R detect --shell | grep -E '^RNSBOX_(ROOTLESS|UID)=')"
+poweroff -f
+INIT
+	chmod 755 "$ird/init"
+	(cd "$ird" && find . | cpio -o -H newc 2>/dev/null) | gzip >"$tmp/cross.gz"
+	timeout 300 qemu-system-arm -M virt -cpu cortex-a15 -m 256 -nographic -no-reboot -kernel "$boot/vmlinuz" \
+		-initrd "$tmp/cross.gz" -append "console=ttyAMA0 quiet panic=-1" </dev/null 2>&1 | tr -d '\r' >"$tmp/boot"
+	got() { sed -n "s/^$1 //p" "$tmp/boot" | sed 's/ *$//'; }
+	echo "# booted: $(got KERNEL)"
+	assert_eq "armhf: exec -S 3000000000 -G 3000000000 runs as 3000000000:3000000000, not root" \
+		"3000000000 3000000000" "$(got SETUID)"
+	assert_eq "armhf: exec -S/-G 2147483648 and 4294967294 (the highest id)" \
+		"2147483648 2147483648 4294967294 4294967294" "$(got SETUID2)"
+	assert_eq "armhf: exec -S 4294967295 ((uid_t)-1) is a usage error naming it" \
+		"rnsbox: exec: --setuid: unknown user '4294967295' rnsbox: exec: hint: see 'rnsbox exec --help' 2" "$(got SETUIDBAD)"
+	assert_eq "armhf: exec -U --map-user=3000000000 --map-group=3000000000 writes both maps" \
+		"3000000000 0 1 3000000000 0 1" "$(got MAPUSER)"
+	assert_eq "armhf: exec -c as uid 3000000000 maps it to itself" \
+		"3000000000 3000000000 1 3000000000 3000000000 1" "$(got MAPC)"
+	assert_eq "armhf: nsenter -t PID -a -S 3000000000 -G 3000000000" "3000000000 3000000000" "$(got NSENTER_A)"
+	assert_eq "armhf: nsenter -t PID -U -S 3000000000 -G 3000000000 (a user namespace that maps them)" \
+		"3000000000 3000000000" "$(got NSENTER_U)"
+	assert_eq "armhf: nsenter -t PID -U without -S/-G takes 0:0" "0 0" "$(got NSENTER_U0)"
+	# shellcheck disable=SC2046 # words, split on purpose
+	set -- $(got EXEC_RN)
+	assert_eq "armhf: exec -rn maps 0 to 0 and is in a new network namespace" "0 0 1 new" \
+		"${1-} ${2-} ${3-} $([ -n "${4-}" ] && [ "${4-}" != "${5-}" ] && echo new)"
+	assert_eq "armhf: exec -p --mount-proc: the command is PID 2 under rnsbox, and sees only the new PID namespace" \
+		"2 1 2 3 4" "$(got EXEC_P)"
+	# shellcheck disable=SC2046
+	set -- $(got NEWNS)
+	assert_eq "armhf: newns -t net,uts pins both; nsenter --net=PIN is in the pinned one" \
+		"/run/n1 /run/u1 same" "${1-} ${2-} $([ -n "${3-}" ] && [ "${3-}" = "${4-}" ] && echo same)"
+	assert_eq "armhf: newns --rm removes both pins" "0" "$(got NEWNS_RM)"
+	assert_eq "armhf: newns --veth --addr --mtu over rtnetlink (32-bit structs), the host end there" \
+		"/run/n2 10.9.0.2/24 mtu 1400 1" "$(got VETH)"
+	assert_eq "armhf: newns --rm deletes the pair and the pin" "0 0" "$(got VETH_RM)"
+	assert_eq "armhf: detect -q exits 1 as root (not rootless), --shell says so" \
+		"1 RNSBOX_ROOTLESS='0' RNSBOX_UID='0'" "$(got DETECT)"
+}
+# watchdog: one case that hangs, then one that passes (the suite checks this group's output)
+group_watchdog() {
+	assert_exit "a case that hangs" 0 sleep 600
+	ok "the suite goes on"
+}
+case ${1-} in
+cross) group_cross; finish; exit ;;
+watchdog) group_watchdog; finish; exit ;;
+esac
+
+# --- the watchdog: a hung case fails by name and the suite goes on
+w=$(RNSBOX_CASE_TIMEOUT=3 timeout 120 ./test.sh watchdog 2>&1)
+assert_contains "a hung case fails, by name" "$w" "not ok 1 - a case that hangs"
+assert_contains "saying the watchdog ended it" "$w" "hung: the watchdog ended its processes after 3 s"
+assert_contains "and the suite goes on to the end" "$w" "ok 2 - the suite goes on
+1 passed, 1 failed, 0 skipped"
 
 # --- build and dispatch
 assert_contains "--version prints the stamped version" "$("$R" --version)" "rnsbox 0.1.0"
@@ -299,10 +442,19 @@ if [ "$jqok" = 1 ]; then
 		rep=$(as_user "$R" detect --json)
 		assert_contains "a fallback directory not the user's with mode 0700 is refused, saying so" \
 			"$(printf '%s' "$rep" | json '"\(.runtime_dir.error) \(.unreadable|join(","))"')" \
-			"/tmp/rnsbox-$tuid: not a directory of the caller's with mode 0700; refusing to use it runtime_dir /tmp/rnsbox-$tuid"
+			"/tmp/rnsbox-$tuid (from fallback): not a directory of the caller's (uid $tuid) with mode 0700 (owner 0, mode 0755); refusing to use it runtime_dir /tmp/rnsbox-$tuid"
 		rm -rf "/tmp/rnsbox-$tuid"
 		rep=$(as_user "$R" detect --json)
 	fi
+	# XDG_RUNTIME_DIR gets the same checks: made if missing, the caller's, mode 0700
+	got=$(as_user env XDG_RUNTIME_DIR=/nonexistent/rt "$R" detect --json | json .runtime_dir.error)
+	assert_eq "XDG_RUNTIME_DIR that cannot be made: the error is reported" \
+		"mkdir /nonexistent/rt (from XDG_RUNTIME_DIR): No such file or directory" "$got"
+	got=$(as_user env XDG_RUNTIME_DIR=/tmp "$R" detect --json | json .runtime_dir.error)
+	assert_contains "XDG_RUNTIME_DIR=/tmp (everyone's) is refused, saying why" "$got" \
+		"/tmp (from XDG_RUNTIME_DIR): not a directory of the caller's (uid $tuid) with mode 0700"
+	assert_exit "and newns will not use it" 1 as_user env XDG_RUNTIME_DIR=/tmp "$R" exec -Urm "$R" newns
+	assert_contains "naming it" "$out" "/tmp (from XDG_RUNTIME_DIR): not a directory of the caller's"
 	if as_user sh -c ': <>/dev/net/tun' 2>/dev/null; then want=true; else want=false; fi
 	assert_eq "as a user: /dev/net/tun usability agrees with the shell" "$want" "$(printf '%s' "$rep" | json .dev_net_tun.usable)"
 	cap=$(as_user awk '/^CapEff:/ {print "0x" $2}' /proc/self/status)
@@ -316,8 +468,18 @@ if [ "$jqok" = 1 ]; then
 		assert_eq "under unshare -r: the user namespace inode differs from the host's" "true" \
 			"$(printf '%s' "$rep" | json ".namespaces.user != $(stat -L -c %i /proc/self/ns/user)")"
 		rep=$(as_user toybox unshare -r toybox unshare -r "$R" detect --json)
-		assert_eq "under two unshare -r: depth 2, inner uid 0 maps to 0 so not rootless" "false 2" \
-			"$(printf '%s' "$rep" | json '"\(.rootless) \(.userns.depth)"')"
+		assert_eq "under two unshare -r as a user: depth 2, uid_map 0:0:1, and rootless all the same" "true 2 0:0:1" \
+			"$(printf '%s' "$rep" | json '"\(.rootless) \(.userns.depth) \(.uid_map|join(" "))"')"
+		assert_exit "and detect -q there exits 0 (rootless)" 0 as_user "$R" exec -Ur -- "$R" exec -Ur -- "$R" detect -q
+		if [ $root = 1 ]; then
+			assert_exit "root's two nested exec -Ur: uid 0 is the host's root, detect -q exits 1" 1 \
+				"$R" exec -Ur -- "$R" exec -Ur -- "$R" detect -q
+			rep=$(as_user "$R" exec -Ur -- "$R" exec -Urm -- sh -c 'toybox mount -t tmpfs none /proc/sys && "$0" detect --json; "$0" detect -q; echo "q=$?"' "$R")
+			assert_eq "nested, with /proc/sys hidden: rootless unknown (never a guessed no), -q exits 3" "unknown q=3" \
+				"$(printf '%s' "$rep" | head -n1 | json .rootless) $(printf '%s' "$rep" | tail -n1)"
+			assert_contains "and the report says why" "$(printf '%s' "$rep" | head -n1 | json '.unreadable|join(",")')" \
+				"stat /proc/sys/kernel/overflowuid: No such file or directory: rootless unknown"
+		fi
 		if as_user toybox unshare -rmn toybox ifconfig lo up 2>/dev/null; then want=true; else want=false; fi
 		assert_eq "as a user: live trial agrees with toybox unshare -rmn + ifconfig lo up" "$want" \
 			"$(as_user "$R" detect --json | json .trial.ok)"
@@ -351,21 +513,32 @@ restore_subids() {
 if [ $root = 1 ] && [ "$jqok" = 1 ]; then
 	save_subids
 	{ [ -e "$tmp/subuid.orig" ] && cat "$tmp/subuid.orig"
-	  printf '# a comment\n\n%s:200000:65536\nother:100000:65536\n%s:300000:1000\n%s:9:0\nbroken line\n' \
-		"$tuser" "$tuid" "$tuser"; } >"$tmp/subuid.new"
+	  printf '# a comment\n#%5000s\n\n%s:200000:65536\nother:100000:65536\n%s:300000:1000\n%s:9:0\nbroken line\n' \
+		'' "$tuser" "$tuid" "$tuser"; } >"$tmp/subuid.new"
 	cat "$tmp/subuid.new" >/etc/subuid
 	{ [ -e "$tmp/subgid.orig" ] && cat "$tmp/subgid.orig"; printf '%s:400000:65536\n' "$tuser"; } >/etc/subgid
 	rep=$(as_user "$R" detect --json)
-	assert_eq "subuid ranges by name and by uid, comments and others skipped" "200000:65536 300000:1000" \
+	assert_eq "subuid ranges by name and by uid, comments (one of 5000 bytes) and others skipped" "200000:65536 300000:1000" \
 		"$(printf '%s' "$rep" | json '.subuid|join(" ")')"
 	assert_eq "subgid range by user name (subgid is keyed by user, not group)" "400000:65536" "$(printf '%s' "$rep" | json '.subgid|join(" ")')"
 	line0=0
 	[ -e "$tmp/subuid.orig" ] && line0=$(grep -c '' "$tmp/subuid.orig")
 	assert_contains "a zero-count subuid line is reported by line number" \
-		"$(printf '%s' "$rep" | json '.unreadable|join(",")')" "/etc/subuid:$((line0 + 6)): malformed line"
-	assert_contains "a malformed subuid line is reported by line number" \
 		"$(printf '%s' "$rep" | json '.unreadable|join(",")')" "/etc/subuid:$((line0 + 7)): malformed line"
+	assert_contains "a malformed subuid line is reported by line number" \
+		"$(printf '%s' "$rep" | json '.unreadable|join(",")')" "/etc/subuid:$((line0 + 8)): malformed line"
 	restore_subids
+	# --map-auto when the inside ids run out exactly at 2^32 with subordinate ids left over:
+	# an error, not a loop (the next inside id once wrapped to 0); in a mount namespace of
+	# its own, with /etc/subuid and /etc/subgid bound over by root's one range
+	printf 'root:100000:65536\n' >"$tmp/subroot"
+	got=$(toybox unshare -m sh -c 'toybox mount -o rprivate none / && toybox mount -o bind "$1" /etc/subuid &&
+		toybox mount -o bind "$1" /etc/subgid || exit 99
+		timeout 20 "$0" exec -r --map-users 65536:65536:4294901760 --map-groups 65536:65536:4294901760 --map-auto true 2>&1
+		echo "exit $?"' "$R" "$tmp/subroot")
+	assert_eq "--map-auto with every inside id taken: says the ranges do not fit, exits 1" \
+		"rnsbox: exec: --map-auto: the subordinate ranges in /etc/subuid do not fit: 1 id(s) left over past inside id 4294967295 exit 1" \
+		"$(printf '%s' "$got" | words)"
 else
 	skip "subordinate id cases: need root (they edit /etc/subuid) and jq"
 fi
@@ -412,7 +585,7 @@ elif [ $root = 1 ] && [ "$tb" = 1 ] && [ "$jqok" = 1 ]; then
 		mkdir -p "$tmp/initrd" && cp "$R" "$tmp/initrd/rnsbox"
 		rep=$(toybox unshare -m toybox chroot "$tmp/initrd" /rnsbox detect --json 2>/dev/null)
 		assert_eq "in a bare root (an initramfs): user and sysctls unknown, the fallback directory's failure said" \
-			"unknown unknown mkdir /run/rnsbox: No such file or directory" \
+			"unknown unknown mkdir /run/rnsbox (from fallback): No such file or directory" \
 			"$(printf '%s' "$rep" | json '"\(.user) \(.sysctl."user.max_mnt_namespaces") \(.runtime_dir.error)"')"
 		assert_exit "in a bare root: detect -q exits 3, silent" 3 toybox unshare -m toybox chroot "$tmp/initrd" /rnsbox detect -q
 		assert_eq "in a bare root: detect -q says nothing" "" "$out"
@@ -471,7 +644,7 @@ INIT
 	assert_eq "initramfs ($kv), no /proc: detect exits 1, rootless and the sysctls unknown" "1 unknown unknown unknown" \
 		"$(sed -n 's/^JSONEXIT //p' "$tmp/boot") $(printf '%s' "$rep" | json '"\(.rootless) \(.sysctl."user.max_user_namespaces") \(.sysctl."kernel.apparmor_restrict_unprivileged_userns")"')"
 	assert_eq "initramfs: unreadable names both maps and /proc/sys, the runtime directory's failure said" \
-		"open /proc/self/uid_map: No such file or directory|open /proc/self/gid_map: No such file or directory|/proc/sys: No such file or directory|mkdir /run/rnsbox: No such file or directory" \
+		"open /proc/self/uid_map: No such file or directory|open /proc/self/gid_map: No such file or directory|/proc/sys: No such file or directory|mkdir /run/rnsbox (from fallback): No such file or directory" \
 		"$(printf '%s' "$rep" | json '(.unreadable | map(select(test("uid_map|gid_map|/proc/sys"))) | join("|")) + "|" + .runtime_dir.error')"
 	assert_eq "initramfs: detect -q exits 3 and says nothing" "QEXIT 3 QOUT []" "$(grep '^QEXIT' "$tmp/boot")"
 	# shellcheck disable=SC2046 # three words, split on purpose
@@ -869,6 +1042,55 @@ done
 got=$(as_user "$R" exec -r --forward-signals sh -c 'echo $PPID; cat /proc/$PPID/comm' | words)
 assert_contains "exec --forward-signals forks: the command's parent is rnsbox" "$got" " rnsbox"
 
+# --- the applets exactly as util-linux (rnsbox exec keeps its own ways; README's table)
+if have ip; then
+	assert_eq "unshare -rn leaves loopback down, as util-linux; exec -rn brings it up" "0 1" \
+		"$(as_user "$tmp/unshare" -rn ip -o link show lo | grep -c '[<,]UP[,>]') $(as_user "$R" exec -rn ip -o link show lo | grep -c '[<,]UP[,>]')"
+else
+	skip "unshare -n and loopback: needs ip (iproute2)"
+fi
+# term_usr1 WAIT CMD...: CMD (unshare or exec with a fork) runs a command that exits 15 on
+# SIGTERM and 10 on SIGUSR1. CMD gets SIGTERM; then, once CMD has ended (WAIT=gone: it
+# forwarded the signal) or holds SIGTERM pending (WAIT=pending: blocked and never taken),
+# or after the bounded wait, the command gets SIGUSR1. CMD's exit status: 15 when it
+# forwarded SIGTERM, 10 when not.
+term_usr1() {
+	rm -f "$tmp/flags/tu"
+	until_=$1
+	shift
+	spawn_user "$@" sh -c "trap 'exit 15' TERM; trap 'exit 10' USR1; echo \$\$ >$tmp/flags/tu.n; mv $tmp/flags/tu.n $tmp/flags/tu
+		while :; do sleep 0.05; done" </dev/null &
+	tu=$!
+	wait_for test -s "$tmp/flags/tu"
+	kill -TERM "$tu"
+	if [ "$until_" = gone ]; then
+		wait_for gone "$tu"
+	else
+		wait_for sh -c 'v=$(awk "/^ShdPnd:/ {print \$2}" "/proc/$1/status") && [ $((0x$v & 0x4000)) != 0 ]' sh "$tu"
+	fi
+	kill -USR1 "$(cat "$tmp/flags/tu")" 2>/dev/null
+	wait "$tu"
+}
+term_usr1 pending "$tmp/unshare" -r --fork
+assert_eq "unshare --fork: SIGTERM is not forwarded (util-linux blocks it)" 10 "$?"
+term_usr1 gone "$tmp/unshare" -r --forward-signals
+assert_eq "unshare --forward-signals: SIGTERM is forwarded" 15 "$?"
+term_usr1 gone "$R" exec -r --fork
+assert_eq "rnsbox exec --fork forwards SIGTERM anyway" 15 "$?"
+if have strace; then
+	last() { strace -q -e trace=none -o "$tmp/strace" "$@" >/dev/null 2>&1; tail -n 1 "$tmp/strace"; }
+	assert_eq "unshare -f: the command's death by SIGTERM is unshare's own, as util-linux re-raises it" \
+		"+++ killed by SIGTERM +++" "$(last "$tmp/unshare" -rf sh -c 'kill -TERM $$')"
+	assert_eq "nsenter -p: likewise" "+++ killed by SIGTERM +++" "$(last "$tmp/nsenter" -t $$ -p sh -c 'kill -TERM $$')"
+	assert_eq "rnsbox exec -f exits 128+N instead" "+++ exited with 143 +++" "$(last "$R" exec -rf sh -c 'kill -TERM $$')"
+	assert_eq "unshare -f: a command's exit status stays its own" "+++ exited with 7 +++" "$(last "$tmp/unshare" -rf sh -c 'exit 7')"
+else
+	skip "applets and death by signal: needs strace (the observer of how a process ended)"
+fi
+got=$("$tmp/unshare" --help)
+assert_contains "unshare --help is the applet's own usage" "$got" "usage: unshare [OPTION]..."
+case $got in *"(with -p)"*) not_ok "unshare --help does not carry exec's --mount-proc rule" "$got" ;; *) ok "unshare --help does not carry exec's --mount-proc rule" ;; esac
+
 # --- rootlesskit's sysfs and cgroup handling: --mount-sys keeps /sys/fs/cgroup, --evacuate-cgroup2
 # sys_cg: inside, the type of /sys/fs/cgroup and whether its mount sits on the new /sys (the last)
 sys_cg='stat -f -c %T /sys/fs/cgroup; awk '"'"'$5 == "/sys" {s = $1} $5 == "/sys/fs/cgroup" && $2 == s {k = 1} END {print k ? "on-new-sys" : "hidden"}'"'"' /proc/self/mountinfo'
@@ -1040,6 +1262,16 @@ assert_exit "exec -w to a missing directory fails" 1 "$R" exec -w /nonexistent-r
 assert_contains "exec -w: the missing directory is named" "$out" "chdir /nonexistent-rnsbox: No such file"
 if [ $root = 1 ]; then
 	assert_eq "exec -S -G as root: the command runs as the user" "$tuid $tgid" "$("$R" exec -S "$tuid" -G "$tgid" sh -c 'echo $(id -u) $(id -g)')"
+	# ids from 2^31 up (a 32-bit long made them negative, read as "not given": make check-cross
+	# runs these on armhf too)
+	assert_eq "exec -S/-G 3000000000 and 4294967294 (the highest id)" "3000000000 3000000000 4294967294" \
+		"$("$R" exec -S 3000000000 -G 3000000000 sh -c 'echo $(id -u) $(id -g)') $("$R" exec -S 4294967294 id -u)"
+	assert_exit "exec -S 4294967295 ((uid_t)-1 means no change) is a usage error" 2 "$R" exec -S 4294967295 true
+	assert_contains "naming the option" "$out" "--setuid: unknown user '4294967295'"
+	assert_eq "exec -c as uid 3000000000 maps it to itself" "3000000000 3000000000 1" \
+		"$(setpriv --reuid=3000000000 --regid=3000000000 --clear-groups "$R" exec -c cat /proc/self/uid_map | words)"
+	assert_eq "exec --map-user=3000000000 --map-group=3000000000" "3000000000 0 1 3000000000 0 1" \
+		"$("$R" exec --map-user=3000000000 --map-group=3000000000 cat /proc/self/uid_map /proc/self/gid_map | words)"
 fi
 eff() { awk '/^CapEff:/ {print $2}'; }
 assert_eq "exec --map-user=1 without --keep-caps: no capabilities after exec" 0000000000000000 \
@@ -1128,6 +1360,7 @@ procs() {
 	for e in /proc/[0-9]*/exe; do [ "$(readlink "$e" 2>/dev/null)" = "$R" ] && c=$((c + 1)); done
 	echo "$c"
 }
+no_procs() { [ "$(procs)" = 0 ]; }
 # has_dev DEV: whether this network namespace has the device (the kernel's /proc/net/dev)
 has_dev() { awk -F: -v d="$1" '{gsub(/ /, "", $1)} $1 == d {f=1} END {exit !f}' /proc/net/dev; }
 # gone_dev DEV: wait (bounded) for DEV to go: a namespace is torn down after its last user
@@ -1182,6 +1415,18 @@ else
 	assert_exit "newns --rm PATH...: exits 0" 0 "$R" newns --rm "$d/n1" "$d/n2"
 	assert_eq "newns --rm: no mount and no file left" "$clean" "$(leftovers "$d")"
 	assert_exit "newns --rm: a missing path is success (idempotent)" 0 "$R" newns --rm "$d/n1"
+	# printing the paths is part of the operation: when it fails, what was made is undone
+	assert_exit "newns with standard output full fails" 1 sh -c '"$0" newns -t net,uts "$1" "$2" >/dev/full' "$R" "$d/f1" "$d/f2"
+	assert_contains "naming the write and its cause" "$out" "write the paths to standard output: No space left on device"
+	assert_eq "and undoes both pins" "$clean" "$(leftovers "$d")"
+	mkfifo "$tmp/fifo"
+	# shellcheck disable=SC2094 # on purpose: fd 6 writes to a FIFO whose only reader is closed
+	got=$( { exec 5<>"$tmp/fifo" 6>"$tmp/fifo" 5<&-; "$R" newns -t net "$d/p1" 2>&1 >&6; echo "exit $?"; } )
+	assert_eq "newns into a pipe nobody reads: EPIPE (no death by SIGPIPE), the pin undone" \
+		"rnsbox: newns: write the paths to standard output: Broken pipe exit 1 $clean" "$(printf '%s' "$got" | words) $(leftovers "$d")"
+	assert_exit "userns-handle --path with standard output full fails" 1 sh -c \
+		'"$0" userns-handle --map-users 0:1000:1 --map-groups 0:1000:1 --path "$1" >/dev/full' "$R" "$d/u1"
+	assert_eq "and undoes the pin" "$clean" "$(leftovers "$d")"
 
 	# default paths
 	mkdir -m 700 "$tmp/xdg"
@@ -1194,18 +1439,39 @@ else
 	"$R" newns --rm "$p" "$q"
 	umount "$tmp/xdg/netns"
 
-	# every type, one call
-	set -- user uts ipc mnt cgroup time pid net
-	got=$("$R" newns --type "$(echo "$*" | tr ' ' ,)" "$d/user" "$d/uts" "$d/ipc" "$d/mnt" "$d/cgroup" "$d/time" "$d/pid" "$d/net")
-	assert_eq "newns --type (all eight): exits 0, prints the paths in order" "0 $d/user $d/uts" "$? $(echo "$got" | head -n 2 | words)"
+	# every type that can be joined, one call (a user namespace with its maps)
+	set -- user uts ipc mnt cgroup time net
+	got=$("$R" newns --type "$(echo "$*" | tr ' ' ,)" --map-users 0:100000:65536 --map-groups 0:200000:65536 \
+		"$d/user" "$d/uts" "$d/ipc" "$d/mnt" "$d/cgroup" "$d/time" "$d/net")
+	assert_eq "newns --type (all seven): exits 0, prints the paths in order" "0 $d/user $d/uts" "$? $(echo "$got" | head -n 2 | words)"
 	bad=''
 	for t in "$@"; do case $(nsfs_at "$d/$t") in "$t:["*) ;; *) bad="$bad $t" ;; esac; done
 	assert_eq "newns --type: each pin is an nsfs mount of its type (mountinfo)" "" "$bad"
-	assert_eq "newns --type: no process is left (the child and PID 1 are gone)" 0 "$(procs)"
-	if [ "$(nsfs_at "$d/pid")" != "pid:[$(nsino pid)]" ]; then ok "newns --type pid: a new PID namespace (pid_for_children)"
-	else not_ok "newns --type pid: a new PID namespace (pid_for_children)"; fi
-	"$R" newns --rm "$d/user" "$d/uts" "$d/ipc" "$d/mnt" "$d/cgroup" "$d/time" "$d/pid" "$d/net"
-	assert_eq "newns --rm of all eight: nothing left" "$clean" "$(leftovers "$d")"
+	assert_eq "newns --type: no process is left (the child is gone)" 0 "$(procs)"
+	assert_eq "newns --type user,...,net: the user namespace has its maps; joined with the net pin, uid 0" \
+		"0 0 100000 65536 0 200000 65536" \
+		"$("$R" nsenter --user="$d/user" --net="$d/net" sh -c 'id -u; cat /proc/self/uid_map /proc/self/gid_map' | words)"
+	"$R" newns --rm "$d/user" "$d/uts" "$d/ipc" "$d/mnt" "$d/cgroup" "$d/time" "$d/net"
+	assert_eq "newns --rm of all seven: nothing left" "$clean" "$(leftovers "$d")"
+	assert_exit "newns --type pid is refused (a pinned PID namespace without its PID 1 takes no process)" 2 \
+		"$R" newns --type pid "$d/pid"
+	assert_contains "with a hint to keep a process in it" "$out" "hint: keep a process in it instead"
+	assert_exit "newns --type user without maps is refused" 2 "$R" newns --type user "$d/user"
+	assert_contains "saying it could not be joined" "$out" "a user namespace without uid and gid maps cannot be joined"
+	assert_eq "and neither made a file" "$clean" "$(leftovers "$d")"
+	"$R" exec -pf --pid="$d/pid" true
+	assert_exit "nsenter into a PID namespace whose PID 1 has ended fails" 1 "$R" nsenter --pid="$d/pid" true
+	assert_contains "saying why fork failed" "$out" "hint: the PID namespace joined has no PID 1 any more"
+	umount "$d/pid" && rm "$d/pid"
+	# --rm returns once the veth pair is gone (the kernel deletes it with the namespace,
+	# asynchronously), so the same names can be used again at once
+	bad=0
+	for i in 1 2 3 4 5; do
+		"$R" newns --veth rvh0:eth0 "$d/v" >/dev/null || bad=$((bad + 1))
+		"$R" newns --rm "$d/v"
+	done
+	assert_eq "newns --veth then --rm, five times in a row: every create succeeds" 0 "$bad"
+	if have ip; then assert_eq "and no end of the pair is left" "" "$(ip -o link show rvh0 2>/dev/null)"; fi
 	sh=$tmp/shared
 	mkdir "$sh" && toybox mount -t tmpfs none "$sh" && toybox mount -o shared none "$sh" && mkdir "$sh/a" "$sh/b"
 	"$R" newns "$sh/b/n" >/dev/null
@@ -1220,6 +1486,26 @@ else
 	"$R" newns --rm "$sh/a/u" "$sh/a/m" "$sh/b/n"
 	assert_eq "--rm: nothing left" "files: pins:0 procs:0 files: pins:0 procs:0" "$(leftovers "$sh/a") $(leftovers "$sh/b")"
 	umount -l "$sh/a"; umount -l "$sh"
+	# a pin whose mountinfo line is over 4 KiB (five names of 250 spaces, each escaped as
+	# \040): --list shows it, and newns -t mnt beside it still sees it (a line too long for
+	# the reader once read as the end of mountinfo: "no submounts", and the pin was hidden)
+	sp=$(printf '%250s' '')
+	deep=$tmp/deep/$sp/$sp/$sp/$sp/$sp
+	mkdir "$tmp/deep" && toybox mount -t tmpfs none "$tmp/deep" && toybox mount -o shared none "$tmp/deep" && mkdir -p "$deep"
+	"$R" newns "$deep/n" >/dev/null
+	if [ "$jqok" = 1 ]; then
+		assert_eq "newns --list: a pin whose mountinfo line is over 4 KiB is listed" "$deep/n" \
+			"$("$R" newns --list --json | jq -r --arg p "$deep/n" '.[] | select(.path == $p) | .path')"
+	fi
+	assert_exit "newns --type mnt beside that pin (a shared mount): refused" 1 "$R" newns --type mnt "$tmp/deep/m"
+	assert_contains "saying binding would hide the mounts below" "$out" "would hide the mounts below it"
+	assert_eq "and the long-named pin is still there" "nsfs" "$(stat -f -c %T "$deep/n")"
+	"$R" newns --rm "$deep/n"
+	umount -l "$tmp/deep"
+	assert_exit "newns --veth twice is a usage error (one pair a namespace; the first was dropped)" 2 \
+		"$R" newns --veth a0:b0 --veth c0:d0 "$tmp/v2"
+	assert_contains "naming both" "$out" "--veth c0:d0: a second pair (a0:b0 is the first)"
+	assert_eq "and makes nothing" "absent" "$([ -e "$tmp/v2" ] && echo present || echo absent)"
 
 	# the network: a veth pair, addresses, MTU, routes, sysctls
 	echo "0 2147483647" >/proc/sys/net/ipv4/ping_group_range
@@ -1345,18 +1631,18 @@ else
 			strace -f -qq -o /dev/null -e inject=sendto:error=ENOBUFS:when=3 "$R" newns --veth tv1:eth0 "$d/f"
 		assert_eq "the failure is reported, naming the pair" "rnsbox: newns: --veth tv1:eth0: No buffer space available" "$out"
 		assert_eq "and nothing is left: no file, pin, process or veth" "$clean no" "$(leftovers "$d") $(has_dev tv1 && echo yes || echo no)"
-		assert_exit "newns --type user,pid,net: the second bind mount fails" 1 strace -f -qq -o /dev/null -e inject=mount:error=EPERM:when=2 "$R" newns --type user,pid,net "$d/u" "$d/p" "$d/n"
-		assert_eq "the first pin is undone, the child and its PID 1 are gone" "$clean" "$(leftovers "$d")"
+		assert_exit "newns --type user,uts,net: the second bind mount fails" 1 strace -f -qq -o /dev/null -e inject=mount:error=EPERM:when=2 \
+			"$R" newns --type user,uts,net --map-users 0:100000:10 --map-groups 0:100000:10 "$d/u" "$d/p" "$d/n"
+		assert_eq "the first pin is undone, the child is gone" "$clean" "$(leftovers "$d")"
 		strace -f -qq -o /dev/null -e inject=mount:signal=KILL "$R" newns --veth tv2:eth0 "$d/k" >/dev/null 2>&1
 		assert_eq "newns killed mid-way: at most an empty file, no pin, no process" "files:k pins:0 procs:0 0" "$(leftovers "$d") $(stat -c %s "$d/k")"
 		if gone_dev tv2; then ok "newns killed mid-way: the veth pair goes with the namespace"
 		else not_ok "newns killed mid-way: the veth pair goes with the namespace"; fi
 		assert_exit "newns after a kill replaces the stale file" 0 "$R" newns "$d/k"
 		"$R" newns --rm "$d/k"
-		strace -f -qq -o /dev/null -e inject=mount:signal=KILL "$R" newns --type pid,net "$d/k" "$d/k2" >/dev/null 2>&1
-		i=0
-		while [ "$(procs)" != 0 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-		assert_eq "newns --type pid killed mid-way: its child and PID 1 end too" "0 0" "$(procs) $(pins)"
+		strace -f -qq -o /dev/null -e inject=mount:signal=KILL "$R" newns --type mnt,net "$d/k" "$d/k2" >/dev/null 2>&1
+		wait_for no_procs
+		assert_eq "newns --type mnt killed mid-way: its child ends too" "0 0" "$(procs) $(pins)"
 		rm -f "$d/k" "$d/k2"
 	else
 		skip "newns failure injection: strace not installed"
@@ -1385,7 +1671,7 @@ exit 1 " "$got"
 else
 	skip "newns in a directory it cannot write: needs root (for a directory of another user's)"
 fi
-mkdir -m 777 "$tmp/ru"
+mkdir -m 700 "$tmp/ru" && chown "$tuid" "$tmp/ru"
 got=$(as_user "$R" exec -Urmn sh -c '
 	echo "0 0" >/proc/sys/net/ipv4/ping_group_range
 	p=$(XDG_RUNTIME_DIR=$1 $0 newns --veth h1:eth1 --addr eth1=10.79.0.2/24 --sysctl "net.ipv4.ping_group_range=0 0") || exit
@@ -1395,14 +1681,14 @@ got=$(as_user "$R" exec -Urmn sh -c '
 	toybox ping -c 1 -W 3 10.79.0.2 >/dev/null && echo ping-ok
 	$0 nsenter --net="$p" toybox ifconfig eth1 | grep -o "inet addr:[0-9.]*"
 	$0 newns --rm "$p" && echo "after $(awk "/ - nsfs / {n++} END {print n+0}" /proc/self/mountinfo) $(ls "$1/netns")"
-	$0 newns --type user,uts,pid,mnt "$1/u" "$1/t" "$1/p" "$1/m" >/dev/null && echo types-ok
-	$0 newns --rm "$1/u" "$1/t" "$1/p" "$1/m" && echo rm-ok' "$R" "$tmp/ru" 2>&1)
+	$0 newns --type user,uts,mnt --map-users 0:0:1 --map-groups 0:0:1 "$1/u" "$1/t" "$1/m" >/dev/null && echo types-ok
+	$0 newns --rm "$1/u" "$1/t" "$1/m" && echo rm-ok' "$R" "$tmp/ru" 2>&1)
 case $got in "path $tmp/ru/netns/net-"*) ok "rootless newns under exec -Urmn: the default path is under \$XDG_RUNTIME_DIR" ;; *) not_ok "rootless newns under exec -Urmn: the default path is under \$XDG_RUNTIME_DIR" "$got" ;; esac
 assert_contains "rootless newns: the pin is an nsfs mount" "$got" "pins 1"
 assert_contains "rootless newns: the veth pair works (ping through it)" "$got" "ping-ok"
 assert_contains "rootless newns: the address is inside (toybox ifconfig)" "$got" "inet addr:10.79.0.2"
 assert_contains "rootless newns --rm: nothing left" "$got" "after 0 "
-assert_contains "rootless newns --type user,uts,pid,mnt and --rm" "$got" "types-ok
+assert_contains "rootless newns --type user,uts,mnt (with maps) and --rm" "$got" "types-ok
 rm-ok"
 
 # --- userns-handle: exact maps, shared and cached handles, id-mapped mounts
@@ -1451,6 +1737,21 @@ else
 	# kernel gives it the freed inode number again (nsfs numbers are reused): no inode compare.
 	[ -n "$i3" ] && [ -n "$(nsfs_at "$(cpin)")" ] && live=$(stat -L -c %i "$(cpin)")
 	assert_eq "userns-handle --cache: a stale pin is recreated (a new namespace, pinned again)" "$i3" "${live:-none}"
+	# pins made in a mount namespace that has ended are empty files here, with their keys:
+	# the next use of the cache reclaims them (their namespace has no process any more)
+	c2=$tmp/ucache2
+	mkdir -m 700 "$c2"
+	# names DIR: the names in DIR, on one line
+	names() { for f in "$1"/*; do [ -e "$f" ] && printf '%s ' "${f##*/}"; done; }
+	"$R" exec -m -- "$R" userns-handle --cache="$c2" --map-users 0:710000:10 --map-groups 0:710000:10 -- true
+	old=$(names "$c2")
+	assert_eq "--cache used in a mount namespace that has ended: an empty pin and its key left" "0" \
+		"$(stat -c %s "$c2/${old%% *}")"
+	"$R" userns-handle --cache="$c2" --map-users 0:720000:10 --map-groups 0:720000:10 -- true
+	got=$(names "$c2")
+	case " $got" in *" ${old%% *} "*) not_ok "the next --cache use reclaims them" "before: $old" "after: $got" ;;
+	*) assert_eq "the next --cache use reclaims them, its own pin and key kept" 2 "$(echo "$got" | wc -w)" ;; esac
+	for f in "$c2"/*; do umount "$f" 2>/dev/null; done
 	# id-mapped mounts
 	mkdir "$u/src" "$u/dst" "$u/ro" "$u/src/sub"
 	: >"$u/src/f"
@@ -1645,7 +1946,7 @@ else
 	assert_eq "after the failures: no helper and no rnsbox left" "$helpers_before 0" "$(helpers) $(procs)"
 
 	# the resolv.conf chain, in a mount namespace whose /etc is a copy-up and /run a tmpfs
-	mkdir "$tmp/xdg"
+	mkdir -m 700 "$tmp/xdg"
 	cat >"$tmp/chain-inner" <<'INNER'
 cat /etc/resolv.conf
 awk '$5 == "/run/resolve" {print "tmpfs-on-run"}' /proc/self/mountinfo
@@ -1788,7 +2089,7 @@ nameserver 10.0.2.3"
 		send_to "$port" "via-$h-$proto" "$([ "$proto" = udp ] && echo udp)"
 		assert_eq "$label: a message to 127.0.0.1:$port/$proto reaches the server on 8080 inside" "via-$h-$proto" "$got"
 	}
-	mkdir -p "$tmp/xdgp" && chmod 1777 "$tmp/xdgp"
+	mkdir -m 700 "$tmp/xdgp"
 	for h in slirp4netns pasta; do
 		[ "$h" = pasta ] && [ "$pasta_ok" = 0 ] && continue
 		pub_ok "exec --net-helper $h --publish (root)" "$h" tcp
@@ -1861,12 +2162,34 @@ nameserver 10.0.2.3"
 		assert_contains "rootless $h --ipv6: tap0 has fd00::100/64" "$out" "inet6 addr: fd00::100/64 Scope: Global"
 		pub_ok "rootless exec -Urn --net-helper $h --publish" "$h" tcp spawn_user -Urn
 		pub_ok "rootless exec -Urn --net-helper $h --publish .../udp" "$h" udp spawn_user -Urn
+		ups=$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)
+		if [ "$ups" -gt 80 ]; then
+			assert_exit "rootless $h --publish 80 (a privileged port) fails" 1 as_user "$R" exec -Urn --net-helper "$h" \
+				--publish 127.0.0.1:80:80 true
+			assert_contains "naming the sysctl and its value, as rootlesskit does" "$out" \
+				"hint: host port 80 is below net.ipv4.ip_unprivileged_port_start ($ups)"
+		else
+			skip "rootless $h --publish 80: net.ipv4.ip_unprivileged_port_start is $ups here"
+		fi
 	done
+	# out of fds where the helper opens /dev/net/tun: the hint follows the errno, it does not
+	# blame the device's permissions. The fd count at which that open fails is found by trying.
+	found=''
+	for lim in 9 10 11 12 13 14 15 16 17 18 19 20; do
+		got=$(as_user sh -c 'ulimit -n "$1"; exec "$0" exec -Urn --net-helper slirp4netns true' "$R" "$lim" 2>&1)
+		case $got in *"/dev/net/tun: No file descriptors available"*) found=$lim; break ;; esac
+	done
+	if [ -n "$found" ]; then
+		assert_contains "ulimit -n $found: /dev/net/tun's EMFILE gets the fd hint" "$got" "hint: out of file descriptors (ulimit -n)"
+		case $got in *"cannot open read-write"*) not_ok "and not the permissions hint" "$got" ;; *) ok "and not the permissions hint" ;; esac
+	else
+		skip "EMFILE at /dev/net/tun: no ulimit -n from 9 to 20 made that open fail here"
+	fi
 
 	# newns --net-helper: a pin with a helper, its pid file (in the runtime directory, by the
 	# namespace's inode, never beside the pin), and --rm
 	d=$tmp/nh
-	mkdir "$d" "$tmp/xdgh"
+	mkdir "$d" && mkdir -m 700 "$tmp/xdgh"
 	base=$(pins)
 	XDG_RUNTIME_DIR=$tmp/xdgh
 	export XDG_RUNTIME_DIR
@@ -1886,6 +2209,15 @@ nameserver 10.0.2.3"
 	while [ -d "/proc/$pid" ] && [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ] && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
 	assert_eq "--rm ends the helper and removes the pin and its pid file" "$clean $helpers_before" \
 		"$(leftovers "$d") $(helpers)$(ls -A "$tmp/xdgh/helpers")"
+	# --rm without the XDG_RUNTIME_DIR the pin was made with (sudo strips it): the helper is
+	# found by the marks in its environment, ended, and its state removed
+	mkdir -m 700 "$tmp/xdgo"
+	XDG_RUNTIME_DIR=$tmp/xdgo "$R" newns --net-helper slirp4netns "$d/o" >/dev/null
+	hf=$tmp/xdgo/helpers/net-$(stat -L -c %i "$d/o")
+	pid=$(head -n1 "$hf")
+	assert_exit "newns --rm without the maker's XDG_RUNTIME_DIR" 0 env -u XDG_RUNTIME_DIR "$R" newns --rm "$d/o"
+	assert_eq "ends the helper and removes its state there" "gone absent" \
+		"$(wait_for gone "$pid" && echo gone) $([ -e "$hf" ] && echo present || echo absent)"
 	assert_exit "newns --net-helper with a failing helper fails" 1 env PATH="$tmp/fake:$PATH" "$R" newns --net-helper slirp4netns "$d/n"
 	assert_eq "and leaves no pin, pid file or process" "$clean $helpers_before" "$(leftovers "$d") $(helpers)$(ls -A "$tmp/xdgh/helpers")"
 	if have ip; then
@@ -2036,6 +2368,24 @@ nameserver 10.0.2.3"
 	wait_for helpers_back
 	assert_contains "gc notices a keeper that is gone too" "$out" "its keeper (pid $kp) is gone"
 	assert_eq "and clears it all: no helper, no file" "$helpers_before left: *" "$(helpers) left: $(cd "$k" && echo *)"
+	as_user "$R" newns --shared "$k" info >/dev/null
+	assert_eq "--shared info after teardown makes no lock file again" "left: *" "left: $(cd "$k" && echo *)"
+	if [ "$jqok" = 1 ]; then
+		assert_eq "and describes no network for a namespace that is gone" "false null null" \
+			"$(as_user "$R" newns --shared "$k" info --json | json '"\(.pinned) \(.device) \(.address)"')"
+	fi
+	# --rm of DIR/netns while references are held: refused, naming release (the pin lives
+	# in the keeper's mount namespace; unlinking the file here would unpin it there)
+	as_user "$R" newns --shared "$k" acquire
+	kp=$(cut -d' ' -f1 "$k/keeper" 2>/dev/null)
+	assert_exit "newns --rm DIR/netns while --shared holds references: refused" 1 as_user "$R" newns --rm "$k/netns"
+	assert_contains "naming the reference count and release" "$out" \
+		"whose holders have 1 reference(s): not removed; the last 'rnsbox newns --shared=$k release' removes it"
+	assert_eq "and the namespace still works" 1 \
+		"$(as_user "$R" newns --shared "$k" run -- sh -c 'toybox ifconfig tap0 | grep -c 10.0.2.100' 2>&1)"
+	as_user "$R" newns --shared "$k" release
+	wait_for gone "$kp"
+	wait_for helpers_back
 	# rootless: pasta's own mode, and the shared namespace's ports through the keeper
 	if [ "$pasta_ok" = 1 ]; then
 		out=$(as_user "$R" exec -Urn --net-helper pasta --pasta-mode=host -- sh -c 'toybox ifconfig tap0; head -n1 /etc/resolv.conf' 2>&1)
@@ -2149,5 +2499,4 @@ else
 	skip "shellcheck not installed"
 fi
 
-echo "$pass passed, $fail failed, $skipped skipped"
-[ "$fail" = 0 ]
+finish

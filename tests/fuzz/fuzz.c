@@ -289,16 +289,19 @@ static void t_options(const uint8_t *d, size_t n)
 		FAIL("optind %d outside 1..%d", optind, argc);
 }
 
-/*==== procstat: the start time in a /proc/PID/stat line ====*/
+/*==== procstat: the fields of a /proc/PID/stat line ====*/
 
-/* A line that is not "... (COMM) S ..." with 22 fields, or a zombie's, gives 0. */
+/* A line that is not "... (COMM) S ..." with 22 fields is refused; what is read lies inside the line. */
 static void t_procstat(const uint8_t *d, size_t n)
 {
 	char *line = fuzz_str(d, n);
-	unsigned long long v = proc_stat_start(line);
-	const char *p = strrchr(line, ')');
-	if (v && (!p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X'))
-		FAIL("proc_stat_start gave %llu for a line without a live state: %s", v, line);
+	struct pstat ps;
+	if (proc_stat_parse(line, &ps) < 0)
+		return;
+	const char *p = strrchr(line, ')'), *o = strchr(line, '(');
+	if (!p || !o || p[1] != ' ' || p[2] != ps.state || strlen(ps.comm) >= sizeof(ps.comm) ||
+	    strncmp(ps.comm, o + 1, strlen(ps.comm)))
+		FAIL("proc_stat_parse read a line without its shape: %s", line);
 }
 
 /*==== sfmt: rnsbox's formatter against the C library's snprintf ====*/
@@ -497,7 +500,7 @@ static void t_mountinfo(const uint8_t *d, size_t n)
 	if (lines_open(&l, fuzz_file(d, n)) < 0)
 		FAIL("open the memfd: %s", strerror(errno));
 	while ((rest = mountinfo_next(&l, &root, &mp)))
-		if (strlen(root) + strlen(mp) + strlen(rest) > sizeof(l.buf))
+		if (strlen(root) + strlen(mp) + strlen(rest) > l.size)
 			FAIL("mountinfo fields longer than the line");
 	lines_close(&l);
 }
@@ -514,7 +517,11 @@ static void t_netlink(const uint8_t *d, size_t n)
 	memcpy(&nl.port, d + 4, 4);
 	uint32_t *buf = fuzz_alloc(n - 8 + 4); /* aligned as the kernel's datagrams are */
 	memcpy(buf, d + 8, n - 8);
-	int rc = nl_reply(&nl, (const struct nlmsghdr *)(void *)buf, n - 8);
+	unsigned char gb[64];
+	struct nlbuf got = NLBUF(gb);
+	int rc = nl_reply(&nl, (const struct nlmsghdr *)(void *)buf, n - 8, &got);
+	if (got.len > sizeof(gb))
+		FAIL("nl_reply copied %zu bytes into %zu", got.len, sizeof(gb));
 	if (rc > 1 || rc <= -4096)
 		FAIL("nl_reply returned %d", rc);
 }
