@@ -2636,11 +2636,11 @@ out:
 
 /*
  * One request to slirp4netns's API socket: a JSON line on a new connection, one JSON
- * reply. what names the option for messages. Returns the reply's "id" (add_hostfwd), 0
- * for a reply without one, or -1 with r set: the connection failed, or the reply was an
- * error, named with its "desc".
+ * reply. what names the option for messages. 0 with the reply's "id" (add_hostfwd) in
+ * *idp (0 for a reply without one; an id is 32 bits, never folded into the status), or
+ * -1 with r set: the connection failed, or the reply was an error, named with its "desc".
  */
-static long slirp_api(const char *path, const char *req, const char *what, struct result *r)
+static int slirp_api(const char *path, const char *req, const char *what, uint32_t *idp, struct result *r)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	char reply[2048];
@@ -2676,7 +2676,8 @@ static long slirp_api(const char *path, const char *req, const char *what, struc
 			;
 	if (i && parse_uint(&i, UINT32_MAX, &id) < 0)
 		id = 0;
-	return (long)id;
+	*idp = (uint32_t)id;
+	return 0;
 }
 
 /* Publish port p through slirp4netns's API; its id is kept in p. 0, or -1 with r set. */
@@ -2688,11 +2689,12 @@ static int nh_publish(const struct nethelper *h, struct nhport *p, struct result
 	sfmt(req, sizeof(req), "{\"execute\": \"add_hostfwd\", \"arguments\": {\"proto\": \"%s\", \"host_addr\": \"%s\", "
 	     "\"host_port\": %u, %s%s%s\"guest_port\": %u}}\n", p->udp ? "udp" : "tcp", *p->addr ? p->addr : "0.0.0.0",
 	     p->host, v6 ? "" : "\"guest_addr\": \"", v6 ? "" : nh_ip(ip, h, 100), v6 ? "" : "\", ", p->guest);
-	long id = slirp_api(h->api, req, what, r);
-	p->id = id > 0 ? (unsigned)id : 0;
-	if (id < 0) /* a privileged port is the likelier cause than the one slirp4netns's error suggests */
+	uint32_t id = 0;
+	int rc = slirp_api(h->api, req, what, &id, r);
+	p->id = id;
+	if (rc < 0) /* a privileged port is the likelier cause than the one slirp4netns's error suggests */
 		nh_port_hint(p, 1, r->hint, sizeof(r->hint));
-	return id < 0 ? -1 : 0;
+	return rc;
 }
 
 static void nh_stop(pid_t pid);
@@ -6427,7 +6429,8 @@ static int sh_ports(struct newns_opts *o, const char *verb, int argc, char **arg
 			die("--shared unpublish %s: not published", argv[i]);
 		if (verb[0] == 'u')
 			sfmt(req, sizeof(req), "{\"execute\": \"remove_hostfwd\", \"arguments\": {\"id\": %u}}\n", h.ports[k].id);
-		if (verb[0] == 'p' ? nh_publish(&h, &p, &r) < 0 : slirp_api(api, req, argv[i], &r) < 0)
+		uint32_t id;
+		if (verb[0] == 'p' ? nh_publish(&h, &p, &r) < 0 : slirp_api(api, req, argv[i], &id, &r) < 0)
 			die_hint(EX_FAIL, r.hint[0] ? r.hint : NULL, "%s", r.msg);
 		if (verb[0] == 'p')
 			h.ports[h.nports++] = p;

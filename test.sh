@@ -1968,6 +1968,9 @@ OUTER
 	assert_eq "resolv.conf: the helper's DNS, the host's search and options, no loopback nameserver" \
 		"nameserver 10.0.2.3 search example.test options ndots:2 nameserver 192.0.2.53" \
 		"$(printf '%s\n' "$out" | grep -E '^(nameserver|search|options)' | words)"
+	out=$(chain 'printf "search%5000s\nnameserver 192.0.2.54\n" example.test >resolv.conf')
+	assert_eq "resolv.conf: a line of 5000 bytes is copied whole, and the lines after it too" "1 nameserver 192.0.2.54" \
+		"$(printf '%s\n' "$out" | awk 'length($0) > 5000 {n++} END {print n + 0}') $(printf '%s\n' "$out" | grep 192.0.2.54)"
 	out=$(chain 'ln -s /etc/real.conf resolv.conf')
 	assert_contains "resolv.conf: an absolute symlink is followed; the command sees rnsbox's" "$out" "nameserver 10.0.2.3"
 	assert_contains "and the target outside is unchanged" "$out" "rc=0 outside: search example.test nameserver 127.0.0.53 nameserver 192.0.2.53 nameserver 192.0.2.7"
