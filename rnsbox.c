@@ -60,6 +60,7 @@
 #include <sys/statfs.h>
 #include <sys/file.h>
 #include <sys/random.h>
+#include <sys/signalfd.h>
 #include <arpa/inet.h>
 #include <sys/syscall.h>
 #include <sys/ioctl.h>
@@ -541,6 +542,7 @@ __attribute__((noreturn)) static void die_option(int c, char **argv)
 struct result {
 	int ok;
 	pid_t pid; /* a process the step started, if any */
+	int sig;   /* the signal that interrupted the step, if one did: rnsbox exits 128+sig */
 	char msg[600], hint[200];
 };
 
@@ -572,6 +574,14 @@ static int contains(const char *s, const char *w)
 	return find(s, w) != NULL;
 }
 
+/* A long option: getopt's struct option less its flag pointer, which rnsbox never uses, so
+ * that a row takes 16 bytes instead of 32 (there are about a hundred). */
+struct opt {
+	const char *name;
+	unsigned char has_arg; /* no_argument, required_argument, optional_argument */
+	unsigned short val;
+};
+
 /*
  * getopt_long for the "+:" option strings rnsbox uses, in place of musl's, which brings
  * stdio's fwrite and mbtowc along (3.5 KiB): argv is never permuted; a missing argument
@@ -582,7 +592,7 @@ static int contains(const char *s, const char *w)
  * set also has --version and -V (returned as 'V', which die_option answers), so no table
  * needs a row for them.
  */
-static int opt_get(int argc, char **argv, const char *opts, const struct option *lo)
+static int opt_get(int argc, char **argv, const char *opts, const struct opt *lo)
 {
 	static int pos; /* the position in a cluster of short options at argv[optind] */
 	if (optind == 0) /* a new parse, as glibc has it: forget a cluster left unfinished */
@@ -597,7 +607,7 @@ static int opt_get(int argc, char **argv, const char *opts, const struct option 
 		if (a[1] == '-' && !a[2])
 			return -1;
 		if (a[1] == '-') {
-			const struct option *hit = NULL;
+			const struct opt *hit = NULL;
 			size_t len = strcspn(a + 2, "=");
 			int n = 0;
 			for (; lo->name; lo++)
@@ -966,6 +976,47 @@ static int parse_signal(const char *s)
 		if (len && strncasecmp(s, q, len) == 0 && q[len] == ' ')
 			return num;
 	return -1;
+}
+
+/* The name of signal sig (1 to 31) into buf, "?" for another. */
+static const char *sig_name(int sig, char buf[8])
+{
+	const char *p = sig_names;
+	for (int n = 1; *p && n < sig; n++)
+		p += strcspn(p, " ") + 1;
+	sfmt(buf, 8, "%.*s", sig >= 1 && *p ? (int)strcspn(p, " ") : 1, sig >= 1 && *p ? p : "?");
+	return buf;
+}
+
+/*
+ * The catchable signals that would end rnsbox while it makes things: newns blocks them
+ * from the start, takes them where it waits (nh_spawn's poll, through a signalfd) and
+ * looks for them before it says it is done, so that on any of them it undoes what it
+ * made and exits 128+N (newns_fail) instead of dying with pins and a helper left.
+ */
+static void sig_held(sigset_t *set)
+{
+	sigemptyset(set);
+	for (int i = 0; i < 5; i++)
+		sigaddset(set, (int[]){SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGPIPE}[i]);
+}
+
+/* The first held signal pending (taken from the kernel's queue), or 0. */
+static int sig_pending(void)
+{
+	sigset_t held, pend;
+	sig_held(&held);
+	if (sigpending(&pend) < 0)
+		return 0;
+	for (int sig = 1; sig < 32; sig++)
+		if (sigismember(&held, sig) && sigismember(&pend, sig)) {
+			sigset_t one;
+			sigemptyset(&one);
+			sigaddset(&one, sig);
+			sigwaitinfo(&one, NULL);
+			return sig;
+		}
+	return 0;
 }
 
 /*==== 4. report output (text, JSON, shell) ====*/
@@ -1702,12 +1753,15 @@ static int pin_kind(const char *path)
 		return errno == ENOENT ? PIN_NONE : PIN_ERR;
 	if (!S_ISREG(st.st_mode))
 		return PIN_OTHER;
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)) >= 0) {
-		if (fstatfs(fd, &sf) == 0 && sf.f_type == NSFS_MAGIC)
-			type = ioctl(fd, NS_GET_NSTYPE);
-		close(fd);
-	}
-	return type > 0 ? type : st.st_size == 0 ? PIN_STALE : PIN_OTHER;
+	/* one that cannot be opened or asked (EMFILE, say) is an error, never a stale pin */
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)) < 0)
+		return PIN_ERR;
+	int err = fstatfs(fd, &sf) < 0 ? errno : 0;
+	if (!err && sf.f_type == NSFS_MAGIC && (type = ioctl(fd, NS_GET_NSTYPE)) < 0)
+		err = errno;
+	close(fd);
+	errno = err;
+	return err ? PIN_ERR : type > 0 ? type : st.st_size == 0 ? PIN_STALE : PIN_OTHER;
 }
 
 /* Undo the octal escapes (\040 and so on) of a mountinfo field, in place. */
@@ -2295,11 +2349,11 @@ struct nethelper {
 
 /* The long options every user of a helper shares (exec, newns); --mtu is each one's own. */
 #define NH_LONGOPTS                                                                                            \
-	{"net-helper", required_argument, NULL, OPT_NH}, {"cidr", required_argument, NULL, OPT_NH_CIDR},       \
-	{"helper-timeout", required_argument, NULL, OPT_NH_TIMEOUT},                                          \
-	{"publish", required_argument, NULL, OPT_NH_PUBLISH}, {"ipv6", no_argument, NULL, OPT_NH_IPV6},        \
-	{"pasta-mode", required_argument, NULL, OPT_NH_MODE},                                                 \
-	{"disable-host-loopback", no_argument, NULL, OPT_NH_NO_HOST_LO}
+	{"net-helper", required_argument, OPT_NH}, {"cidr", required_argument, OPT_NH_CIDR},       \
+	{"helper-timeout", required_argument, OPT_NH_TIMEOUT},                                          \
+	{"publish", required_argument, OPT_NH_PUBLISH}, {"ipv6", no_argument, OPT_NH_IPV6},        \
+	{"pasta-mode", required_argument, OPT_NH_MODE},                                                 \
+	{"disable-host-loopback", no_argument, OPT_NH_NO_HOST_LO}
 
 /*
  * A port to publish, [HOSTIP:]HOSTPORT:PORT[/tcp|udp] as rootlesskit's and podman's -p
@@ -2488,7 +2542,7 @@ static pid_t nh_spawn(const struct nethelper *h, int netns, struct result *r)
 	char exe[256], a[10][48], why[64], spec[NH_PORTS][64], ip6[3][16] = {"fd00::100", "fd00::2", "fd00::3"};
 	const char *argv[96];
 	int n = 0, slirp = h->name[0] == 's', ready[2] = {-1, -1}, user = nh_owner(netns), st = 0;
-	int log = memfd_create("rnsbox-helper-log", MFD_CLOEXEC), pidmem = -1, pfd = -1;
+	int log = memfd_create("rnsbox-helper-log", MFD_CLOEXEC), pidmem = -1, pfd = -1, sigfd = -1;
 	pid_t pid = -1;
 	if (path_find(h->name, exe, sizeof(exe)) < 0) {
 		result_fail(r, slirp ? "Debian's package is slirp4netns" : "Debian's package is passt", "--net-helper %s: "
@@ -2593,22 +2647,33 @@ static pid_t nh_spawn(const struct nethelper *h, int netns, struct result *r)
 	if (slirp)
 		close(ready[1]), ready[1] = -1;
 	pfd = (int)sys_pidfd_open(pid, 0);
-	struct pollfd p[2] = {{.fd = pfd, .events = POLLIN}, {.fd = ready[0], .events = POLLIN}};
-	char c, num[16] = "";
+	sigset_t held;
+	sig_held(&held);
+	sigfd = signalfd(-1, &held, SFD_CLOEXEC | SFD_NONBLOCK); /* fires only where newns blocks them */
+	struct pollfd p[3] = {{.fd = pfd, .events = POLLIN}, {.fd = ready[0], .events = POLLIN}, {.fd = sigfd, .events = POLLIN}};
+	struct signalfd_siginfo si;
+	char c, num[16] = "", sn[8];
 	int rc, waited = 0;
 	for (unsigned left = h->timeout * 1000, slice;; left -= slice) {
 		slice = !waited && left > 1000 ? 1000 : left;
-		if ((rc = poll(p, 2, (int)slice)) < 0 && errno == EINTR)
+		if ((rc = poll(p, 3, (int)slice)) < 0 && errno == EINTR)
 			slice = 0;
 		else if (rc != 0 || left == slice)
 			break;
 		else if (!waited++)
 			warn("--net-helper %s: not ready after 1 s; waiting up to %u s (--helper-timeout)", h->name, h->timeout);
 	}
-	if (rc > 0 && slirp && p[1].revents && read(ready[0], &c, 1) == 1)
+	if (rc > 0 && !p[2].revents && slirp && p[1].revents && read(ready[0], &c, 1) == 1)
 		goto out; /* ready */
 	sfmt(why, sizeof(why), "not ready after %u s", h->timeout);
-	if (rc > 0 && waitpid(pid, &st, 0) == pid) {
+	if (rc > 0 && p[2].revents && read(sigfd, &si, sizeof(si)) == sizeof(si)) {
+		r->sig = (int)si.ssi_signo;
+		sfmt(why, sizeof(why), "interrupted by SIG%s while waiting for it", sig_name(r->sig, sn));
+	} else if (rc > 0 && !(p[0].revents & POLLIN) && pfd >= 0 && poll(p, 1, 250) == 0) {
+		/* the ready pipe ended and the helper still runs (an exiting one closes its fds a
+		 * moment before its pidfd says so: that moment, 250 ms at most, is waited for) */
+		sfmt(why, sizeof(why), "closed its ready pipe without saying it is ready");
+	} else if (rc > 0 && waitpid(pid, &st, 0) == pid) {
 		if (!slirp && WIFEXITED(st) && WEXITSTATUS(st) == 0 && pread(pidmem, num, sizeof(num) - 1, 0) > 0) {
 			const char *q = num;
 			unsigned long long v;
@@ -2624,12 +2689,18 @@ static pid_t nh_spawn(const struct nethelper *h, int netns, struct result *r)
 	if (pid > 0) {
 		kill(pid, SIGKILL);
 		waitpid(pid, &st, 0);
+		const char *q = num; /* pasta ready as the signal came: its daemon wrote its pid */
+		unsigned long long v;
+		if (!slirp && pread(pidmem, num, sizeof(num) - 1, 0) > 0 && parse_uint(&q, INT32_MAX, &v) == 0 && v > 1)
+			kill((pid_t)v, SIGKILL);
 	}
 	pid = -1;
+	int sig = r->sig;
 	nh_failed(h, log, why, r);
+	r->sig = sig;
 out:
-	for (int fd, i = 0; i < 5; i++)
-		if ((fd = (int[]){log, pidmem, ready[0], user, pfd}[i]) >= 0)
+	for (int fd, i = 0; i < 6; i++)
+		if ((fd = (int[]){log, pidmem, ready[0], user, pfd, sigfd}[i]) >= 0)
 			close(fd);
 	return pid;
 }
@@ -2749,21 +2820,30 @@ static int proc_stat(pid_t pid, struct pstat *ps)
 	int rc = -1;
 	sfmt(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	if (pid <= 0 || lines_open(&l, path) < 0) {
-		errno = ESRCH;
+		errno = pid <= 0 || errno == ENOENT ? ESRCH : errno;
 		return -1;
 	}
-	if ((line = lines_next(&l)) && proc_stat_parse(line, ps) == 0 && ps->state != 'Z' && ps->state != 'X')
+	int err = (line = lines_next(&l)) ? 0 : errno ? errno : ESRCH;
+	if (line && proc_stat_parse(line, ps) == 0 && ps->state != 'Z' && ps->state != 'X')
 		rc = 0;
 	lines_close(&l);
-	errno = ESRCH;
+	errno = rc == 0 ? 0 : err ? err : ESRCH; /* a zombie, or no such line: gone */
 	return rc;
 }
 
-/* The start time of a live process pid, 0 if it has ended: with the pid, who it is. */
+/*
+ * The start time of a live process pid, 0 if it has ended: with the pid, who it is. Dies
+ * when /proc cannot tell (EMFILE, say): the callers decide whether a holder or a keeper
+ * lives, and an error read as "gone" would drop what is still held.
+ */
 static unsigned long long proc_start(pid_t pid)
 {
 	struct pstat ps;
-	return proc_stat(pid, &ps) == 0 ? ps.start : 0;
+	if (proc_stat(pid, &ps) == 0)
+		return ps.start;
+	if (errno != ESRCH)
+		die_errno("read /proc/%d/stat", (int)pid);
+	return 0;
 }
 
 /* Whether pid is a live network helper: named so in /proc/PID/stat (a reused pid is not), and no zombie. */
@@ -2793,6 +2873,8 @@ static void nh_stop_fd(int fd)
 static void nh_stop(pid_t pid)
 {
 	int fd = pid > 0 ? (int)sys_pidfd_open(pid, 0) : -1;
+	if (fd < 0 && pid > 0 && errno != ESRCH && nh_alive(pid)) /* no pidfd to be had (EMFILE): by pid */
+		kill(pid, SIGKILL);
 	if (fd >= 0 && !nh_alive(pid))
 		close(fd), fd = -1;
 	nh_stop_fd(fd);
@@ -3019,8 +3101,9 @@ static int copy_up(const char *dir, const char *scratch, int i, struct result *r
 /*
  * A helper's pid file (nh_pidfile): "PID\nHELPER NET/LEN MTU host-loopback|no-host-loopback
  * [ipv6] [PORT#ID]...\n", the second line for starting it again alike, with the ports
- * published and slirp4netns's ids for them. nh_read returns the pid (0 if there is none)
- * and fills h when the second line parses (h keeps its api, exit fd and timeout).
+ * published and slirp4netns's ids for them. nh_read returns the pid (0 if there is none;
+ * -1 with errno if the file is there but cannot be read) and fills h when the second line
+ * parses (h keeps its api, exit fd and timeout). sh_pid dies on that error instead.
  */
 static pid_t nh_read(const char *path, struct nethelper *h)
 {
@@ -3029,8 +3112,13 @@ static pid_t nh_read(const char *path, struct nethelper *h)
 	unsigned long long v = 0, id;
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), n = 0;
 	ssize_t len = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	int err = errno;
 	if (fd >= 0)
 		close(fd);
+	if (len < 0 && (fd >= 0 || err != ENOENT)) { /* unreadable is an error, not "no helper" */
+		errno = err;
+		return -1;
+	}
 	buf[len > 0 ? len : 0] = '\0';
 	for (char *p = strtok(buf, " \n"); p && n < (int)ARRAY_LEN(f); p = strtok(NULL, " \n"))
 		f[n++] = p;
@@ -3052,6 +3140,14 @@ static pid_t nh_read(const char *path, struct nethelper *h)
 		*h = t;
 	}
 	return (pid_t)v;
+}
+
+static pid_t sh_pid(const char *path, struct nethelper *h)
+{
+	pid_t pid = nh_read(path, h);
+	if (pid < 0)
+		die_errno("read %s", path);
+	return pid;
 }
 
 static int nh_write(const char *path, const struct nethelper *h, pid_t pid)
@@ -3690,9 +3786,9 @@ static const char detect_usage[] =
 
 static int cmd_detect(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"quiet", no_argument, NULL, 'q'}, {"json", no_argument, NULL, 'j'},
-		{"shell", no_argument, NULL, 's'}, {"help", no_argument, NULL, 'h'}, {0},
+	static const struct opt longopts[] = {
+		{"quiet", no_argument, 'q'}, {"json", no_argument, 'j'},
+		{"shell", no_argument, 's'}, {"help", no_argument, 'h'}, {0},
 	};
 	struct detect_opts opt = {.fmt = FMT_TEXT};
 	int c;
@@ -3813,13 +3909,13 @@ struct exec_opts {
  * FILE or NULL); otherwise as getopt_long. Options never permute argv.
  */
 enum { NS_FILE_LONG = 1, NS_FILE_BOTH = 2, OPT_NS = 1 /* no option's character */ };
-static int ns_getopt(int argc, char **argv, int files, const char *shortopts, const struct option *fixed, int *ns)
+static int ns_getopt(int argc, char **argv, int files, const char *shortopts, const struct opt *fixed, int *ns)
 {
-	struct option longopts[NS_COUNT + 48];
+	struct opt longopts[NS_COUNT + 48];
 	char opts[NS_COUNT * 3 + 64] = "+:";
 	size_t n = 0, len = 2;
 	for (int i = 0; i < NS_COUNT; i++) {
-		longopts[n++] = (struct option){ns_table[i].longopt, optional_argument, NULL, ns_table[i].opt};
+		longopts[n++] = (struct opt){ns_table[i].longopt, optional_argument, ns_table[i].opt};
 		opts[len++] = ns_table[i].opt;
 		if (files == NS_FILE_BOTH) {
 			opts[len++] = ':';
@@ -3832,7 +3928,7 @@ static int ns_getopt(int argc, char **argv, int files, const char *shortopts, co
 			die("internal error: too many options for ns_getopt");
 		longopts[n++] = *fixed++;
 	}
-	longopts[n] = (struct option){0};
+	longopts[n] = (struct opt){0};
 	int c = opt_get(argc, argv, opts, longopts);
 	for (*ns = 0; *ns < NS_COUNT; ++*ns)
 		if (ns_table[*ns].opt == c) {
@@ -4726,30 +4822,30 @@ static void exec_idmaps(struct exec_opts *o)
 
 static void exec_parse(struct exec_opts *o, int argc, char **argv)
 {
-	static const struct option fixed[] = {
-		{"fork", no_argument, NULL, 'f'},           {"map-root-user", no_argument, NULL, 'r'},
-		{"map-current-user", no_argument, NULL, 'c'}, {"map-user", required_argument, NULL, OPT_MAP_USER},
-		{"map-group", required_argument, NULL, OPT_MAP_GROUP}, {"setgroups", required_argument, NULL, OPT_SETGROUPS},
-		{"propagation", required_argument, NULL, OPT_PROPAGATION},
-		{"mount-proc", optional_argument, NULL, OPT_MOUNT_PROC}, {"mount-sys", no_argument, NULL, OPT_MOUNT_SYS},
-		{"no-lo", no_argument, NULL, OPT_NO_LO},     {"kill-child", optional_argument, NULL, OPT_KILL_CHILD},
-		{"reaper", no_argument, NULL, OPT_REAPER},   {"root", required_argument, NULL, 'R'},
-		{"wd", required_argument, NULL, 'w'},        {"setuid", required_argument, NULL, 'S'},
-		{"setgid", required_argument, NULL, 'G'},    {"keep-caps", no_argument, NULL, OPT_KEEP_CAPS},
-		{"map-users", required_argument, NULL, OPT_MAP_USERS},
-		{"map-groups", required_argument, NULL, OPT_MAP_GROUPS},
-		{"map-auto", no_argument, NULL, OPT_MAP_AUTO},
-		{"monotonic", required_argument, NULL, OPT_MONOTONIC},
-		{"boottime", required_argument, NULL, OPT_BOOTTIME},
-		{"block-fd", required_argument, NULL, OPT_BLOCK_FD},
-		{"json-status-fd", required_argument, NULL, OPT_STATUS_FD},
-		{"forward-signals", no_argument, NULL, OPT_FORWARD}, {"clear-env", no_argument, NULL, OPT_CLEAR_ENV},
-		{"whitelist-env", required_argument, NULL, OPT_KEEP_ENV},
-		{"map-subids", no_argument, NULL, OPT_MAP_SUBIDS}, {"hostname", required_argument, NULL, OPT_HOSTNAME},
-		{"evacuate-cgroup2", required_argument, NULL, OPT_EVACUATE},
+	static const struct opt fixed[] = {
+		{"fork", no_argument, 'f'},           {"map-root-user", no_argument, 'r'},
+		{"map-current-user", no_argument, 'c'}, {"map-user", required_argument, OPT_MAP_USER},
+		{"map-group", required_argument, OPT_MAP_GROUP}, {"setgroups", required_argument, OPT_SETGROUPS},
+		{"propagation", required_argument, OPT_PROPAGATION},
+		{"mount-proc", optional_argument, OPT_MOUNT_PROC}, {"mount-sys", no_argument, OPT_MOUNT_SYS},
+		{"no-lo", no_argument, OPT_NO_LO},     {"kill-child", optional_argument, OPT_KILL_CHILD},
+		{"reaper", no_argument, OPT_REAPER},   {"root", required_argument, 'R'},
+		{"wd", required_argument, 'w'},        {"setuid", required_argument, 'S'},
+		{"setgid", required_argument, 'G'},    {"keep-caps", no_argument, OPT_KEEP_CAPS},
+		{"map-users", required_argument, OPT_MAP_USERS},
+		{"map-groups", required_argument, OPT_MAP_GROUPS},
+		{"map-auto", no_argument, OPT_MAP_AUTO},
+		{"monotonic", required_argument, OPT_MONOTONIC},
+		{"boottime", required_argument, OPT_BOOTTIME},
+		{"block-fd", required_argument, OPT_BLOCK_FD},
+		{"json-status-fd", required_argument, OPT_STATUS_FD},
+		{"forward-signals", no_argument, OPT_FORWARD}, {"clear-env", no_argument, OPT_CLEAR_ENV},
+		{"whitelist-env", required_argument, OPT_KEEP_ENV},
+		{"map-subids", no_argument, OPT_MAP_SUBIDS}, {"hostname", required_argument, OPT_HOSTNAME},
+		{"evacuate-cgroup2", required_argument, OPT_EVACUATE},
 		NH_LONGOPTS,
-		{"mtu", required_argument, NULL, OPT_NH_MTU}, {"copy-up", required_argument, NULL, OPT_COPY_UP},
-		{"help", no_argument, NULL, 'h'},            {0},
+		{"mtu", required_argument, OPT_NH_MTU}, {"copy-up", required_argument, OPT_COPY_UP},
+		{"help", no_argument, 'h'},            {0},
 	};
 	unsigned long long v;
 	const char *p;
@@ -4932,16 +5028,16 @@ enum { OPT_PRESERVE = 300, OPT_USER_PARENT };
 
 static void nsenter_parse(struct nsenter_opts *o, int argc, char **argv)
 {
-	static const struct option fixed[] = {
-		{"target", required_argument, NULL, 't'}, {"all", no_argument, NULL, 'a'},
-		{"setuid", required_argument, NULL, 'S'}, {"setgid", required_argument, NULL, 'G'},
-		{"preserve-credentials", no_argument, NULL, OPT_PRESERVE},
-		{"root", optional_argument, NULL, 'r'},   {"wd", optional_argument, NULL, 'w'},
-		{"no-fork", no_argument, NULL, 'F'},      {"kill-child", optional_argument, NULL, OPT_KILL_CHILD},
-		{"net-socket", required_argument, NULL, 'N'}, {"user-parent", no_argument, NULL, OPT_USER_PARENT},
-		{"join-cgroup", no_argument, NULL, 'c'},  {"keep-caps", no_argument, NULL, OPT_KEEP_CAPS},
-		{"env", no_argument, NULL, 'e'},          {"wdns", required_argument, NULL, 'W'},
-		{"help", no_argument, NULL, 'h'},         {0},
+	static const struct opt fixed[] = {
+		{"target", required_argument, 't'}, {"all", no_argument, 'a'},
+		{"setuid", required_argument, 'S'}, {"setgid", required_argument, 'G'},
+		{"preserve-credentials", no_argument, OPT_PRESERVE},
+		{"root", optional_argument, 'r'},   {"wd", optional_argument, 'w'},
+		{"no-fork", no_argument, 'F'},      {"kill-child", optional_argument, OPT_KILL_CHILD},
+		{"net-socket", required_argument, 'N'}, {"user-parent", no_argument, OPT_USER_PARENT},
+		{"join-cgroup", no_argument, 'c'},  {"keep-caps", no_argument, OPT_KEEP_CAPS},
+		{"env", no_argument, 'e'},          {"wdns", required_argument, 'W'},
+		{"help", no_argument, 'h'},         {0},
 	};
 	unsigned long long v;
 	const char *p;
@@ -5320,6 +5416,7 @@ struct newns_opts {
 	int keeper_make;             /* acquire and run start one if there is none */
 	char absdir[PATH_MAX];       /* DIR made absolute: joining the keeper resets the working directory */
 	char pin[PATH_MAX];          /* DIR/netns */
+	sigset_t caller_mask;        /* the signal mask rnsbox started with, for run's CMD */
 };
 
 /* Delete the veth pair made, if any: its end in the caller's namespace takes the other with it. */
@@ -5494,7 +5591,7 @@ __attribute__((noreturn)) static void newns_fail(struct newns_opts *o, const str
 		sh_unkeep(o);
 	for (int k = 0; o->dfd >= 0 && k < 4; k++)
 		unlinkat(o->dfd, (const char *[]){"resolv.conf", "hosts", "api.sock", "lock"}[k], 0);
-	die_hint(EX_FAIL, r->hint[0] ? r->hint : NULL, "%s", r->msg);
+	die_hint(r->sig ? 128 + r->sig : EX_FAIL, r->hint[0] ? r->hint : NULL, "%s", r->msg);
 }
 
 /*
@@ -5684,17 +5781,17 @@ static int newns_helper(struct newns_opts *o, const char *path, struct result *r
 	else
 		sfmt(api, sizeof(api), "%s.sock", pidfile);
 	o->nh.state = pidfile;
+	/* The pid file is written as soon as the helper runs, before it is configured: a
+	 * SIGKILL in between leaves a helper --rm and gc find by it (and by its marks). */
 	if ((o->nh_pid = nh_start(&o->nh, c.fd, api, o->shared != NULL, r)) < 0)
 		o->nh_pid = 0;
-	else if (in_child(nh_config_child, &c, sizeof(c), &st) < 0)
+	else if ((unlink(pidfile), nh_write(pidfile, &o->nh, o->nh_pid)) < 0)
+		result_fail(r, NULL, "create %s: %s", pidfile, strerror(errno));
+	else if (memcpy(o->pidfile, pidfile, sizeof(pidfile)), in_child(nh_config_child, &c, sizeof(c), &st) < 0)
 		result_fail(r, NULL, "the child configuring %s died", NH_DEV);
 	else if (!c.r.ok)
 		*r = c.r;
 	close(c.fd);
-	if (r->ok && (unlink(pidfile), nh_write(pidfile, &o->nh, o->nh_pid)) < 0)
-		result_fail(r, NULL, "create %s: %s", pidfile, strerror(errno));
-	else if (r->ok)
-		memcpy(o->pidfile, pidfile, sizeof(pidfile));
 	return r->ok ? 0 : -1;
 }
 
@@ -5743,6 +5840,10 @@ static int newns_create(struct newns_opts *o, int n, char **paths)
 	}
 	if (r.ok && !live && o->nh.name)
 		newns_helper(o, o->paths[0], &r); /* --net-helper allows only --type net */
+	if (r.ok && (r.sig = sig_pending()) > 0) { /* a held signal came while the work was done */
+		char sn[8];
+		result_fail(&r, NULL, "interrupted by SIG%s: what was made is undone", sig_name(r.sig, sn));
+	}
 	if (!r.ok)
 		newns_fail(o, &r);
 	if (o->shared)
@@ -5804,6 +5905,10 @@ static int newns_unhelper(const char *pidfile, unsigned long long ino)
 	struct nethelper h;
 	char state[PATH_MAX], sock[PATH_MAX + 8];
 	pid_t pid = *pidfile ? nh_read(pidfile, &h) : 0;
+	if (pid < 0) {
+		warn("read %s: %s; its network helper, if it runs, keeps the namespace", pidfile, strerror(errno));
+		return -1;
+	}
 	sfmt(state, sizeof(state), "%s", pidfile);
 	if (!pid && ino && (pid = nh_find(ino, state, sizeof(state))) < 0) {
 		warn("look for the network helper of namespace %llu: /proc: %s; if one runs, it keeps the namespace", ino,
@@ -5819,7 +5924,7 @@ static int newns_unhelper(const char *pidfile, unsigned long long ino)
 	return 0;
 }
 
-/* A number in a file of DIR (dfd), 0 if it is missing. */
+/* A number in a file of DIR (dfd), 0 if it is missing; dies if it cannot be read. */
 static unsigned long long sh_num(int dfd, const char *name)
 {
 	char buf[24] = "";
@@ -5827,6 +5932,8 @@ static unsigned long long sh_num(int dfd, const char *name)
 	unsigned long long v = 0;
 	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	ssize_t n = fd < 0 ? 0 : read(fd, buf, sizeof(buf) - 1);
+	if (n < 0 || (fd < 0 && errno != ENOENT)) /* a count that cannot be read is no zero */
+		die_errno("read %s", name);
 	if (fd >= 0)
 		close(fd);
 	buf[n > 0 ? n : 0] = '\0';
@@ -6017,9 +6124,12 @@ static unsigned long long sh_holders(struct newns_opts *o, int prune, struct out
 	struct dents d;
 	unsigned long long sum = 0, pid, start;
 	const char *name, *p;
-	if (dents_open(&d, o->dfd, "holders") < 0)
-		return 0;
-	while ((name = dents_next(&d))) {
+	if (dents_open(&d, o->dfd, "holders") < 0) {
+		if (errno == ENOENT)
+			return 0;
+		die_errno("read %s/holders", o->shared); /* never "no holders" */
+	}
+	while ((errno = 0, name = dents_next(&d))) {
 		if (*(p = name) == '.')
 			continue;
 		if (prune == 2 || (prune && (parse_uint(&p, INT32_MAX, &pid) < 0 || *p++ != '-' ||
@@ -6037,8 +6147,19 @@ static unsigned long long sh_holders(struct newns_opts *o, int prune, struct out
 		if (first)
 			sfmt(first, 64, "%s", name);
 	}
+	if (d.n < 0)
+		die_errno("read %s/holders", o->shared);
 	close(d.fd);
 	return sum;
+}
+
+/* Whether DIR/netns is a live network namespace pin here; dies when that cannot be told. */
+static int sh_pinned(const struct newns_opts *o)
+{
+	int kind = pin_kind(o->pin);
+	if (kind == PIN_ERR)
+		die_errno("%s: cannot tell whether it is pinned", o->pin);
+	return kind == CLONE_NEWNET;
 }
 
 /* info and info.json: the namespace, its helper and addresses, the count and the holders. */
@@ -6046,8 +6167,8 @@ static void sh_report(struct newns_opts *o, struct out *w)
 {
 	struct nethelper h = NETHELPER_INIT;
 	char pidfile[PATH_MAX], ip[16], cidr[64];
-	pid_t pid = nh_read(nh_pidfile(o->shared, o->pin, 0, pidfile, sizeof(pidfile)), &h);
-	int pinned = pin_kind(o->pin) == CLONE_NEWNET;
+	pid_t pid = sh_pid(nh_pidfile(o->shared, o->pin, 0, pidfile, sizeof(pidfile)), &h);
+	int pinned = sh_pinned(o);
 	static const char *const net[] = {"device", "address", "gateway", "dns", "mtu", "host_loopback", "ipv6", "mode"};
 	out_open(w, "", '{');
 	out_str(w, "netns", o->pin);
@@ -6199,7 +6320,7 @@ static void sh_keeper(struct newns_opts *o, int make)
 		warn("%s: its keeper (pid %ld) is gone, and the namespace with it; its references are dropped", o->shared,
 		     recorded);
 		sh_holders(o, 2, NULL, NULL);
-		nh_stop(nh_read(nh_pidfile(o->shared, o->pin, 0, pidfile, sizeof(pidfile)), &h));
+		nh_stop(sh_pid(nh_pidfile(o->shared, o->pin, 0, pidfile, sizeof(pidfile)), &h));
 		for (int k = 0; k < 4; k++)
 			unlinkat(o->dfd, (const char *[]){"netns.pid", "api.sock", "refcount", "keeper"}[k], 0);
 	}
@@ -6255,15 +6376,17 @@ static unsigned long long sh_hold(struct newns_opts *o, const char *name, pid_t 
 	if (mkdirat(o->dfd, "holders", 0700) < 0 && errno != EEXIST)
 		die_errno("mkdir %s/holders", o->shared);
 	int dir = openat(o->dfd, "holders", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), fd = -1;
-	unsigned long long had = dir < 0 ? 0 : sh_num(dir, name), now = had + (unsigned long long)(long long)delta;
+	if (dir < 0)
+		die_errno("open %s/holders", o->shared);
+	unsigned long long had = sh_num(dir, name), now = had + (unsigned long long)(long long)delta;
 	int n = sfmt(text, sizeof(text), "%llu\n", now);
-	if (dir >= 0 && !had && delta < 0) {
+	if (!had && delta < 0) {
 		close(dir);
 		return 0;
 	}
-	if (dir < 0 || (now ? (fd = openat(dir, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0 ||
-				      write_all(fd, text, (size_t)n) < 0
-			    : unlinkat(dir, name, 0) < 0 && errno != ENOENT))
+	if (now ? (fd = openat(dir, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0 ||
+			  write_all(fd, text, (size_t)n) < 0
+		: unlinkat(dir, name, 0) < 0 && errno != ENOENT)
 		die_errno("update %s/holders/%s", o->shared, name);
 	if (fd >= 0)
 		close(fd);
@@ -6274,11 +6397,13 @@ static unsigned long long sh_hold(struct newns_opts *o, const char *name, pid_t 
 /* At zero: the pin and the helper gone (newns_rm), then every file of DIR, the lock last. 0 or -1. */
 static int sh_down(struct newns_opts *o)
 {
-	static const char *const files[] = {"refcount", "info.json", "resolv.conf", "hosts", "api.sock", "holders", "lock"};
+	/* sh_put's temporary files too: a writer killed between create and rename leaves one */
+	static const char *const files[] = {".refcount.tmp", ".info.json.tmp", ".keeper.tmp", "refcount", "info.json",
+					    "resolv.conf", "hosts", "api.sock", "holders", "lock"};
 	int rc = newns_rm(o->pin, o->shared);
 	sh_unkeep(o);
 	for (size_t i = 0; i < ARRAY_LEN(files); i++)
-		if (unlinkat(o->dfd, files[i], i == 5 ? AT_REMOVEDIR : 0) < 0 && errno != ENOENT) {
+		if (unlinkat(o->dfd, files[i], i == ARRAY_LEN(files) - 2 ? AT_REMOVEDIR : 0) < 0 && errno != ENOENT) {
 			warn("remove %s/%s: %s", o->shared, files[i], strerror(errno));
 			rc = -1;
 		}
@@ -6313,8 +6438,8 @@ static void sh_acquire(struct newns_opts *o, pid_t holder)
 	unsigned long long live;
 	sh_lock(o);
 	nh_pidfile(o->shared, o->pin, 0, pidfile, sizeof(pidfile));
-	int kind = pin_kind(o->pin), nports = o->nh.nports;
-	pid_t pid = nh_read(pidfile, &o->nh);
+	int kind = sh_pinned(o) ? CLONE_NEWNET : 0, nports = o->nh.nports;
+	pid_t pid = sh_pid(pidfile, &o->nh);
 	if (kind == CLONE_NEWNET && nports)
 		die_usage("--publish: %s is made already; publish on it with 'newns --shared DIR publish SPEC'", o->shared);
 	if (kind == CLONE_NEWNET && !nh_alive(pid)) {
@@ -6381,9 +6506,9 @@ __attribute__((noreturn)) static void sh_run(struct newns_opts *o, char **argv)
 	char pidfile[PATH_MAX];
 	sh_acquire(o, getpid());
 	close(o->lock); /* the others go on while CMD runs */
-	nh_read(nh_pidfile(o->shared, o->pin, 0, pidfile, sizeof(pidfile)), &h);
+	sh_pid(nh_pidfile(o->shared, o->pin, 0, pidfile, sizeof(pidfile)), &h);
 	int fd = open(o->pin, O_RDONLY | O_CLOEXEC);
-	sigprocmask(SIG_SETMASK, NULL, &e.mask);
+	e.mask = o->caller_mask;
 	fork_supervised(&e, 0);
 	if (fd < 0 || nh_enter(fd) < 0)
 		die_errno("enter %s", o->pin);
@@ -6407,8 +6532,8 @@ static int sh_ports(struct newns_opts *o, const char *verb, int argc, char **arg
 	struct nhport p;
 	char pidfile[PATH_MAX], api[PATH_MAX], spec[64], req[96];
 	sh_lock(o);
-	pid_t pid = nh_read(nh_pidfile(o->shared, o->pin, 0, pidfile, sizeof(pidfile)), &h);
-	if (pin_kind(o->pin) != CLONE_NEWNET || !h.name || !nh_alive(pid))
+	pid_t pid = sh_pid(nh_pidfile(o->shared, o->pin, 0, pidfile, sizeof(pidfile)), &h);
+	if (!sh_pinned(o) || !h.name || !nh_alive(pid))
 		die("%s: no shared namespace with a running helper here (acquire makes one)", o->shared);
 	if (verb[0] != 'p' || verb[1] != 'o') {
 		if (h.name[0] == 'p')
@@ -6547,17 +6672,17 @@ static void newns_check_types(const struct newns_opts *o, int autom)
 
 static void newns_parse(struct newns_opts *o, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"type", required_argument, NULL, 't'},       {"exist-ok", no_argument, NULL, OPT_EXIST_OK},
-		{"no-lo", no_argument, NULL, OPT_NS_NO_LO},   {"veth", required_argument, NULL, OPT_VETH},
-		{"addr", required_argument, NULL, OPT_ADDR},  {"mtu", required_argument, NULL, OPT_MTU},
-		{"up", required_argument, NULL, OPT_UP},      {"route", required_argument, NULL, OPT_ROUTE},
-		{"sysctl", required_argument, NULL, OPT_SYSCTL}, {"rm", no_argument, NULL, OPT_RM},
-		{"list", no_argument, NULL, OPT_LIST},        {"json", no_argument, NULL, OPT_JSON},
-		{"shared", required_argument, NULL, OPT_SHARED}, NH_LONGOPTS,
-		{"map-users", required_argument, NULL, OPT_NS_MAP_USERS},
-		{"map-groups", required_argument, NULL, OPT_NS_MAP_GROUPS},
-		{"help", no_argument, NULL, 'h'},             {0},
+	static const struct opt longopts[] = {
+		{"type", required_argument, 't'},       {"exist-ok", no_argument, OPT_EXIST_OK},
+		{"no-lo", no_argument, OPT_NS_NO_LO},   {"veth", required_argument, OPT_VETH},
+		{"addr", required_argument, OPT_ADDR},  {"mtu", required_argument, OPT_MTU},
+		{"up", required_argument, OPT_UP},      {"route", required_argument, OPT_ROUTE},
+		{"sysctl", required_argument, OPT_SYSCTL}, {"rm", no_argument, OPT_RM},
+		{"list", no_argument, OPT_LIST},        {"json", no_argument, OPT_JSON},
+		{"shared", required_argument, OPT_SHARED}, NH_LONGOPTS,
+		{"map-users", required_argument, OPT_NS_MAP_USERS},
+		{"map-groups", required_argument, OPT_NS_MAP_GROUPS},
+		{"help", no_argument, 'h'},             {0},
 	};
 	int c, created = 0, autom = 0;
 	while ((c = opt_get(argc, argv, "+:t:p:h", longopts)) != -1) {
@@ -6645,7 +6770,11 @@ static int cmd_newns(int argc, char **argv)
 {
 	struct newns_opts o = {.nl.fd = -1, .host.fd = -1, .nh = NETHELPER_INIT, .dfd = -1, .lock = -1};
 	int rc = 0;
+	sigset_t held;
 	newns_parse(&o, argc, argv);
+	sig_held(&held);
+	if (o.shared || o.mode == 0) /* making: undone on TERM, INT, HUP, QUIT, PIPE (sig_held) */
+		sigprocmask(SIG_BLOCK, &held, &o.caller_mask);
 	if (o.shared)
 		return newns_shared(&o, argc - optind, argv + optind);
 	if (o.mode == OPT_LIST)
@@ -7001,12 +7130,12 @@ static void idmap_sort(struct idmap *m)
 
 static void uh_parse(struct uh_opts *o, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"map-users", required_argument, NULL, OPT_UH_USERS}, {"map-groups", required_argument, NULL, OPT_UH_GROUPS},
-		{"path", required_argument, NULL, OPT_UH_PATH},       {"fd", required_argument, NULL, OPT_UH_FD},
-		{"idmap", required_argument, NULL, OPT_UH_IDMAP},     {"recursive", no_argument, NULL, OPT_UH_REC},
-		{"readonly", no_argument, NULL, OPT_UH_RO},           {"cache", optional_argument, NULL, OPT_UH_CACHE},
-		{"print", no_argument, NULL, OPT_UH_PRINT},           {"help", no_argument, NULL, 'h'},
+	static const struct opt longopts[] = {
+		{"map-users", required_argument, OPT_UH_USERS}, {"map-groups", required_argument, OPT_UH_GROUPS},
+		{"path", required_argument, OPT_UH_PATH},       {"fd", required_argument, OPT_UH_FD},
+		{"idmap", required_argument, OPT_UH_IDMAP},     {"recursive", no_argument, OPT_UH_REC},
+		{"readonly", no_argument, OPT_UH_RO},           {"cache", optional_argument, OPT_UH_CACHE},
+		{"print", no_argument, OPT_UH_PRINT},           {"help", no_argument, 'h'},
 		{0},
 	};
 	static const char uses[] = "pfi";

@@ -1945,6 +1945,29 @@ else
 	assert_eq "and the helpers go too (exec's by its exit fd, the shared one by gc)" "$helpers_before 0" "$(helpers) $(procs)"
 	assert_eq "after the failures: no helper and no rnsbox left" "$helpers_before 0" "$(helpers) $(procs)"
 
+	# an error is never read as absence: with 5 or 6 fds, acquire and release fail at the
+	# first thing they cannot read (the pin, a holder's count, /proc/PID/stat), naming it,
+	# and change nothing; the helper lives on. (An fd short once read as "not pinned" and
+	# "no holders": the live bookkeeping was deleted and the helper orphaned.)
+	sf=$tmp/shfd bad=''
+	"$R" newns --shared "$sf" acquire
+	hp=$(head -n1 "$sf/netns.pid")
+	for lim in 5 6; do
+		for verb in acquire release; do
+			sh -c 'ulimit -n "$1"; exec "$0" newns --shared "$2" "$3"' "$R" "$lim" "$sf" "$verb" 2>"$tmp/shfd.err"
+			st=$?
+			{ [ $st = 1 ] && [ "$(cat "$sf/refcount")" = 1 ] && comm_is "$hp" slirp4netns &&
+				[ "$(stat -f -c %T "$sf/netns")" = nsfs ] && grep -q "No file descriptors available" "$tmp/shfd.err"; } ||
+				bad="$bad $verb@$lim:exit$st:$(cat "$tmp/shfd.err")"
+		done
+	done
+	assert_eq "--shared acquire and release with 5 or 6 fds: exit 1 naming EMFILE, nothing changed" "" "$bad"
+	: >"$sf/.refcount.tmp" # as a writer killed between create and rename leaves it
+	"$R" newns --shared "$sf" release
+	wait_for gone "$hp"
+	assert_eq "and the last release with fds enough removes it all, a killed writer's temporary file too" "gone left:" \
+		"$(gone "$hp" && echo gone) left:$(ls -A "$sf")"
+
 	# the resolv.conf chain, in a mount namespace whose /etc is a copy-up and /run a tmpfs
 	mkdir -m 700 "$tmp/xdg"
 	cat >"$tmp/chain-inner" <<'INNER'
@@ -2221,6 +2244,44 @@ nameserver 10.0.2.3"
 	assert_exit "newns --rm without the maker's XDG_RUNTIME_DIR" 0 env -u XDG_RUNTIME_DIR "$R" newns --rm "$d/o"
 	assert_eq "ends the helper and removes its state there" "gone absent" \
 		"$(wait_for gone "$pid" && echo gone) $([ -e "$hf" ] && echo present || echo absent)"
+	# interrupted while it waits for a helper that never says ready: TERM and HUP undo it
+	# all and exit 128+N; after SIGKILL the pin and the helper remain, and --rm (without the
+	# runtime directory) clears both. (INT and QUIT are ignored in a background job.)
+	mkdir "$tmp/fakeslow" "$tmp/fakeeof"
+	printf '#!/bin/sh\necho $$ >%s/flags/slow\nwhile :; do sleep 1; done\n' "$tmp" >"$tmp/fakeslow/slirp4netns"
+	printf '#!/bin/sh\nfor a; do case $a in --ready-fd=*) eval "exec ${a#--ready-fd=}>&-" ;; esac; done\nwhile :; do sleep 1; done\n' \
+		>"$tmp/fakeeof/slirp4netns"
+	chmod 755 "$tmp/fakeslow/slirp4netns" "$tmp/fakeeof/slirp4netns"
+	# slow_newns: newns with the slow helper in the background, once the helper runs; $rp, $hp
+	slow_newns() {
+		rm -f "$tmp/flags/slow"
+		env PATH="$tmp/fakeslow:$PATH" "$R" newns --net-helper slirp4netns --helper-timeout 30 "$d/s" 2>"$tmp/slow.err" &
+		rp=$!
+		wait_for test -s "$tmp/flags/slow"
+		hp=$(cat "$tmp/flags/slow")
+	}
+	for sig in TERM:15 HUP:1; do
+		slow_newns
+		kill -"${sig%:*}" "$rp"
+		wait "$rp"
+		st=$?
+		wait_for gone "$hp"
+		assert_eq "newns --net-helper, SIG${sig%:*} while it waits: exits 128+N, no pin, pid file or helper" \
+			"$((128 + ${sig#*:})) $clean gone" "$st $(leftovers "$d") $(gone "$hp" && echo gone)$(ls -A "$tmp/xdgh/helpers")"
+	done
+	assert_contains "saying what interrupted it" "$(cat "$tmp/slow.err")" "interrupted by SIGHUP while waiting for it"
+	slow_newns
+	kill -KILL "$rp"
+	wait "$rp"
+	assert_eq "SIGKILL while it waits: the pin and the helper remain" "nsfs alive" \
+		"$(stat -f -c %T "$d/s") $(comm_is "$hp" slirp4netns && echo alive)"
+	env -u XDG_RUNTIME_DIR "$R" newns --rm "$d/s"
+	wait_for gone "$hp"
+	assert_eq "and newns --rm clears both, the helper found by its marks" "$clean gone" "$(leftovers "$d") $(gone "$hp" && echo gone)"
+	assert_exit "a helper that closes its ready pipe and stays: fails at once (no wait for its end)" 1 \
+		timeout 20 env PATH="$tmp/fakeeof:$PATH" "$R" newns --net-helper slirp4netns --helper-timeout 30 "$d/e"
+	assert_contains "saying so" "$out" "closed its ready pipe without saying it is ready"
+	assert_eq "and leaves nothing" "$clean $helpers_before" "$(leftovers "$d") $(helpers)$(ls -A "$tmp/xdgh/helpers")"
 	assert_exit "newns --net-helper with a failing helper fails" 1 env PATH="$tmp/fake:$PATH" "$R" newns --net-helper slirp4netns "$d/n"
 	assert_eq "and leaves no pin, pid file or process" "$clean $helpers_before" "$(leftovers "$d") $(helpers)$(ls -A "$tmp/xdgh/helpers")"
 	if have ip; then
