@@ -5,10 +5,21 @@
 # files, toybox, or the shell itself. Prints one line a case and, last,
 # "N passed, N failed, N skipped". Anything changed on the machine (a user, a subuid line)
 # is restored by the EXIT trap.
-# Scripts given to sh -c in single quotes expand their own $0 and $1, on purpose:
-# shellcheck disable=SC2016
+# Scripts given to sh -c in single quotes expand their own $0 and $1, on purpose; and some
+# helpers are called only through wait_for or a trap, which shellcheck cannot see:
+# shellcheck disable=SC2016,SC2317
 set -u
 cd "$(dirname "$0")" || exit 2
+# The groups, in the order ./test.sh runs them; ./test.sh GROUP... runs those alone, and
+# ./test.sh --list names each with what it tests. cross and watchdog run only when named.
+groups="harness dispatch detect quiet rootless subids output brokenproc initramfs seccomp exec_ns exec_pid1 exec_maps nsenter unshare_new applets cgroups exec_fds exec_mounts newns newns_rootless userns network hygiene fuzz install shellcheck"
+if [ "${1-}" = --list ]; then
+	awk '/^# --- / {last = substr($0, 7)} /^group_[a-z_0-9]*\(\) \{$/ {sub(/^group_/, ""); sub(/\(\) \{$/, ""); print $0 ": " last}' "$0"
+	exit 0
+fi
+for g; do
+	case " $groups cross watchdog " in *" $g "*) ;; *) echo "test.sh: no group '$g' (./test.sh --list)" >&2; exit 2 ;; esac
+done
 # As root the suite runs in a mount and a network namespace of its own (made by toybox),
 # so the pins, mounts and veth pairs the tests make never reach the host's, even when a
 # case fails or the run is killed.
@@ -196,8 +207,96 @@ finish() {
 	[ "$fail" = 0 ]
 }
 
-# --- groups run alone (./test.sh GROUP), not part of the whole suite:
-# cross: the armhf build (RNSBOX_CROSS_BIN, from make check-cross) booted under
+# --- the library: helpers the groups share (defined before any group runs)
+# save_subids: keep /etc/subuid and /etc/subgid as they are, for restore (and the trap)
+save_subids() {
+	for f in subuid subgid; do
+		if [ -e "/etc/$f" ]; then cp "/etc/$f" "$tmp/$f.orig" && eval "${f}_saved=yes"; else eval "${f}_saved=absent"; fi
+	done
+}
+restore_subids() {
+	restore subuid "$subuid_saved" && subuid_saved=''
+	restore subgid "$subgid_saved" && subgid_saved=''
+}
+# nsino TYPE: the inode of this shell's namespace of TYPE
+nsino() { stat -L -c %i "/proc/self/ns/$1"; }
+# child_of PID NAME: PID's child, once it runs NAME
+child_of() { c=$(cat "/proc/$1/task/$1/children" 2>/dev/null) && c=${c% } && comm_is "$c" "$2" && echo "$c"; }
+maps() { cat /proc/self/uid_map /proc/self/gid_map; }
+# target_of PID: the process that runs the command under rnsbox PID (itself, or its child)
+target_of() { c=$(awk '{print $1}' "/proc/$1/task/$1/children" 2>/dev/null); echo "${c:-$1}"; }
+# blocked_on PID FD: whether PID sits in read(2) on FD (/proc/PID/syscall: number 0 on x86_64)
+blocked_on() { case $(cat "/proc/$1/syscall" 2>/dev/null) in "0 0x$2 "*) ;; *) return 1 ;; esac; }
+prop() { awk '$5 == "/" {o=""; for (i = 7; $i != "-"; i++) o = o $i " "; print o}' /proc/self/mountinfo; }
+eff() { awk '/^CapEff:/ {print $2}'; }
+# nsfs_at PATH: the root ("net:[INODE]") of the nsfs mount at PATH in mountinfo; empty if none
+nsfs_at() { awk -v p="$1" '$5 == p && / - nsfs / {print $4}' /proc/self/mountinfo; }
+# pins: how many nsfs mounts this mount namespace has
+pins() { awk '/ - nsfs / {n++} END {print n + 0}' /proc/self/mountinfo; }
+# procs: how many processes run the test's copy of rnsbox
+procs() {
+	c=0
+	for e in /proc/[0-9]*/exe; do [ "$(readlink "$e" 2>/dev/null)" = "$R" ] && c=$((c + 1)); done
+	echo "$c"
+}
+no_procs() { [ "$(procs)" = 0 ]; }
+# has_dev DEV: whether this network namespace has the device (the kernel's /proc/net/dev)
+has_dev() { awk -F: -v d="$1" '{gsub(/ /, "", $1)} $1 == d {f=1} END {exit !f}' /proc/net/dev; }
+# gone_dev DEV: wait (bounded) for DEV to go: a namespace is torn down after its last user
+gone_dev() {
+	i=0
+	while has_dev "$1" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	! has_dev "$1"
+}
+# leftovers DIR: what a failed newns may not leave: files in DIR, nsfs mounts, rnsbox processes
+leftovers() {
+	f=''
+	for e in "$1"/* "$1"/.[!.]*; do [ -e "$e" ] || [ -L "$e" ] && f="$f ${e##*/}"; done
+	echo "files:${f# } pins:$(($(pins) - base)) procs:$(procs)"
+}
+clean="files: pins:0 procs:0" # what leftovers says when nothing is left
+# umaps FILE: the uid and gid maps of the user namespace at FILE, as a process in it reads them
+umaps() { nsenter --user="$1" --preserve-credentials cat /proc/self/uid_map /proc/self/gid_map | words; }
+# serve PORT FILE: a one-connection TCP server on the loopback of the suite's network
+# namespace, writing what it receives to FILE; returns once it listens (/proc/net/tcp)
+serve() {
+	sleep 15 | toybox nc -l -p "$1" -s 127.0.0.1 >"$2" 2>/dev/null & # stdin at EOF could end it early
+	hex=$(printf '%04X' "$1") i=0
+	while ! awk -v p=":$hex" '$2 ~ p"$" && $4 == "0A" {f=1} END {exit !f}' /proc/net/tcp && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+# helpers: how many of the suite's network helpers are running: by name, with the suite's
+# mark in their environment (a zombie has none); a process that ends mid-scan is skipped
+helpers() {
+	c=0
+	for d in /proc/[0-9]*; do
+		case $(cat "$d/comm" 2>/dev/null) in slirp4netns | pasta* | passt*) ;; *) continue ;; esac
+		tr '\0' '\n' 2>/dev/null <"$d/environ" | grep -qx "RNSBOX_TEST_RUN=$RNSBOX_TEST_RUN" && c=$((c + 1))
+	done
+	echo "$c"
+}
+helpers_back() { [ "$(helpers)" = "$helpers_before" ]; }
+# received FILE: what a server got, once it has it (bounded wait)
+received() {
+	i=0
+	while [ ! -s "$1" ] && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
+	cat "$1"
+}
+
+# the applets, as links named unshare and nsenter
+ln -s rnsbox "$tmp/unshare"
+ln -s rnsbox "$tmp/nsenter"
+# cg2: the cgroup v2 hierarchy, on a cgroup2 or a hybrid host ('' if none)
+cg2=''
+for d in /sys/fs/cgroup /sys/fs/cgroup/unified; do [ "$(stat -f -c %T "$d" 2>/dev/null)" = cgroup2fs ] && cg2=$d && break; done
+# made_cg: the suite's own cgroup below it (made by the groups that need it, removed by the
+# trap): every cgroup case runs in it, never in the host's cgroups
+[ $root = 1 ] && [ -n "$cg2" ] && made_cg=$cg2/rnsbox-test-$$
+
+# --- cross (only when named; make check-cross): the armhf build under qemu-system-arm
+# The armhf build (RNSBOX_CROSS_BIN, from make check-cross) booted under
 # qemu-system-arm with Debian's armhf kernel and busybox (RNSBOX_CROSS_BOOT, from
 # tests/cross-sysroot.sh): ids from 2^31 up, which a 32-bit long made negative, and core
 # exec, nsenter and newns cases, checked inside against /proc, busybox and the kernel.
@@ -279,7 +378,7 @@ INIT
 	assert_eq "armhf: detect -q exits 1 as root (not rootless), --shell says so" \
 		"1 RNSBOX_ROOTLESS='0' RNSBOX_UID='0'" "$(got DETECT)"
 }
-# watchdog: one case that hangs, then one that passes (the suite checks this group's output)
+# --- watchdog (only when named): one case that hangs, then one that passes (harness checks it)
 group_watchdog() {
 	assert_exit "a case that hangs" 0 sleep 600
 	ok "the suite goes on"
@@ -290,13 +389,16 @@ watchdog) group_watchdog; finish; exit ;;
 esac
 
 # --- the watchdog: a hung case fails by name and the suite goes on
+group_harness() {
 w=$(RNSBOX_CASE_TIMEOUT=3 timeout 120 ./test.sh watchdog 2>&1)
 assert_contains "a hung case fails, by name" "$w" "not ok 1 - a case that hangs"
 assert_contains "saying the watchdog ended it" "$w" "hung: the watchdog ended its processes after 3 s"
 assert_contains "and the suite goes on to the end" "$w" "ok 2 - the suite goes on
 1 passed, 1 failed, 0 skipped"
+}
 
 # --- build and dispatch
+group_dispatch() {
 assert_contains "--version prints the stamped version" "$("$R" --version)" "rnsbox 0.1.0"
 assert_contains "--help lists detect with a summary" "$("$R" --help)" "detect         report"
 assert_exit "detect --help exits 0" 0 "$R" detect --help
@@ -354,8 +456,10 @@ assert_exit "an ambiguous prefix is refused" 2 "$R" exec --map true
 assert_contains "named as given" "$out" "unknown option '--map'"
 assert_eq "a unique prefix works, and short options cluster (-Uc)" "0 $(id -u)" "$("$R" exec --forw -Uc -- sh -c 'echo $? $(id -u)')"
 assert_eq "options stop at the first operand: argv is not permuted" "-r" "$("$R" exec echo -r)"
+}
 
 # --- detect as the caller (root in CI): every fact against the kernel's own files
+group_detect() {
 rep=$("$R" detect --json)
 st=$?
 assert_eq "detect --json exits 0" 0 "$st"
@@ -412,8 +516,10 @@ fi
 txt=$("$R" detect)
 assert_contains "text report leads with rootless" "$(printf '%s\n' "$txt" | sed -n 2p)" "rootless: "
 assert_contains "text report shows the trial" "$txt" "trial:"
+}
 
 # --- quiet mode exit codes
+group_quiet() {
 if [ $root = 1 ]; then
 	assert_exit "detect -q as root in the initial namespace exits 1" 1 "$R" detect -q
 	assert_eq "detect -q prints nothing" "" "$out"
@@ -425,8 +531,10 @@ else
 	skip "detect -q in a user namespace: toybox not installed"
 fi
 assert_exit "detect -q with a bad option exits 2" 2 "$R" detect -q --nope
+}
 
 # --- rootless: an unprivileged user, in and under user namespaces
+group_rootless() {
 if [ "$jqok" = 1 ]; then
 	rep=$(as_user "$R" detect --json)
 	assert_eq "as a user: uid is the user's" "$tuid" "$(printf '%s' "$rep" | json .uid)"
@@ -498,18 +606,10 @@ if [ "$jqok" = 1 ]; then
 else
 	skip "rootless JSON checks: jq not installed"
 fi
+}
 
 # --- subordinate ids, by name and by numeric uid (root only: edits /etc/subuid, restored by trap)
-# save_subids: keep /etc/subuid and /etc/subgid as they are, for restore (and the trap)
-save_subids() {
-	for f in subuid subgid; do
-		if [ -e "/etc/$f" ]; then cp "/etc/$f" "$tmp/$f.orig" && eval "${f}_saved=yes"; else eval "${f}_saved=absent"; fi
-	done
-}
-restore_subids() {
-	restore subuid "$subuid_saved" && subuid_saved=''
-	restore subgid "$subgid_saved" && subgid_saved=''
-}
+group_subids() {
 if [ $root = 1 ] && [ "$jqok" = 1 ]; then
 	save_subids
 	{ [ -e "$tmp/subuid.orig" ] && cat "$tmp/subuid.orig"
@@ -542,8 +642,10 @@ if [ $root = 1 ] && [ "$jqok" = 1 ]; then
 else
 	skip "subordinate id cases: need root (they edit /etc/subuid) and jq"
 fi
+}
 
 # --- output safety: a hostile XDG_RUNTIME_DIR survives --shell eval and --json exactly
+group_output() {
 hostile=$(printf "/tmp/x y'; touch %s/pwned; echo '\$(id)\`id\`\\\\\"\001end" "$tmp")
 sh_out=$(XDG_RUNTIME_DIR=$hostile "$R" detect --shell)
 got=$(eval "$sh_out" && printf '%s' "$RNSBOX_RUNTIME_DIR_PATH")
@@ -557,8 +659,10 @@ if [ "$jqok" = 1 ]; then
 	got=$(XDG_RUNTIME_DIR=relative/dir "$R" detect --json | json .runtime_dir.source)
 	assert_eq "a relative XDG_RUNTIME_DIR is ignored" "false" "$([ "$got" = XDG_RUNTIME_DIR ] && echo true || echo false)"
 fi
+}
 
 # --- a broken /proc: missing, masked, or holding malformed maps (root: needs a mount namespace)
+group_brokenproc() {
 if [ "$san" = 1 ]; then
 	skip "broken /proc cases: the sanitizer runtime itself needs /proc"
 elif [ $root = 1 ] && [ "$tb" = 1 ] && [ "$jqok" = 1 ]; then
@@ -613,8 +717,10 @@ elif [ $root = 1 ] && [ "$tb" = 1 ] && [ "$jqok" = 1 ]; then
 else
 	skip "broken /proc cases: need root, toybox and jq"
 fi
+}
 
 # --- an initramfs: the static binary and busybox, booted under qemu with Debian's kernel
+group_initramfs() {
 # (RNSBOX_TEST_KERNEL, which .ci/run fetches), /proc not mounted until the script does it
 kernel=${RNSBOX_TEST_KERNEL:-}
 if [ "$san" = 1 ]; then
@@ -654,8 +760,10 @@ INIT
 else
 	skip "initramfs boot: needs qemu-system-x86_64, cpio, jq, a static /bin/busybox (busybox-static) and RNSBOX_TEST_KERNEL, a kernel image (.ci/run fetches Debian's)"
 fi
+}
 
 # --- seccomp: probes and the trial against a filter the fixture installs
+group_seccomp() {
 if [ -x "$tmp/seccomp-deny" ] && [ "$jqok" = 1 ]; then
 	sd=$tmp/seccomp-deny
 	rep=$(as_user "$sd" ENOSYS clone3 open_tree mount_setattr pidfd_open -- "$R" detect --json)
@@ -679,10 +787,10 @@ if [ -x "$tmp/seccomp-deny" ] && [ "$jqok" = 1 ]; then
 else
 	skip "seccomp cases: tests/seccomp-deny not built (make check builds it) or no jq"
 fi
+}
 
 # --- exec: creating namespaces, checked from inside with toybox and /proc
-# nsino TYPE: the inode of this shell's namespace of TYPE
-nsino() { stat -L -c %i "/proc/self/ns/$1"; }
+group_exec_ns() {
 if [ "$tb" = 1 ]; then
 	got=$(as_user "$R" exec -Ur -muinpCT -- toybox stat -L -c '%n %i' /proc/self/ns/user /proc/self/ns/mnt \
 		/proc/self/ns/uts /proc/self/ns/ipc /proc/self/ns/net /proc/self/ns/pid /proc/self/ns/cgroup /proc/self/ns/time)
@@ -716,12 +824,12 @@ if [ "$tb" = 1 ]; then
 else
 	skip "exec namespace cases: toybox not installed"
 fi
+}
 
 # --- exec: PID 1, reaping, exit status, signals
+group_exec_pid1() {
 got=$(as_user "$R" exec -rp --mount-proc sh -c 'echo $$; cat /proc/1/comm')
 assert_eq "exec -p: the command is PID 2 under rnsbox as PID 1" "2 rnsbox" "$(printf '%s' "$got" | words)"
-ln -s rnsbox "$tmp/unshare"
-ln -s rnsbox "$tmp/nsenter"
 got=$(as_user "$tmp/unshare" -rpf --mount-proc sh -c 'echo $$')
 assert_eq "unshare applet -rpf: the command is PID 1, as util-linux has it" "1" "$got"
 assert_exit "exec --mount-proc without -p is a usage error" 2 "$R" exec -r --mount-proc true
@@ -772,8 +880,6 @@ for sig in TERM HUP USR1 USR2 WINCH CONT; do
 done
 spawn_user "$R" exec --kill-child sh -c 'exec sleep 30' &
 pid=$!
-# child_of PID NAME: PID's child, once it runs NAME
-child_of() { c=$(cat "/proc/$1/task/$1/children" 2>/dev/null) && c=${c% } && comm_is "$c" "$2" && echo "$c"; }
 wait_for child_of "$pid" sleep >/dev/null
 child=$(child_of "$pid" sleep)
 kill -KILL "$pid"
@@ -782,9 +888,10 @@ wait "$pid" 2>/dev/null
 if [ -n "$child" ] && gone "$child"; then ok "exec --kill-child: the command dies with rnsbox"; else not_ok "exec --kill-child: the command dies with rnsbox" "child=$child"; fi
 assert_exit "exec --kill-child=BOGUS is a usage error" 2 "$R" exec --kill-child=BOGUS true
 assert_contains "exec: an unknown signal is named" "$out" "--kill-child: unknown signal 'BOGUS'"
+}
 
 # --- exec: ranged maps (directly as root, through newuidmap rootless), pins, time offsets
-maps() { cat /proc/self/uid_map /proc/self/gid_map; }
+group_exec_maps() {
 if [ $root = 1 ]; then
 	got=$("$R" exec --map-users=0:100000:65536 --map-groups=100000,0,65536 cat /proc/self/uid_map /proc/self/gid_map | words)
 	assert_eq "exec --map-users/--map-groups as root: written directly, both map orders" \
@@ -878,10 +985,10 @@ if [ $root = 1 ] && [ "$tb" = 1 ]; then
 	assert_exit "exec: a pin in a missing directory fails" 1 "$R" exec --net=/nonexistent-rnsbox/net true
 	assert_contains "exec: the missing pin path is named" "$out" "--net=/nonexistent-rnsbox/net: No such file"
 fi
+}
 
 # --- nsenter: joining a process's namespaces, checked against /proc/PID/ns of the target
-# target_of PID: the process that runs the command under rnsbox PID (itself, or its child)
-target_of() { c=$(awk '{print $1}' "/proc/$1/task/$1/children" 2>/dev/null); echo "${c:-$1}"; }
+group_nsenter() {
 spawn_user "$R" exec -Urmnu -w /tmp sleep 30 &
 tpid=$!
 spawn_user "$R" exec --map-user=5 --map-group=5 -n sleep 30 &
@@ -990,11 +1097,8 @@ else
 	skip "nsenter --net-socket with a foreign socket: needs root (the fixture unshares a network namespace) and tests/foreign-socket"
 fi
 # -c/--join-cgroup (2.40): the target's cgroup v2 cgroup, on a cgroup2 or a hybrid host
-cg2=''
-for d in /sys/fs/cgroup /sys/fs/cgroup/unified; do [ "$(stat -f -c %T "$d" 2>/dev/null)" = cgroup2fs ] && cg2=$d && break; done
-if [ $root = 1 ] && [ -n "$cg2" ]; then
-	made_cg=$cg2/rnsbox-test-$$
-	mkdir "$made_cg"
+if [ -n "$made_cg" ]; then
+	mkdir -p "$made_cg"
 	sh -c 'echo $$ >"$0/cgroup.procs" && exec sleep 30' "$made_cg" &
 	cpid=$!
 	wait_for comm_is "$cpid" sleep
@@ -1009,8 +1113,10 @@ else
 fi
 kill "$tpid" "$mpid" "$ppid_" 2>/dev/null
 wait
+}
 
 # --- util-linux 2.39-2.43 options of unshare (the applet and exec), as its own tests run them
+group_unshare_new() {
 got=$(UL_TEST_ENV=foo "$tmp/unshare" --clear-env /bin/sh -c 'echo "${UL_TEST_ENV:-CLEARED}"; wc -c </proc/$$/environ')
 assert_eq "unshare --clear-env: the command gets no environment at all (/proc/PID/environ is empty)" "CLEARED 0" "$(printf '%s' "$got" | words)"
 got=$(UL_TEST_ENV1=foo UL_TEST_ENV2=bar "$tmp/unshare" --whitelist-env UL_TEST_ENV1 /bin/sh -c 'echo "${UL_TEST_ENV1}${UL_TEST_ENV2}"')
@@ -1041,8 +1147,10 @@ for kc in "" --kill-child; do
 done
 got=$(as_user "$R" exec -r --forward-signals sh -c 'echo $PPID; cat /proc/$PPID/comm' | words)
 assert_contains "exec --forward-signals forks: the command's parent is rnsbox" "$got" " rnsbox"
+}
 
 # --- the applets exactly as util-linux (rnsbox exec keeps its own ways; README's table)
+group_applets() {
 if have ip; then
 	assert_eq "unshare -rn leaves loopback down, as util-linux; exec -rn brings it up" "0 1" \
 		"$(as_user "$tmp/unshare" -rn ip -o link show lo | grep -c '[<,]UP[,>]') $(as_user "$R" exec -rn ip -o link show lo | grep -c '[<,]UP[,>]')"
@@ -1090,8 +1198,10 @@ fi
 got=$("$tmp/unshare" --help)
 assert_contains "unshare --help is the applet's own usage" "$got" "usage: unshare [OPTION]..."
 case $got in *"(with -p)"*) not_ok "unshare --help does not carry exec's --mount-proc rule" "$got" ;; *) ok "unshare --help does not carry exec's --mount-proc rule" ;; esac
+}
 
 # --- rootlesskit's sysfs and cgroup handling: --mount-sys keeps /sys/fs/cgroup, --evacuate-cgroup2
+group_cgroups() {
 # sys_cg: inside, the type of /sys/fs/cgroup and whether its mount sits on the new /sys (the last)
 sys_cg='stat -f -c %T /sys/fs/cgroup; awk '"'"'$5 == "/sys" {s = $1} $5 == "/sys/fs/cgroup" && $2 == s {k = 1} END {print k ? "on-new-sys" : "hidden"}'"'"' /proc/self/mountinfo'
 if [ "$(stat -f -c %T /sys/fs/cgroup 2>/dev/null)" != sysfs ] && [ -d /sys/fs/cgroup ] && [ "$tb" = 1 ]; then
@@ -1107,10 +1217,10 @@ fi
 assert_exit "exec --evacuate-cgroup2=a/b is a usage error" 2 "$R" exec -r --evacuate-cgroup2=a/b true
 assert_contains "naming it" "$out" "--evacuate-cgroup2 'a/b': not a cgroup name"
 assert_exit "exec --evacuate-cgroup2=.. is a usage error" 2 "$R" exec -r --evacuate-cgroup2=.. true
-if [ $root = 1 ] && [ -n "$cg2" ]; then
+if [ -n "$made_cg" ]; then
 	mkdir -p "$made_cg"
-	# in_cg DIR COMMAND...: run COMMAND in cgroup DIR
-	in_cg() { sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$@"; }
+	# in_cg DIR COMMAND...: run COMMAND in cgroup DIR (a cgroup directory, or nothing runs)
+	in_cg() { [ -f "$1/cgroup.procs" ] && sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$@"; }
 	# before the suite enables a controller for it: the controllers the cgroup has, maybe none
 	want=$(cat "$made_cg/cgroup.controllers")
 	got=$(in_cg "$made_cg" "$R" exec -r --evacuate-cgroup2=init -- sh -c 'grep "^0::" /proc/self/cgroup
@@ -1158,8 +1268,10 @@ if [ $root = 1 ] && [ -n "$cg2" ]; then
 else
 	skip "exec --evacuate-cgroup2: needs root and a cgroup v2 hierarchy (to make and delegate cgroups of its own)"
 fi
+}
 
 # --- exec: socket activation, --block-fd, --json-status-fd, the terminal
+group_exec_fds() {
 if [ -x "$tmp/listen-fds" ]; then
 	got=$(as_user "$tmp/listen-fds" self "$R" exec -r sh -c 'readlink /proc/self/fd/3; echo "$LISTEN_PID $$ $LISTEN_FDS"')
 	assert_eq "LISTEN_FDS: the listening socket reaches the command at fd 3" "$(echo "$got" | sed -n 1p)" "$(echo "$got" | sed -n 2p)"
@@ -1179,8 +1291,6 @@ rm -f "$tmp/fifo" && mkfifo "$tmp/fifo" && chmod 666 "$tmp/fifo"
 : >"$tmp/status" && chmod 666 "$tmp/status"
 spawn_user "$R" exec -rn --block-fd 4 --json-status-fd 5 sh -c 'echo ran; exit 3' 4<>"$tmp/fifo" 5>"$tmp/status" >"$tmp/ran" &
 bpid=$!
-# blocked_on PID FD: whether PID sits in read(2) on FD (/proc/PID/syscall: number 0 on x86_64)
-blocked_on() { case $(cat "/proc/$1/syscall" 2>/dev/null) in "0 0x$2 "*) ;; *) return 1 ;; esac; }
 wait_for test -s "$tmp/status"
 if [ "$(uname -m)" = x86_64 ]; then
 	bchild=$(target_of "$bpid") # --json-status-fd forks: the child waits
@@ -1240,9 +1350,10 @@ if have script; then
 else
 	skip "terminal cases: script (util-linux) not installed"
 fi
+}
 
 # --- exec: mounts, root, ids
-prop() { awk '$5 == "/" {o=""; for (i = 7; $i != "-"; i++) o = o $i " "; print o}' /proc/self/mountinfo; }
+group_exec_mounts() {
 host_prop=$(prop)
 got=$(as_user "$R" exec -rm sh -c 'awk '\''$5 == "/" {o=""; for (i = 7; $i != "-"; i++) o = o $i " "; print o}'\'' /proc/self/mountinfo')
 assert_eq "exec -m: / is private by default (no shared or master tag)" "" "$got"
@@ -1273,7 +1384,6 @@ if [ $root = 1 ]; then
 	assert_eq "exec --map-user=3000000000 --map-group=3000000000" "3000000000 0 1 3000000000 0 1" \
 		"$("$R" exec --map-user=3000000000 --map-group=3000000000 cat /proc/self/uid_map /proc/self/gid_map | words)"
 fi
-eff() { awk '/^CapEff:/ {print $2}'; }
 assert_eq "exec --map-user=1 without --keep-caps: no capabilities after exec" 0000000000000000 \
 	"$(as_user "$R" exec --map-user=1 --map-group=1 cat /proc/self/status | eff)"
 got=$(as_user "$R" exec --map-user=1 --map-group=1 --keep-caps cat /proc/self/status | eff)
@@ -1348,34 +1458,10 @@ if have valgrind && [ $root = 1 ] && [ "$san" = 0 ]; then
 else
 	skip "valgrind case: needs valgrind, root and the musl build"
 fi
+}
 
 # --- newns: pins, their network, removal, listing (root: in the suite's own namespaces)
-# nsfs_at PATH: the root ("net:[INODE]") of the nsfs mount at PATH in mountinfo; empty if none
-nsfs_at() { awk -v p="$1" '$5 == p && / - nsfs / {print $4}' /proc/self/mountinfo; }
-# pins: how many nsfs mounts this mount namespace has
-pins() { awk '/ - nsfs / {n++} END {print n + 0}' /proc/self/mountinfo; }
-# procs: how many processes run the test's copy of rnsbox
-procs() {
-	c=0
-	for e in /proc/[0-9]*/exe; do [ "$(readlink "$e" 2>/dev/null)" = "$R" ] && c=$((c + 1)); done
-	echo "$c"
-}
-no_procs() { [ "$(procs)" = 0 ]; }
-# has_dev DEV: whether this network namespace has the device (the kernel's /proc/net/dev)
-has_dev() { awk -F: -v d="$1" '{gsub(/ /, "", $1)} $1 == d {f=1} END {exit !f}' /proc/net/dev; }
-# gone_dev DEV: wait (bounded) for DEV to go: a namespace is torn down after its last user
-gone_dev() {
-	i=0
-	while has_dev "$1" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-	! has_dev "$1"
-}
-# leftovers DIR: what a failed newns may not leave: files in DIR, nsfs mounts, rnsbox processes
-leftovers() {
-	f=''
-	for e in "$1"/* "$1"/.[!.]*; do [ -e "$e" ] || [ -L "$e" ] && f="$f ${e##*/}"; done
-	echo "files:${f# } pins:$(($(pins) - base)) procs:$(procs)"
-}
-clean="files: pins:0 procs:0"
+group_newns() {
 if [ "${RNSBOX_TEST_NS-}" != 1 ]; then
 	skip "newns cases: they need root and toybox (the suite then runs in namespaces of its own)"
 else
@@ -1657,8 +1743,10 @@ else
 	wait
 	assert_eq "32 concurrent newns and --rm on distinct paths leave nothing" "$clean" "$(leftovers "$d")"
 fi
+}
 
 # --- newns rootless: refused outside a user namespace, works inside one it owns
+group_newns_rootless() {
 assert_exit "newns as a user outside a user namespace fails" 1 as_user "$R" newns "$tmp/u"
 assert_contains "and says what it needs and how to run it" "$out" "needs CAP_SYS_ADMIN"
 assert_contains "with the way to run it rootless" "$out" "rnsbox exec -Urm"
@@ -1690,10 +1778,10 @@ assert_contains "rootless newns: the address is inside (toybox ifconfig)" "$got"
 assert_contains "rootless newns --rm: nothing left" "$got" "after 0 "
 assert_contains "rootless newns --type user,uts,mnt (with maps) and --rm" "$got" "types-ok
 rm-ok"
+}
 
 # --- userns-handle: exact maps, shared and cached handles, id-mapped mounts
-# umaps FILE: the uid and gid maps of the user namespace at FILE, as a process in it reads them
-umaps() { nsenter --user="$1" --preserve-credentials cat /proc/self/uid_map /proc/self/gid_map | words; }
+group_userns() {
 if [ "${RNSBOX_TEST_NS-}" != 1 ] || ! have nsenter; then
 	skip "userns-handle as root: needs root, toybox and util-linux nsenter"
 else
@@ -1835,35 +1923,10 @@ if [ $root = 1 ] && have newuidmap && have nsenter; then
 else
 	skip "rootless userns-handle: needs root (to add a subuid entry), newuidmap and nsenter"
 fi
+}
 
 # --- user-mode networking: slirp4netns and pasta, resolv.conf and hosts, copy-up, the shared netns
-# serve PORT FILE: a one-connection TCP server on the loopback of the suite's network
-# namespace, writing what it receives to FILE; returns once it listens (/proc/net/tcp)
-serve() {
-	sleep 15 | toybox nc -l -p "$1" -s 127.0.0.1 >"$2" 2>/dev/null & # stdin at EOF could end it early
-	hex=$(printf '%04X' "$1") i=0
-	while ! awk -v p=":$hex" '$2 ~ p"$" && $4 == "0A" {f=1} END {exit !f}' /proc/net/tcp && [ $i -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-}
-# helpers: how many of the suite's network helpers are running: by name, with the suite's
-# mark in their environment (a zombie has none); a process that ends mid-scan is skipped
-helpers() {
-	c=0
-	for d in /proc/[0-9]*; do
-		case $(cat "$d/comm" 2>/dev/null) in slirp4netns | pasta* | passt*) ;; *) continue ;; esac
-		tr '\0' '\n' 2>/dev/null <"$d/environ" | grep -qx "RNSBOX_TEST_RUN=$RNSBOX_TEST_RUN" && c=$((c + 1))
-	done
-	echo "$c"
-}
-helpers_back() { [ "$(helpers)" = "$helpers_before" ]; }
-# received FILE: what a server got, once it has it (bounded wait)
-received() {
-	i=0
-	while [ ! -s "$1" ] && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
-	cat "$1"
-}
+group_network() {
 port=47100
 if [ "${RNSBOX_TEST_NS-}" != 1 ] || [ "$tb" = 0 ] || ! have slirp4netns; then
 	skip "network helper cases: they need root, toybox and slirp4netns"
@@ -2491,8 +2554,10 @@ nameserver 10.0.2.3"
 	umount /dev/net/tun
 	assert_eq "no helper is left by the network cases" "$helpers_before" "$(helpers)"
 fi
+}
 
 # --- process hygiene: set-user-ID refusal, fds 0-2, close-on-exec
+group_hygiene() {
 if [ $root = 1 ]; then
 	cp "$R" "$tmp/rnsbox-suid" && chmod 4755 "$tmp/rnsbox-suid"
 	mp=$(df -P "$tmp" | awk 'NR==2 {print $6}')
@@ -2518,8 +2583,10 @@ elif have strace; then
 else
 	skip "fd checks: strace not installed"
 fi
+}
 
 # --- fuzz regressions: each kept input of tests/fuzz/regress/TARGET, once (what fuzzing found stays fixed)
+group_fuzz() {
 if [ -x tests/fuzz/fuzz ]; then
 	for d in tests/fuzz/regress/*/; do
 		t=$(basename "$d")
@@ -2533,8 +2600,10 @@ if [ -x tests/fuzz/fuzz ]; then
 else
 	skip "fuzz regressions: tests/fuzz/fuzz not built (make check builds it with clang)"
 fi
+}
 
 # --- make install, with the applets
+group_install() {
 if have make; then
 	make -s install DESTDIR="$tmp/dest" PREFIX=/usr APPLETS=1 >/dev/null 2>&1
 	assert_eq "make install APPLETS=1: unshare and nsenter link to rnsbox" "rnsbox rnsbox" \
@@ -2549,8 +2618,10 @@ if have make; then
 else
 	skip "make install: make not installed"
 fi
+}
 
 # --- the shell files themselves
+group_shellcheck() {
 if have shellcheck; then
 	set -- test.sh .ci/run
 	for f in tests/*.sh bench/*.sh; do [ -e "$f" ] && set -- "$@" "$f"; done
@@ -2562,5 +2633,14 @@ if have shellcheck; then
 else
 	skip "shellcheck not installed"
 fi
+}
 
+# --- run the groups: all of them in order, or those named
+if [ $# -gt 0 ]; then
+	for g; do
+		case " $groups " in *" $g "*) "group_$g" ;; *) echo "test.sh: no group $g (./test.sh --list)" >&2; exit 2 ;; esac
+	done
+else
+	for g in $groups; do "group_$g"; done
+fi
 finish
