@@ -2020,7 +2020,7 @@ else
 			sh -c 'ulimit -n "$1"; exec "$0" newns --shared "$2" "$3"' "$R" "$lim" "$sf" "$verb" 2>"$tmp/shfd.err"
 			st=$?
 			{ [ $st = 1 ] && [ "$(cat "$sf/refcount")" = 1 ] && comm_is "$hp" slirp4netns &&
-				[ "$(stat -f -c %T "$sf/netns")" = nsfs ] && grep -q "No file descriptors available" "$tmp/shfd.err"; } ||
+				[ "$(stat -f -c %T "$sf/netns")" = nsfs ] && grep -Eq "No file descriptors available|Too many open files" "$tmp/shfd.err"; } ||
 				bad="$bad $verb@$lim:exit$st:$(cat "$tmp/shfd.err")"
 		done
 	done
@@ -2032,7 +2032,7 @@ else
 		"$(gone "$hp" && echo gone) left:$(ls -A "$sf")"
 
 	# the resolv.conf chain, in a mount namespace whose /etc is a copy-up and /run a tmpfs
-	mkdir -m 700 "$tmp/xdg"
+	[ -d "$tmp/xdg" ] || mkdir -m 700 "$tmp/xdg"
 	cat >"$tmp/chain-inner" <<'INNER'
 cat /etc/resolv.conf
 awk '$5 == "/run/resolve" {print "tmpfs-on-run"}' /proc/self/mountinfo
@@ -2266,7 +2266,7 @@ nameserver 10.0.2.3"
 	found=''
 	for lim in 9 10 11 12 13 14 15 16 17 18 19 20; do
 		got=$(as_user sh -c 'ulimit -n "$1"; exec "$0" exec -Urn --net-helper slirp4netns true' "$R" "$lim" 2>&1)
-		case $got in *"/dev/net/tun: No file descriptors available"*) found=$lim; break ;; esac
+		case $got in *"/dev/net/tun: No file descriptors available"* | *"/dev/net/tun: Too many open files"*) found=$lim; break ;; esac
 	done
 	if [ -n "$found" ]; then
 		assert_contains "ulimit -n $found: /dev/net/tun's EMFILE gets the fd hint" "$got" "hint: out of file descriptors (ulimit -n)"
