@@ -5954,30 +5954,55 @@ struct veth_probe {
 	int n, idx[8], peer[8];
 };
 
+/* The links of the namespace nl and l (its /proc/self/net/dev) were opened in, with their peers. */
+static void veth_scan(struct veth_probe *v, struct nl *nl, struct lines *l)
+{
+	char *line;
+	int self, peer;
+	while ((line = lines_next(l)) && v->n < 8) { /* "  eth0: 1234 ...", after two lines of headings */
+		char *name = line + strspn(line, " "), *colon = strchr(name, ':');
+		if (colon && (*colon = '\0', strcmp(name, "lo")) && (peer = link_peer(nl, 0, name, &self)) > 0)
+			v->idx[v->n] = self, v->peer[v->n++] = peer;
+	}
+	lines_close(l);
+	nl_close(nl);
+}
+
 static void veth_probe_child(void *arg)
 {
 	struct veth_probe *v = arg;
 	struct lines l;
 	struct nl nl;
-	char *line;
-	int fd = open(v->path, O_RDONLY | O_CLOEXEC), self, peer;
+	int fd = open(v->path, O_RDONLY | O_CLOEXEC);
 	v->n = 0;
-	if (fd < 0 || nh_enter(fd) < 0 || nl_open(&nl) < 0 || lines_open(&l, "/proc/self/net/dev") < 0)
-		return;
-	while ((line = lines_next(&l)) && v->n < 8) { /* "  eth0: 1234 ...", after two lines of headings */
-		char *name = line + strspn(line, " "), *colon = strchr(name, ':');
-		if (colon && (*colon = '\0', strcmp(name, "lo")) && (peer = link_peer(&nl, 0, name, &self)) > 0)
-			v->idx[v->n] = self, v->peer[v->n++] = peer;
-	}
+	if (fd >= 0 && nh_enter(fd) == 0 && nl_open(&nl) == 0 && lines_open(&l, "/proc/self/net/dev") == 0)
+		veth_scan(v, &nl, &l);
 }
 
-/* The ends here of path's veth pairs (veth_probe), at most max; 0 where none can be found. */
+/*
+ * The ends here of path's veth pairs (veth_probe), at most max; 0 where none can be found.
+ * Where the namespace belongs to the caller's user namespace, rnsbox steps in and out of
+ * it itself (a netlink socket and /proc/self/net/dev keep the namespace they were opened
+ * in), which costs a few syscalls where a child costs a fork: --rm stays at the floor.
+ */
 static int veth_ends(const char *path, int *end, int max)
 {
 	struct veth_probe v = {.path = path};
+	struct lines l;
 	struct nl nl;
-	int st, n = 0, self;
-	if (in_child(veth_probe_child, &v, sizeof(v), &st) < 0 || nl_open(&nl) < 0)
+	int st, n = 0, self, pin = open(path, O_RDONLY | O_CLOEXEC), here = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	int owner = pin >= 0 ? nh_owner(pin) : -1, inside = owner < 0 && pin >= 0 && here >= 0 && setns(pin, CLONE_NEWNET) == 0;
+	int opened = inside && nl_open(&nl) == 0 && (lines_open(&l, "/proc/self/net/dev") == 0 || (nl_close(&nl), 0));
+	if (inside && setns(here, CLONE_NEWNET) < 0)
+		die_errno("--rm %s: back into the caller's network namespace", path);
+	for (int i = 0; i < 3; i++)
+		if ((int[]){pin, here, owner}[i] >= 0)
+			close((int[]){pin, here, owner}[i]);
+	if (opened)
+		veth_scan(&v, &nl, &l);
+	else if (inside || in_child(veth_probe_child, &v, sizeof(v), &st) < 0)
+		return 0;
+	if (nl_open(&nl) < 0)
 		return 0;
 	for (int i = 0; i < v.n && n < max; i++)
 		if (link_peer(&nl, v.peer[i], NULL, &self) == v.idx[i])
