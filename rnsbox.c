@@ -162,6 +162,9 @@ struct cap_data { uint32_t effective, permitted, inheritable; };
 #define RTM_GETLINK 18
 #define RTM_NEWADDR 20
 #define RTM_NEWROUTE 24
+#define RTM_GETNSID 90
+#define NETNSA_NSID 1
+#define NETNSA_FD 3
 #define IFLA_LINK 5
 #define IFLA_IFNAME 3
 #define IFLA_MTU 4
@@ -1588,6 +1591,33 @@ static int link_peer(struct nl *nl, int idx, const char *name, int *self)
 }
 
 /*
+ * Whether the network namespace of fd has an id in nl's (RTM_GETNSID, which never makes
+ * one): the kernel gives one as a link across the two is made (a veth pair), so none
+ * means no such link. 1 where it cannot be told.
+ */
+static int netns_linked(struct nl *nl, int fd)
+{
+	union { unsigned char b[128]; struct nlmsghdr h; } req, rep;
+	struct nlbuf b = NLBUF(req.b), got = NLBUF(rep.b);
+	uint32_t nsfd = (uint32_t)fd;
+	int32_t id = 0;
+	size_t off = NL_ALIGN(sizeof(struct nlmsghdr)) + NL_ALIGN(1); /* struct rtgenmsg */
+	nl_put_hdr(&b, RTM_GETNSID, 0);
+	nl_put_extra(&b, 1);
+	nl_put_attr(&b, NETNSA_FD, &nsfd, sizeof(nsfd));
+	if (nl_talk(nl, &b, &got) < 0)
+		return 1;
+	for (struct rtattr a; off + sizeof(a) + sizeof(id) <= got.len; off += NL_ALIGN(a.rta_len)) {
+		memcpy(&a, rep.b + off, sizeof(a));
+		if (a.rta_len < sizeof(a))
+			break;
+		if (a.rta_type == NETNSA_NSID)
+			memcpy(&id, rep.b + off + sizeof(a), sizeof(id));
+	}
+	return id >= 0;
+}
+
+/*
  * Change a link by name in the namespace nl was opened in: set it up (up), give it an
  * MTU (mtu > 0), or delete it (del). 0 or -errno.
  */
@@ -2241,9 +2271,9 @@ static unsigned outer_uid(void)
  * who is root in a user namespace keeps their own directory. Returns the path; *source
  * says which rule chose it.
  */
-static const char *runtime_dir(char *buf, size_t size, const char **source)
+static const char *runtime_dir_as(char *buf, size_t size, const char **source, int use_xdg)
 {
-	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	const char *xdg = use_xdg ? getenv("XDG_RUNTIME_DIR") : NULL;
 	unsigned uid = outer_uid();
 	struct stat st;
 	if (xdg && xdg[0] == '/') {
@@ -2261,6 +2291,11 @@ static const char *runtime_dir(char *buf, size_t size, const char **source)
 	else
 		sfmt(buf, size, "/run/rnsbox");
 	return buf;
+}
+
+static const char *runtime_dir(char *buf, size_t size, const char **source)
+{
+	return runtime_dir_as(buf, size, source, 1);
 }
 
 /*
@@ -2286,14 +2321,22 @@ static const char *runtime_make(const char *dir, const char *src, char *why, siz
 	return why;
 }
 
-/* The runtime directory, made if missing, for state and pins (newns, userns-handle); dies if unusable. */
-static const char *state_dir(char *buf, size_t size)
+/*
+ * The runtime directory, made if missing, for state and pins (newns, userns-handle); dies
+ * if unusable. use_xdg 0: the one the caller's uid alone fixes, XDG_RUNTIME_DIR aside.
+ */
+static const char *state_dir_as(char *buf, size_t size, int use_xdg)
 {
 	char why[300];
-	const char *src, *dir = runtime_dir(buf, size, &src);
+	const char *src, *dir = runtime_dir_as(buf, size, &src, use_xdg);
 	if (runtime_make(dir, src, why, sizeof(why)))
 		die("%s", why);
 	return dir;
+}
+
+static const char *state_dir(char *buf, size_t size)
+{
+	return state_dir_as(buf, size, 1);
 }
 
 /*==== 9. user-mode networking (helpers, resolv.conf and hosts, copy-up) ====*/
@@ -4744,8 +4787,7 @@ static const char exec_usage[] =
 	"  -f, --fork             run COMMAND in a child; exit with its status (128+N for signal N)\n"
 	"  --forward-signals      -f      --clear-env, --whitelist-env=VAR[,VAR]...  the environment\n"
 	"  --hostname=NAME        (implies -u)\n"
-	"  --evacuate-cgroup2=NAME  our cgroup's processes to its child NAME, every controller\n"
-	"                         enabled, at a new cgroup2 (implies -C -m)\n"
+	"  --evacuate-cgroup2=NAME  our cgroup's processes to its child NAME (implies -C -m)\n"
 	"  -r, --map-root-user    -c, --map-current-user    --map-user=ID, --map-group=ID\n"
 	"  --map-users=IN:OUT:N, --map-groups=IN:OUT:N (repeatable), --map-auto (/etc/subuid,\n"
 	"                         subgid), --map-subids (identity): newuidmap when unprivileged\n"
@@ -4757,12 +4799,12 @@ static const char exec_usage[] =
 	"  --monotonic=S, --boottime=S   clock offsets of a new time namespace\n"
 	"  --block-fd=FD          wait for a byte or EOF on FD first\n"
 	"  --json-status-fd=FD    JSON lines on FD: {pid, namespaces}, then {exit-code}\n"
-	"  --net-helper=slirp4netns|pasta  a new netns's network through a user-mode helper: tap0\n"
-	"                         .100 of --cidr=NET/LEN (10.0.2.0/24), via .2 (the host's loopback\n"
-	"                         unless --disable-host-loopback), --mtu=MTU (65520), DNS .3\n"
+	"  --net-helper=slirp4netns|pasta  network through a user-mode helper: tap0 .100 of\n"
+	"                         --cidr=NET/LEN (10.0.2.0/24), via .2, --mtu=MTU, DNS .3\n"
+	"  --disable-host-loopback  .2 does not reach the host's loopback\n"
 	"  --publish=[HOSTIP:]HOSTPORT:PORT[/tcp|udp]  (repeatable) --ipv6 (fd00::100/64)\n"
 	"  --helper-timeout=SECS  (10)   --pasta-mode=host  pasta copies the host's addresses\n"
-	"  --copy-up=DIR          DIR becomes a tmpfs of symlinks to its entries (implies -m)\n"
+	"  --copy-up=DIR          a tmpfs of symlinks to DIR's entries over DIR (implies -m)\n"
 	"With -p rnsbox stays PID 1 and reaps (-p implies -f), except as the unshare applet.\n";
 
 /* The unshare applet's: what differs from rnsbox exec (README's table has every difference). */
@@ -5738,10 +5780,11 @@ static void nh_config_child(void *arg)
 
 /*
  * Where the network helper of the pin at path keeps its pid file (nh_read): DIR/netns.pid
- * for a shared namespace; else helpers/net-INODE in the runtime directory, by the
- * namespace's inode, so that the pin's directory (/run/netns, which ip netns lists) holds
- * pins only. With make, the directory is made (state_dir). "" when path is not a live
- * network namespace pin.
+ * for a shared namespace; else helpers/net-INODE in the runtime directory as the caller's
+ * uid alone fixes it (XDG_RUNTIME_DIR does not move it, so --rm finds it whatever the
+ * caller's environment; sudo strips the variable), by the namespace's inode, so that the
+ * pin's directory (/run/netns, which ip netns lists) holds pins only. With make, the
+ * directory is made (state_dir_as). "" when path is not a live network namespace pin.
  */
 static char *nh_pidfile(const char *shared, const char *path, int make, char *buf, size_t size)
 {
@@ -5752,7 +5795,7 @@ static char *nh_pidfile(const char *shared, const char *path, int make, char *bu
 	if (shared) {
 		sfmt(buf, size, "%s/netns.pid", shared);
 	} else if (pin_kind(path) == CLONE_NEWNET && stat(path, &st) == 0) {
-		dir = make ? state_dir(rt, sizeof(rt)) : runtime_dir(rt, sizeof(rt), &src);
+		dir = make ? state_dir_as(rt, sizeof(rt), 0) : runtime_dir_as(rt, sizeof(rt), &src, 0);
 		sfmt(buf, size, "%s/helpers", dir);
 		if (make && mkdir(buf, 0700) < 0 && errno != EEXIST)
 			die_errno("mkdir %s", buf);
@@ -5781,13 +5824,17 @@ static int newns_helper(struct newns_opts *o, const char *path, struct result *r
 	else
 		sfmt(api, sizeof(api), "%s.sock", pidfile);
 	o->nh.state = pidfile;
-	/* The pid file is written as soon as the helper runs, before it is configured: a
-	 * SIGKILL in between leaves a helper --rm and gc find by it (and by its marks). */
+	/* Write-ahead: the pid file says a helper is being started (pid 0) before it is, and
+	 * has its pid as soon as it runs, before it is configured; a SIGKILL anywhere in
+	 * between leaves a helper that --rm and gc find (by the file, or by its marks). */
+	if ((unlink(pidfile), nh_write(pidfile, &o->nh, 0)) < 0)
+		return result_fail(r, NULL, "create %s: %s", pidfile, strerror(errno)), close(c.fd), -1;
+	memcpy(o->pidfile, pidfile, sizeof(pidfile));
 	if ((o->nh_pid = nh_start(&o->nh, c.fd, api, o->shared != NULL, r)) < 0)
 		o->nh_pid = 0;
 	else if ((unlink(pidfile), nh_write(pidfile, &o->nh, o->nh_pid)) < 0)
 		result_fail(r, NULL, "create %s: %s", pidfile, strerror(errno));
-	else if (memcpy(o->pidfile, pidfile, sizeof(pidfile)), in_child(nh_config_child, &c, sizeof(c), &st) < 0)
+	else if (in_child(nh_config_child, &c, sizeof(c), &st) < 0)
 		result_fail(r, NULL, "the child configuring %s died", NH_DEV);
 	else if (!c.r.ok)
 		*r = c.r;
@@ -5897,8 +5944,10 @@ static pid_t nh_find(unsigned long long ino, char *state, size_t size)
 
 /*
  * End the network helper of the network namespace (of inode ino; 0: not one) that was
- * pinned at a path: the one pidfile names, or else the one nh_find finds; remove its
- * state. 0, or -1 (reported, as is a helper that cannot be looked for).
+ * pinned at a path: the one pidfile names, or else, where the pid file records a helper
+ * being started (pid 0: rnsbox was killed before it knew the pid), the one nh_find finds
+ * (a read of every process's stat, which a plain pin does not pay for). Its state goes
+ * too. 0, or -1 (reported, as is a helper that cannot be looked for).
  */
 static int newns_unhelper(const char *pidfile, unsigned long long ino)
 {
@@ -5910,7 +5959,7 @@ static int newns_unhelper(const char *pidfile, unsigned long long ino)
 		return -1;
 	}
 	sfmt(state, sizeof(state), "%s", pidfile);
-	if (!pid && ino && (pid = nh_find(ino, state, sizeof(state))) < 0) {
+	if (!pid && ino && *pidfile && access(pidfile, F_OK) == 0 && (pid = nh_find(ino, state, sizeof(state))) < 0) {
 		warn("look for the network helper of namespace %llu: /proc: %s; if one runs, it keeps the namespace", ino,
 		     strerror(errno));
 		return -1;
@@ -5951,58 +6000,62 @@ static unsigned long long sh_num(int dfd, const char *name)
  */
 struct veth_probe {
 	const char *path;
-	int n, idx[8], peer[8];
+	int nlinks, n, idx[8], peer[8];
+	char link[8][IFNAMSIZ]; /* its links but lo, from /proc/self/net/dev */
 };
 
-/* The links of the namespace nl and l (its /proc/self/net/dev) were opened in, with their peers. */
-static void veth_scan(struct veth_probe *v, struct nl *nl, struct lines *l)
+/* The names of the links of the namespace /proc/self/net/dev was opened in, lo aside (closes l). */
+static void veth_names(struct veth_probe *v, struct lines *l)
 {
 	char *line;
-	int self, peer;
-	while ((line = lines_next(l)) && v->n < 8) { /* "  eth0: 1234 ...", after two lines of headings */
+	while ((line = lines_next(l)) && v->nlinks < 8) { /* "  eth0: 1234 ...", after two lines of headings */
 		char *name = line + strspn(line, " "), *colon = strchr(name, ':');
-		if (colon && (*colon = '\0', strcmp(name, "lo")) && (peer = link_peer(nl, 0, name, &self)) > 0)
-			v->idx[v->n] = self, v->peer[v->n++] = peer;
+		if (colon && (*colon = '\0', strcmp(name, "lo")))
+			sfmt(v->link[v->nlinks++], IFNAMSIZ, "%s", name);
 	}
 	lines_close(l);
-	nl_close(nl);
 }
 
-static void veth_probe_child(void *arg)
+/* Each named link's index and its peer's (IFLA_LINK), over nl, opened in its namespace (closed here). */
+static void veth_peers(struct veth_probe *v, struct nl *nl)
 {
-	struct veth_probe *v = arg;
-	struct lines l;
-	struct nl nl;
-	int fd = open(v->path, O_RDONLY | O_CLOEXEC);
-	v->n = 0;
-	if (fd >= 0 && nh_enter(fd) == 0 && nl_open(&nl) == 0 && lines_open(&l, "/proc/self/net/dev") == 0)
-		veth_scan(v, &nl, &l);
+	int self, peer;
+	for (int i = 0; i < v->nlinks; i++)
+		if ((peer = link_peer(nl, 0, v->link[i], &self)) > 0)
+			v->idx[v->n] = self, v->peer[v->n++] = peer;
+	nl_close(nl);
 }
 
 /*
  * The ends here of path's veth pairs (veth_probe), at most max; 0 where none can be found.
- * Where the namespace belongs to the caller's user namespace, rnsbox steps in and out of
- * it itself (a netlink socket and /proc/self/net/dev keep the namespace they were opened
- * in), which costs a few syscalls where a child costs a fork: --rm stays at the floor.
+ * rnsbox steps in and out of the namespace itself (a netlink socket and /proc/self/net/dev
+ * keep the namespace they were opened in), which costs a few syscalls where a child costs
+ * a fork; a namespace with no link across to ours costs none of it, one with no link but
+ * lo no socket: --rm stays near the floor. Where another user namespace owns it (setns is
+ * refused), nothing is waited for.
  */
 static int veth_ends(const char *path, int *end, int max)
 {
 	struct veth_probe v = {.path = path};
 	struct lines l;
 	struct nl nl;
-	int st, n = 0, self, pin = open(path, O_RDONLY | O_CLOEXEC), here = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	int owner = pin >= 0 ? nh_owner(pin) : -1, inside = owner < 0 && pin >= 0 && here >= 0 && setns(pin, CLONE_NEWNET) == 0;
-	int opened = inside && nl_open(&nl) == 0 && (lines_open(&l, "/proc/self/net/dev") == 0 || (nl_close(&nl), 0));
+	int n = 0, self, pin = open(path, O_RDONLY | O_CLOEXEC), linked = 1;
+	if (pin >= 0 && nl_open(&nl) == 0) /* no link across to it: nothing to wait for */
+		linked = netns_linked(&nl, pin), nl_close(&nl);
+	int here = linked ? open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC) : -1, owner = linked && pin >= 0 ? nh_owner(pin) : -1;
+	int inside = linked && owner < 0 && pin >= 0 && here >= 0 && setns(pin, CLONE_NEWNET) == 0;
+	int names = inside && lines_open(&l, "/proc/self/net/dev") == 0;
+	if (names)
+		veth_names(&v, &l);
+	int sock = names && v.nlinks && nl_open(&nl) == 0;
 	if (inside && setns(here, CLONE_NEWNET) < 0)
 		die_errno("--rm %s: back into the caller's network namespace", path);
 	for (int i = 0; i < 3; i++)
 		if ((int[]){pin, here, owner}[i] >= 0)
 			close((int[]){pin, here, owner}[i]);
-	if (opened)
-		veth_scan(&v, &nl, &l);
-	else if (inside || in_child(veth_probe_child, &v, sizeof(v), &st) < 0)
-		return 0;
-	if (nl_open(&nl) < 0)
+	if (sock)
+		veth_peers(&v, &nl);
+	if (!v.n || nl_open(&nl) < 0)
 		return 0;
 	for (int i = 0; i < v.n && n < max; i++)
 		if (link_peer(&nl, v.peer[i], NULL, &self) == v.idx[i])
@@ -6054,10 +6107,13 @@ static int newns_rm(const char *path, const char *shared)
 		return -1;
 	}
 	/* while the pin still tells the inode */
-	unsigned long long ino = !shared && pin_kind(path) == CLONE_NEWNET && stat(path, &st) == 0 ? st.st_ino : 0;
+	unsigned long long ino = !shared && (kind = pin_kind(path)) == CLONE_NEWNET && stat(path, &st) == 0 ? st.st_ino : 0;
 	int ends[8], nends = ino ? veth_ends(path, ends, 8) : 0;
-	nh_pidfile(shared, path, 0, pidfile, sizeof(pidfile));
-	while ((kind = pin_kind(path)) > 0 && n < 64) {
+	if (shared || ino)
+		nh_pidfile(shared, path, 0, pidfile, sizeof(pidfile));
+	else
+		pidfile[0] = '\0';
+	for (kind = shared ? pin_kind(path) : kind; kind > 0 && n < 64; kind = pin_kind(path)) {
 		if (umount2(path, UMOUNT_NOFOLLOW | (busy > 7 ? MNT_DETACH : 0)) == 0) {
 			n++;
 		} else if (errno == EBUSY) {
@@ -6834,6 +6890,7 @@ struct uh_opts {
 	} maps[UH_MAX];
 	struct uh_req { int map; char use; const char *arg; } reqs[UH_MAX + 1]; /* use: p, i, f, c (command), n (--print) */
 	int recursive, readonly, print;
+	int swept;                   /* the cache was swept (uh_sweep) in this call */
 	const char *cache;           /* --cache: the directory of pins by key; NULL: no cache */
 #define UH_KEY (IDMAP_MAX * 2 * 33 + 16)
 	char cachebuf[256], key[UH_KEY], old[UH_KEY]; /* the key, and a key file's text to compare */
@@ -7229,6 +7286,8 @@ static int uh_handle(struct uh_opts *o, int i, struct result *r)
 			return o->maps[i].fd = o->maps[j].fd;
 	if (o->cache && (o->maps[i].fd = uh_cached(o, uh_key(o, i), pin, sizeof(pin))) >= 0)
 		return o->maps[i].fd;
+	if (o->cache && !o->swept++) /* a miss: the cache grows, so it is swept first (hits cost nothing more) */
+		uh_sweep(o->cache);
 	if ((o->maps[i].fd = userns_make(o, i, r)) >= 0 && o->cache)
 		uh_store(pin, o->key, o->maps[i].fd, r);
 	return r->ok ? o->maps[i].fd : -1;
@@ -7300,8 +7359,6 @@ static int cmd_userns_handle(int argc, char **argv)
 	}
 	if (o->cache && mkdir(o->cache, 0700) < 0 && errno != EEXIST)
 		die_errno("--cache: mkdir %s", o->cache);
-	if (o->cache)
-		uh_sweep(o->cache);
 	for (int q = 0; q < o->nreqs; q++) {
 		struct result r = {.ok = 1};
 		int i = o->reqs[q].map, fd = o->maps[i].fd >= 0 ? o->maps[i].fd : uh_handle(o, i, &r);

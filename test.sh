@@ -2275,15 +2275,20 @@ nameserver 10.0.2.3"
 		skip "EMFILE at /dev/net/tun: no ulimit -n from 9 to 20 made that open fail here"
 	fi
 
-	# newns --net-helper: a pin with a helper, its pid file (in the runtime directory, by the
-	# namespace's inode, never beside the pin), and --rm
+	# newns --net-helper: a pin with a helper, its pid file (in the runtime directory as root's
+	# uid fixes it, XDG_RUNTIME_DIR aside; by the namespace's inode, never beside the pin), and
+	# --rm. hs: what that directory's helpers/ holds, compared with what it held before (the
+	# directory is root's, which other rnsbox users on the machine may share)
 	d=$tmp/nh
 	mkdir "$d" && mkdir -m 700 "$tmp/xdgh"
 	base=$(pins)
 	XDG_RUNTIME_DIR=$tmp/xdgh
 	export XDG_RUNTIME_DIR
+	hd=$(env -u XDG_RUNTIME_DIR "$R" detect --shell | sed -n "s/^RNSBOX_RUNTIME_DIR_PATH='\(.*\)'$/\1/p")/helpers
+	hs() { for f in "$hd"/*; do [ -e "$f" ] && case " $hs_before " in *" ${f##*/} "*) ;; *) printf '%s ' "${f##*/}" ;; esac; done; }
+	hs_before=$(for f in "$hd"/*; do [ -e "$f" ] && printf '%s ' "${f##*/}"; done)
 	assert_exit "newns --net-helper slirp4netns PATH" 0 "$R" newns --net-helper slirp4netns "$d/n"
-	hf=$tmp/xdgh/helpers/net-$(stat -L -c %i "$d/n")
+	hf=$hd/net-$(stat -L -c %i "$d/n")
 	pid=$(head -n1 "$hf")
 	assert_eq "RUNTIME_DIR/helpers/net-INODE names a running slirp4netns, and how it was started" \
 		"slirp4netns slirp4netns 10.0.2.0/24 65520 host-loopback" "$(cat "/proc/$pid/comm" 2>&1) $(sed -n 2p "$hf")"
@@ -2297,19 +2302,20 @@ nameserver 10.0.2.3"
 	i=0
 	while [ -d "/proc/$pid" ] && [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ] && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
 	assert_eq "--rm ends the helper and removes the pin and its pid file" "$clean $helpers_before" \
-		"$(leftovers "$d") $(helpers)$(ls -A "$tmp/xdgh/helpers")"
-	# --rm without the XDG_RUNTIME_DIR the pin was made with (sudo strips it): the helper is
-	# found by the marks in its environment, ended, and its state removed
+		"$(leftovers "$d") $(helpers)$(hs)"
+	# --rm without the XDG_RUNTIME_DIR the pin was made with (sudo strips it): the helper's
+	# state does not depend on it; the helper is ended and its state removed
 	mkdir -m 700 "$tmp/xdgo"
 	XDG_RUNTIME_DIR=$tmp/xdgo "$R" newns --net-helper slirp4netns "$d/o" >/dev/null
-	hf=$tmp/xdgo/helpers/net-$(stat -L -c %i "$d/o")
+	hf=$hd/net-$(stat -L -c %i "$d/o")
 	pid=$(head -n1 "$hf")
 	assert_exit "newns --rm without the maker's XDG_RUNTIME_DIR" 0 env -u XDG_RUNTIME_DIR "$R" newns --rm "$d/o"
 	assert_eq "ends the helper and removes its state there" "gone absent" \
 		"$(wait_for gone "$pid" && echo gone) $([ -e "$hf" ] && echo present || echo absent)"
 	# interrupted while it waits for a helper that never says ready: TERM and HUP undo it
-	# all and exit 128+N; after SIGKILL the pin and the helper remain, and --rm (without the
-	# runtime directory) clears both. (INT and QUIT are ignored in a background job.)
+	# all and exit 128+N; after SIGKILL the pin and the helper remain, and --rm clears both:
+	# the pid file written ahead says a helper was being started, and its marks find it.
+	# (INT and QUIT are ignored in a background job.)
 	mkdir "$tmp/fakeslow" "$tmp/fakeeof"
 	printf '#!/bin/sh\necho $$ >%s/flags/slow\nwhile :; do sleep 1; done\n' "$tmp" >"$tmp/fakeslow/slirp4netns"
 	printf '#!/bin/sh\nfor a; do case $a in --ready-fd=*) eval "exec ${a#--ready-fd=}>&-" ;; esac; done\nwhile :; do sleep 1; done\n' \
@@ -2330,7 +2336,7 @@ nameserver 10.0.2.3"
 		st=$?
 		wait_for gone "$hp"
 		assert_eq "newns --net-helper, SIG${sig%:*} while it waits: exits 128+N, no pin, pid file or helper" \
-			"$((128 + ${sig#*:})) $clean gone" "$st $(leftovers "$d") $(gone "$hp" && echo gone)$(ls -A "$tmp/xdgh/helpers")"
+			"$((128 + ${sig#*:})) $clean gone" "$st $(leftovers "$d") $(gone "$hp" && echo gone)$(hs)"
 	done
 	assert_contains "saying what interrupted it" "$(cat "$tmp/slow.err")" "interrupted by SIGHUP while waiting for it"
 	slow_newns
@@ -2338,15 +2344,16 @@ nameserver 10.0.2.3"
 	wait "$rp"
 	assert_eq "SIGKILL while it waits: the pin and the helper remain" "nsfs alive" \
 		"$(stat -f -c %T "$d/s") $(comm_is "$hp" slirp4netns && echo alive)"
-	env -u XDG_RUNTIME_DIR "$R" newns --rm "$d/s"
+	"$R" newns --rm "$d/s"
 	wait_for gone "$hp"
-	assert_eq "and newns --rm clears both, the helper found by its marks" "$clean gone" "$(leftovers "$d") $(gone "$hp" && echo gone)"
+	assert_eq "and newns --rm clears both, the helper found by its marks, and its pid file" "$clean gone" \
+		"$(leftovers "$d") $(gone "$hp" && echo gone)$(hs)"
 	assert_exit "a helper that closes its ready pipe and stays: fails at once (no wait for its end)" 1 \
 		timeout 20 env PATH="$tmp/fakeeof:$PATH" "$R" newns --net-helper slirp4netns --helper-timeout 30 "$d/e"
 	assert_contains "saying so" "$out" "closed its ready pipe without saying it is ready"
-	assert_eq "and leaves nothing" "$clean $helpers_before" "$(leftovers "$d") $(helpers)$(ls -A "$tmp/xdgh/helpers")"
+	assert_eq "and leaves nothing" "$clean $helpers_before" "$(leftovers "$d") $(helpers)$(hs)"
 	assert_exit "newns --net-helper with a failing helper fails" 1 env PATH="$tmp/fake:$PATH" "$R" newns --net-helper slirp4netns "$d/n"
-	assert_eq "and leaves no pin, pid file or process" "$clean $helpers_before" "$(leftovers "$d") $(helpers)$(ls -A "$tmp/xdgh/helpers")"
+	assert_eq "and leaves no pin, pid file or process" "$clean $helpers_before" "$(leftovers "$d") $(helpers)$(hs)"
 	if have ip; then
 		[ -d /run/netns ] || made_run_netns=1
 		"$R" newns --net-helper slirp4netns "/run/netns/rnsbox-h$$" >/dev/null
@@ -2365,7 +2372,7 @@ nameserver 10.0.2.3"
 	serve_in 8080 tcp nsenter --net="$d/pp"
 	send_to $port via-newns
 	assert_eq "newns -p: the pinned namespace's server is reached from the host" via-newns "$got"
-	assert_eq "and the API socket is gone once the port is published" "" "$(ls -d "$tmp/xdgh/helpers/"*.sock 2>/dev/null)"
+	assert_eq "and the API socket is gone once the port is published" "" "$(hs | tr ' ' '\n' | grep 'sock$')"
 	XDG_RUNTIME_DIR=$tmp/xdgh "$R" newns --rm "$d/pp"
 	wait_for helpers_back
 	sp=$tmp/shp p1=$((port + 1)) p2=$((port + 2))
