@@ -2177,6 +2177,29 @@ static const char *idmap_overlap(const struct idmap *m, char *buf, size_t size)
 }
 
 /*
+ * The one writer of a process's own maps, right after its unshare(CLONE_NEWUSER):
+ * setgroups first (NULL: left alone; ENOENT, a kernel without the file, is no error), then
+ * the one-id maps, inside uid[0] to the outside uid[1] the process had (gid likewise;
+ * NULL: none). Having left its user namespace, the writer has no capability in the
+ * parent, even as root, so the kernel takes a gid map from it only after setgroups says
+ * "deny". 0, or the step that failed (1 setgroups, 2 uid_map, 3 gid_map: as trial_step
+ * counts them) with errno. Ranged maps, and other processes', go through map_write.
+ */
+static int idmap_self(const char *setgroups, const uint32_t *uid, const uint32_t *gid)
+{
+	char map[32];
+	if (setgroups && write_file("/proc/self/setgroups", setgroups) < 0 && errno != ENOENT)
+		return 1;
+	for (int k = 0; k < 2; k++) {
+		const uint32_t *id = k ? gid : uid;
+		if (id && (sfmt(map, sizeof(map), "%u %u 1", id[0], id[1]),
+			   write_file(k ? "/proc/self/gid_map" : "/proc/self/uid_map", map) < 0))
+			return 2 + k;
+	}
+	return 0;
+}
+
+/*
  * --map-auto: the caller's subordinate ranges from file, sorted and merged where they
  * touch, without any range that holds the caller's own id (it is mapped on its own),
  * laid out from inside id 0 upwards around the ids m already maps. --map-subids
@@ -3374,19 +3397,13 @@ struct depth_probe {
 static void depth_child(void *arg)
 {
 	struct depth_probe *d = arg;
-	char map[32];
 	d->levels = 0;
 	for (;;) {
-		unsigned uid = (unsigned)geteuid(), gid = (unsigned)getegid();
+		uint32_t uid[2] = {0, geteuid()}, gid[2] = {0, getegid()};
 		if (unshare(CLONE_NEWUSER) < 0)
 			break;
 		d->levels++;
-		sfmt(map, sizeof(map), "0 %u 1", uid);
-		if ((write_file("/proc/self/setgroups", "deny") < 0 && errno != ENOENT) ||
-		    write_file("/proc/self/uid_map", map) < 0)
-			break;
-		sfmt(map, sizeof(map), "0 %u 1", gid);
-		if (write_file("/proc/self/gid_map", map) < 0)
+		if (idmap_self("deny", uid, gid))
 			break;
 	}
 	d->err = errno;
@@ -3700,24 +3717,12 @@ struct trial {
 static void trial_child(void *arg)
 {
 	struct trial *t = arg;
-	char map[32];
 	struct nl nl;
-	unsigned uid = (unsigned)geteuid(), gid = (unsigned)getegid();
+	uint32_t uid[2] = {0, geteuid()}, gid[2] = {0, getegid()};
 	int rc;
 	t->err = 0;
 	t->step = T_USERNS;
-	if (unshare(CLONE_NEWUSER) < 0)
-		goto fail;
-	t->step = T_SETGROUPS;
-	if (write_file("/proc/self/setgroups", "deny") < 0 && errno != ENOENT)
-		goto fail;
-	t->step = T_UIDMAP;
-	sfmt(map, sizeof(map), "0 %u 1", uid);
-	if (write_file("/proc/self/uid_map", map) < 0)
-		goto fail;
-	t->step = T_GIDMAP;
-	sfmt(map, sizeof(map), "0 %u 1", gid);
-	if (write_file("/proc/self/gid_map", map) < 0)
+	if (unshare(CLONE_NEWUSER) < 0 || (t->step = idmap_self("deny", uid, gid)) != 0) /* T_SETGROUPS .. T_GIDMAP */
 		goto fail;
 	t->step = T_MNTNS;
 	if (unshare(CLONE_NEWNS) < 0)
@@ -4023,30 +4028,18 @@ static const char *unshare_hint(int err, int flags)
 	return NULL;
 }
 
-/*
- * One-id maps, written by the process itself right after unshare (no helper needed).
- * Having left its user namespace, the writer has no capability in the parent, even as
- * root, so the kernel takes a gid_map from it only after setgroups says "deny".
- */
+/* -r, -c, --map-user, --map-group: one-id maps, written by the process itself (idmap_self). */
 static void exec_maps(const struct exec_opts *o, unsigned euid, unsigned egid)
 {
-	char map[40];
 	/* A ranged map (uids.n, gids.n) holds the one-id entry too; the helper wrote it. */
-	if (!o->gids.n && (o->setgroups >= 0 || o->map_gid_set)) {
-		const char *v = o->setgroups == 1 ? "allow" : "deny";
-		if (write_file("/proc/self/setgroups", v) < 0 && errno != ENOENT)
-			die_errno("write %s to /proc/self/setgroups", v);
-	}
-	if (o->map_uid_set && !o->uids.n) {
-		sfmt(map, sizeof(map), "%u %u 1", (unsigned)o->map_uid, euid);
-		if (write_file("/proc/self/uid_map", map) < 0)
-			die_errno("write '%s' to /proc/self/uid_map", map);
-	}
-	if (o->map_gid_set && !o->gids.n) {
-		sfmt(map, sizeof(map), "%u %u 1", (unsigned)o->map_gid, egid);
-		if (write_file("/proc/self/gid_map", map) < 0)
-			die_errno("write '%s' to /proc/self/gid_map", map);
-	}
+	const char *sg = !o->gids.n && (o->setgroups >= 0 || o->map_gid_set) ? o->setgroups == 1 ? "allow" : "deny" : NULL;
+	uint32_t uid[2] = {o->map_uid, euid}, gid[2] = {o->map_gid, egid};
+	int step = idmap_self(sg, o->map_uid_set && !o->uids.n ? uid : NULL, o->map_gid_set && !o->gids.n ? gid : NULL);
+	if (step == 1)
+		die_errno("write %s to /proc/self/setgroups", sg);
+	if (step)
+		die_errno("write '%u %u 1' to /proc/self/%cid_map", step == 2 ? uid[0] : gid[0], step == 2 ? uid[1] : gid[1],
+			  step == 2 ? 'u' : 'g');
 }
 
 /*
@@ -6354,18 +6347,16 @@ static void sh_unkeep(struct newns_opts *o)
  */
 static pid_t keeper_start(struct newns_opts *o)
 {
-	char map[2][32], buf[48], c;
+	char buf[48], c;
+	uint32_t uid[2] = {0, geteuid()}, gid[2] = {0, getegid()};
 	int p[2];
-	sfmt(map[0], sizeof(map[0]), "0 %u 1", (unsigned)geteuid());
-	sfmt(map[1], sizeof(map[1]), "0 %u 1", (unsigned)getegid());
 	pid_t pid = pipe2(p, O_CLOEXEC) < 0 ? -1 : fork();
 	if (pid < 0)
 		die_errno("start the keeper");
 	if (pid == 0) {
 		int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
 		setsid();
-		if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0 || write_file("/proc/self/setgroups", "deny") < 0 ||
-		    write_file("/proc/self/uid_map", map[0]) < 0 || write_file("/proc/self/gid_map", map[1]) < 0)
+		if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0 || idmap_self("deny", uid, gid))
 			die_errno("the keeper: make its user and mount namespaces");
 		if (write(p[1], "k", 1) != 1 || nul < 0 || dup2(nul, 0) < 0 || dup2(nul, 1) < 0 || dup2(nul, 2) < 0 ||
 		    chdir("/") < 0)
