@@ -5984,15 +5984,14 @@ static unsigned long long sh_num(int dfd, const char *name)
 
 /*
  * The veth pairs of the network namespace pinned at path whose other end is in the
- * caller's network namespace: a child enters the namespace (nh_enter; the caller stays
- * where it is), names its links from /proc/self/net/dev and asks each for its peer's
- * index (IFLA_LINK); a link of that index here whose own peer is that link is one end.
+ * caller's network namespace (veth_ends): its links, named from /proc/self/net/dev, each
+ * with its peer's index (IFLA_LINK); a link of that index here whose own peer is that
+ * link is one end.
  * The kernel deletes the pair only once the namespace is freed, after the last pin is
  * gone, asynchronously: --rm waits for these ends (veth_wait), so that a pair made again
  * at once with the same names does not meet the old one.
  */
 struct veth_probe {
-	const char *path;
 	int nlinks, n, idx[8], peer[8];
 	char link[8][IFNAMSIZ]; /* its links but lo, from /proc/self/net/dev */
 };
@@ -6029,7 +6028,7 @@ static void veth_peers(struct veth_probe *v, struct nl *nl)
  */
 static int veth_ends(const char *path, int *end, int max)
 {
-	struct veth_probe v = {.path = path};
+	struct veth_probe v = {0};
 	struct lines l;
 	struct nl nl;
 	int n = 0, self, pin = open(path, O_RDONLY | O_CLOEXEC), linked = 1;
@@ -7057,16 +7056,15 @@ static int mntns_in_use(unsigned long long ino)
  */
 static void uh_sweep(const char *cache)
 {
-	char path[300], key[320], text[600];
+	char path[300], key[320];
 	struct dents d;
 	const char *name, *p;
 	unsigned long long ino = 0, pid;
 	if (dents_open(&d, AT_FDCWD, cache) < 0)
 		return;
 	while ((name = dents_next(&d))) {
-		int fd, kind, keyed = (p = find(name, ".key")) != NULL;
+		int kind, keyed = (p = find(name, ".key")) != NULL;
 		size_t base = keyed ? (size_t)(p - name) : strlen(name);
-		ssize_t n = 0;
 		sfmt(path, sizeof(path), "%s/%.*s", cache, (int)base, name);
 		sfmt(key, sizeof(key), "%s.key", path);
 		if (keyed && p[4] == '.') { /* NAME.key.PID */
@@ -7079,11 +7077,18 @@ static void uh_sweep(const char *cache)
 			unlink(key);
 		if (kind != PIN_STALE || keyed)
 			continue;
-		if ((fd = open(key, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) >= 0)
-			n = read(fd, text, sizeof(text) - 1), close(fd);
-		text[n > 0 ? n : 0] = '\0';
-		p = find(text, "\nmnt ");
-		if (!p || (p += 5, parse_uint(&p, ~0ULL, &ino) < 0) || !mntns_in_use(ino))
+		/* the key's "mnt INODE" line comes after the key, which can be 20 KiB: read by lines */
+		struct lines l;
+		char *line;
+		int found = 0;
+		if (lines_open(&l, key) < 0 && errno != ENOENT)
+			continue; /* unreadable is no reason to reclaim */
+		while (l.fd >= 0 && (line = lines_next(&l)))
+			if (!strncmp(line, "mnt ", 4) && (p = line + 4, parse_uint(&p, ~0ULL, &ino) == 0))
+				found = 1;
+		int err = l.fd >= 0 ? errno : 0;
+		lines_close(&l);
+		if (!err && (!found || !mntns_in_use(ino)))
 			unlink(key), unlink(path);
 	}
 	close(d.fd);
