@@ -10,9 +10,12 @@
  * Design: every subcommand parses into one struct of options and runs as a list of phases,
  * each a helper. Diagnostics go through one family of functions that format into a stack
  * buffer and emit a line with one write(2), so they are safe in forked children. Children
- * are made with fork() (never a raw clone), so libc stays consistent in them. Every fd is
- * close-on-exec from birth. Kernel features are probed with deliberately bad arguments,
- * never inferred from version numbers.
+ * are made with _Fork() (POSIX 2024's fork without atfork handlers, of which rnsbox has
+ * none; musl's fork links its thread-lock machinery and the vDSO clock, 2.8 KiB), so libc
+ * stays consistent in them; they talk to rnsbox through one protocol (child_start). The
+ * one raw clone is userns-handle's helper (CLONE_VM, raw syscalls only, for speed). Every
+ * fd is close-on-exec from birth. Kernel features are probed with deliberately bad
+ * arguments, never inferred from version numbers.
  *
  * Contents (grep -n '^/\*====' rnsbox.c):
  *   1. includes and compat constants
@@ -843,50 +846,6 @@ static int read_number(const char *path, unsigned long long *out)
 }
 
 /*
- * Run fn(res) in a forked child and copy *res (len bytes) back through a pipe. The child
- * may change its own credentials and namespaces freely; the caller's are untouched.
- * Blocks until the child exits. Returns 0, or -1 if the child died before reporting
- * (errno EPIPE; *status holds its wait status).
- */
-static int in_child(void (*fn)(void *), void *res, size_t len, int *status)
-{
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return -1;
-	pid_t pid = fork();
-	if (pid < 0) {
-		int err = errno;
-		close(p[0]);
-		close(p[1]);
-		errno = err;
-		return -1;
-	}
-	if (pid == 0) {
-		close(p[0]);
-		fn(res);
-		_exit(write_all(p[1], res, len) < 0);
-	}
-	close(p[1]);
-	size_t got = 0;
-	while (got < len) {
-		ssize_t n = read(p[0], (char *)res + got, len - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	close(p[0]);
-	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
-		;
-	if (got != len) {
-		errno = EPIPE;
-		return -1;
-	}
-	return 0;
-}
-
-/*
  * Look a user or group up in /etc/passwd or /etc/group ("name:x:id:..."), read directly:
  * musl's getpw* would bring malloc, stdio and an nscd client into a static binary. With
  * name set, find its id; else find the name of *id into buf. 0, or -1 if not found.
@@ -1020,6 +979,93 @@ static int sig_pending(void)
 			return sig;
 		}
 	return 0;
+}
+
+/*
+ * One protocol for every forked step: child_start forks with a SOCK_SEQPACKET socketpair
+ * between parent and child, so each message (a go byte, a pid, a report) arrives whole,
+ * a send to a child that is gone is EPIPE (MSG_NOSIGNAL), never a SIGPIPE that would end
+ * rnsbox before its undo, and the child's end closing (it exited, or was killed) is EOF.
+ * The parent reaps with child_reap, which says how the child ended. Reports hold no fd or
+ * pid of the sender's: those travel as their own messages.
+ */
+struct child {
+	pid_t pid;
+	int fd; /* this side's end of the pair */
+};
+
+/* Fork: 0 in the child, its pid in the parent, -1 (errno) when no child was made. */
+static pid_t child_start(struct child *c)
+{
+	int sv[2];
+	c->pid = -1;
+	if (syscall(SYS_socketpair, AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -1; /* the syscall: musl's wrapper carries a fallback for kernels before 2.6.27 */
+	int err = (c->pid = _Fork()) < 0 ? errno : 0;
+	close(sv[c->pid == 0]);
+	c->fd = sv[c->pid != 0];
+	if (c->pid < 0)
+		close(c->fd), errno = err;
+	return c->pid;
+}
+
+/* One message to the other side: 0, or -1 (EPIPE: it is gone). */
+static int child_send(int fd, const void *msg, size_t len)
+{
+	return sendto(fd, msg, len, MSG_NOSIGNAL, NULL, 0) == (ssize_t)len ? 0 : -1;
+}
+
+/* One message of exactly len bytes from the other side: 0, or -1 (EOF: it is gone). */
+static int child_recv(int fd, void *msg, size_t len)
+{
+	ssize_t n;
+	while ((n = read(fd, msg, len)) < 0 && errno == EINTR) /* one message a read */
+		;
+	return n == (ssize_t)len ? 0 : -1;
+}
+
+/* How a process ended, from its wait status, into why: "exited with status N", "killed by SIGTERM". */
+static char *wait_why(int status, char why[32])
+{
+	char sn[8];
+	if (WIFSIGNALED(status))
+		sfmt(why, 32, "killed by SIG%s", sig_name(WTERMSIG(status), sn));
+	else
+		sfmt(why, 32, "exited with status %d", WEXITSTATUS(status));
+	return why;
+}
+
+/* Parent: close the pair and reap the child; how it ended into why (", " wait_why); its wait status. */
+static int child_reap(struct child *c, char why[40])
+{
+	int status = 0;
+	char w[32];
+	close(c->fd);
+	while (c->pid > 0 && waitpid(c->pid, &status, 0) < 0 && errno == EINTR)
+		;
+	sfmt(why, 40, ", %s", wait_why(status, w));
+	return status;
+}
+
+/*
+ * Run fn(res) in a child and copy *res (len bytes) back. The child may change its own
+ * credentials and namespaces freely; the caller's are untouched. Blocks until the child
+ * exits. 0, or -1 if it ended before reporting (errno EPIPE; *status its wait status).
+ */
+static int in_child(void (*fn)(void *), void *res, size_t len, int *status)
+{
+	struct child c;
+	char why[40];
+	if (child_start(&c) < 0)
+		return -1;
+	if (c.pid == 0) {
+		fn(res);
+		_exit(child_send(c.fd, res, len) < 0);
+	}
+	int rc = child_recv(c.fd, res, len);
+	*status = child_reap(&c, why);
+	errno = EPIPE;
+	return rc;
 }
 
 /*==== 4. report output (text, JSON, shell) ====*/
@@ -2680,7 +2726,7 @@ static pid_t nh_spawn(const struct nethelper *h, int netns, struct result *r)
 			argv[n++] = fixed[17], argv[n++] = a[1];
 	}
 	argv[n] = NULL;
-	if ((pid = fork()) < 0) {
+	if ((pid = _Fork()) < 0) {
 		result_fail(r, NULL, "fork: %s", strerror(errno));
 		goto out;
 	}
@@ -2748,8 +2794,7 @@ static pid_t nh_spawn(const struct nethelper *h, int netns, struct result *r)
 				goto out;
 			}
 		}
-		sfmt(why, sizeof(why), WIFEXITED(st) ? "exited with status %d" : "killed by signal %d",
-		     WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+		wait_why(st, why);
 		pid = 0;
 	}
 	if (pid > 0) {
@@ -2834,7 +2879,7 @@ static int nh_publish(const struct nethelper *h, struct nhport *p, struct result
 	return rc;
 }
 
-static void nh_stop(pid_t pid);
+static int nh_stop(pid_t pid);
 
 /*
  * nh_spawn, then every port published through slirp4netns's API socket at api (only
@@ -2912,38 +2957,52 @@ static unsigned long long proc_start(pid_t pid)
 	return 0;
 }
 
-/* Whether pid is a live network helper: named so in /proc/PID/stat (a reused pid is not), and no zombie. */
+/*
+ * Whether pid is a live network helper: named so in /proc/PID/stat (a reused pid is not),
+ * and no zombie. 1 or 0; -1 (errno) when /proc cannot tell, which is never "not running".
+ */
 static int nh_alive(pid_t pid)
 {
 	struct pstat ps;
-	return proc_stat(pid, &ps) == 0 &&
-	       (!strcmp(ps.comm, "slirp4netns") || !strncmp(ps.comm, "pasta", 5) || !strncmp(ps.comm, "passt", 5));
+	if (proc_stat(pid, &ps) < 0)
+		return errno == ESRCH ? 0 : -1;
+	return !strcmp(ps.comm, "slirp4netns") || !strncmp(ps.comm, "pasta", 5) || !strncmp(ps.comm, "passt", 5);
 }
 
 /*
  * End the helper with the pidfd fd (closed here): SIGTERM, then SIGKILL if it is still
- * there after 2 s; returns once it is gone. A pidfd, because /proc may by then be a
- * new PID namespace's, where the helper's pid means another process.
+ * there after 2 s (or the SIGTERM could not be sent); 0 once it is gone, -1 if it may
+ * still run. A pidfd, because /proc may by then be a new PID namespace's, where the
+ * helper's pid means another process.
  */
-static void nh_stop_fd(int fd)
+static int nh_stop_fd(int fd)
 {
 	struct pollfd p = {.fd = fd, .events = POLLIN};
-	for (int i = 0; fd >= 0 && i < 2; i++)
-		if (syscall(SYS_pidfd_send_signal, fd, i ? SIGKILL : SIGTERM, NULL, 0) < 0 || poll(&p, 1, 2000) > 0)
-			break;
+	int rc = fd < 0 ? 0 : -1;
+	errno = ETIMEDOUT;
+	for (int i = 0; rc < 0 && i < 2; i++)
+		if (syscall(SYS_pidfd_send_signal, fd, i ? SIGKILL : SIGTERM, NULL, 0) < 0 ? errno == ESRCH : poll(&p, 1, 2000) > 0)
+			rc = 0;
 	if (fd >= 0)
 		close(fd);
+	return rc;
 }
 
-/* End the helper pid, if it is one: the pidfd is opened first, so a pid reused after the check cannot be hit. */
-static void nh_stop(pid_t pid)
+/*
+ * End the helper pid, if it is one: the pidfd is opened first, so a pid reused after the
+ * check cannot be hit; with no pidfd to be had (EMFILE), by pid. 0 once it is not
+ * running, -1 (reported) if it may be: the caller then keeps its record, for --rm or gc.
+ */
+static int nh_stop(pid_t pid)
 {
-	int fd = pid > 0 ? (int)sys_pidfd_open(pid, 0) : -1;
-	if (fd < 0 && pid > 0 && errno != ESRCH && nh_alive(pid)) /* no pidfd to be had (EMFILE): by pid */
-		kill(pid, SIGKILL);
-	if (fd >= 0 && !nh_alive(pid))
+	int fd = pid > 0 ? (int)sys_pidfd_open(pid, 0) : -1, err = errno;
+	int alive = pid > 0 && (fd >= 0 || err != ESRCH) ? nh_alive(pid) : 0;
+	if (alive <= 0 && fd >= 0)
 		close(fd), fd = -1;
-	nh_stop_fd(fd);
+	int rc = alive < 0 ? -1 : !alive ? 0 : fd >= 0 ? nh_stop_fd(fd) : kill(pid, SIGKILL);
+	if (rc < 0)
+		warn("end the network helper (pid %d): %s; it may still run", (int)pid, strerror(errno));
+	return rc;
 }
 
 /*
@@ -3216,10 +3275,17 @@ static pid_t sh_pid(const char *path, struct nethelper *h)
 	return pid;
 }
 
+/*
+ * The pid file: the pid, then how the helper was started (nh_read). Written whole to
+ * PATH.tmp, made exclusively, and renamed over PATH, so a reader, and a SIGKILL, never
+ * meet half a file or none; the temporary file a SIGKILL can leave goes with the pid
+ * file (newns_unhelper). 0 or -1.
+ */
 static int nh_write(const char *path, const struct nethelper *h, pid_t pid)
 {
-	char text[2048], ip[16], spec[64];
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	char text[2048], ip[16], spec[64], tmp[PATH_MAX + 4];
+	sfmt(tmp, sizeof(tmp), "%s.tmp", path);
+	int fd = (unlink(tmp), open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
 	size_t n = (size_t)sfmt(text, sizeof(text), "%d\n%s %s/%u %u %shost-loopback%s%s", (int)pid, h->name,
 				nh_ip(ip, h, 0), h->plen, h->mtu, h->no_host_lo ? "no-" : "", h->ipv6 ? " ipv6" : "",
 				h->host_mode ? " host-mode" : "");
@@ -3228,10 +3294,10 @@ static int nh_write(const char *path, const struct nethelper *h, pid_t pid)
 	n = sfmt_at(text, sizeof(text), n, "\n");
 	if (fd < 0 || write_all(fd, text, n) < 0) {
 		if (fd >= 0)
-			close(fd);
+			close(fd), unlink(tmp);
 		return -1;
 	}
-	return close(fd);
+	return close(fd) < 0 || rename(tmp, path) < 0 ? unlink(tmp), -1 : 0;
 }
 
 /* A helper's option (NH_LONGOPTS, --mtu): dies with a usage error naming the option. */
@@ -3804,7 +3870,7 @@ static void detect_trial(struct out *o)
 	if (in_child(trial_child, &t, sizeof(t), &status) < 0) {
 		char why[64];
 		if (WIFSIGNALED(status))
-			sfmt(why, sizeof(why), "killed by signal %d", WTERMSIG(status));
+			wait_why(status, why);
 		else
 			sfmt(why, sizeof(why), "no report: %s", strerror(errno));
 		out_bool(o, "ok", 0);
@@ -3893,11 +3959,6 @@ static int cmd_detect(int argc, char **argv)
  * PID namespace, PID 1 forks the command and reaps; exec. Dying is allowed in every phase:
  * nothing has been made outside the new namespaces, which vanish with the process.
  */
-struct helper {
-	pid_t pid;
-	int go, res; /* write end of the go pipe, read end of the result pipe */
-};
-
 /* Who runs the exec tail: rnsbox exec, or an applet with util-linux's behaviour exactly. */
 enum { AS_RNSBOX = 0, AS_UNSHARE, AS_NSENTER };
 
@@ -3925,7 +3986,7 @@ struct exec_opts {
 	int set_offset[2];
 	/* set while running */
 	int block_fd, status_fd;   /* --block-fd, --json-status-fd; -1: none */
-	struct helper helper;      /* the helper outside, while it has work left */
+	struct child helper;       /* the helper outside, while it has work left */
 	int pin_pid;               /* the helper is still to pin the PID namespace */
 	int listen;                /* LISTEN_PID named rnsbox: pass LISTEN_FDS on, fix LISTEN_PID */
 	int forked;                /* this process is a child of fork_supervised */
@@ -4081,7 +4142,7 @@ static int run_mapper(const char *tool, pid_t pid, const struct idmap *m, struct
 	argv[2 + 3 * m->n] = NULL;
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return result_fail(r, NULL, "pipe: %s", strerror(errno)), -1;
-	pid_t c = fork();
+	pid_t c = _Fork();
 	if (c == 0) {
 		dup2(p[1], STDERR_FILENO);
 		execv(path, argv);
@@ -4207,60 +4268,40 @@ static void helper_work(const struct exec_opts *o, pid_t pid, int phase, struct 
 			unlink(o->persist[ns]);
 }
 
-/* Fork the helper, before unshare. It waits on h->go. */
-static void helper_start(const struct exec_opts *o, struct helper *h)
+/* Fork the helper, before unshare. It waits for the go byte (child_start's protocol). */
+static void helper_start(const struct exec_opts *o, struct child *h)
 {
-	int go[2], res[2];
 	struct result r = {0};
 	char c;
-	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(res, O_CLOEXEC) < 0)
-		die_errno("pipe");
-	pid_t parent = getpid();
-	if ((h->pid = fork()) < 0)
-		die_errno("fork");
+	pid_t parent = getpid(), child;
+	if (child_start(h) < 0)
+		die_errno("start the helper");
 	if (h->pid == 0) {
-		pid_t child;
-		close(go[1]);
-		close(res[0]);
-		if (read(go[0], &c, 1) != 1)
+		if (child_recv(h->fd, &c, 1) < 0)
 			_exit(0); /* the parent failed or died: nothing to do */
 		helper_work(o, parent, 1, &r);
-		if (write_all(res[1], &r, sizeof(r)) < 0 || !r.ok)
-			_exit(1);
-		if (read(go[0], &child, sizeof(child)) != sizeof(child))
-			_exit(0); /* no phase 2 */
+		if (child_send(h->fd, &r, sizeof(r)) < 0 || !r.ok || child_recv(h->fd, &child, sizeof(child)) < 0)
+			_exit(0); /* failed, or no phase 2 */
 		helper_work(o, child, 2, &r);
-		_exit(write_all(res[1], &r, sizeof(r)) < 0);
+		_exit(child_send(h->fd, &r, sizeof(r)) < 0);
 	}
-	close(go[0]);
-	close(res[1]);
-	h->go = go[1];
-	h->res = res[0];
 }
 
 /*
  * Let the helper work (msg is the go byte, or the child's pid for phase 2) and wait for
- * its result; unless more is to come, end it. Dies with its message on failure; returns
- * the pid of the network helper it started, if any.
+ * its result; unless more is to come, end it. Dies with its message on failure, or with
+ * how it ended; returns the pid of the network helper it started, if any.
  */
-static pid_t helper_step(struct helper *h, const void *msg, size_t len, int last)
+static pid_t helper_step(struct child *h, const void *msg, size_t len, int last)
 {
-	struct result r = {.ok = 0, .msg = "the helper died", .hint = ""};
-	size_t got = 0;
-	int status;
-	if (write(h->go, msg, len) == (ssize_t)len)
-		while (got < sizeof(r)) {
-			ssize_t n = read(h->res, (char *)&r + got, sizeof(r) - got);
-			if (n <= 0)
-				break;
-			got += (size_t)n;
-		}
-	if (last || got != sizeof(r) || !r.ok) {
-		close(h->go);
-		close(h->res);
-		waitpid(h->pid, &status, 0);
-	}
-	if (got != sizeof(r) || !r.ok)
+	struct result r = {0};
+	char why[40];
+	int got = child_send(h->fd, msg, len) == 0 && child_recv(h->fd, &r, sizeof(r)) == 0;
+	if (last || !got || !r.ok)
+		child_reap(h, why);
+	if (!got)
+		die("the helper ended before it reported%s", why);
+	if (!r.ok)
 		die_hint(EX_FAIL, r.hint[0] ? r.hint : NULL, "%s", r.msg);
 	return r.pid;
 }
@@ -4341,7 +4382,7 @@ static pid_t fork_supervised(struct exec_opts *o, int reap_all)
 	sigprocmask(SIG_BLOCK, &all, NULL);
 	if (pipe2(sync, O_CLOEXEC) < 0 || (report && pipe2(failed, O_CLOEXEC | O_NONBLOCK) < 0))
 		die_errno("pipe");
-	pid_t pid = fork();
+	pid_t pid = _Fork();
 	if (pid < 0) /* ENOMEM, joined: the kernel makes no process in a PID namespace whose PID 1 is gone */
 		die_hint(EX_FAIL, errno == ENOMEM && o->applet == AS_NSENTER ? "the PID namespace joined has no PID 1 any "
 			 "more: it has ended, and no process can be made in it" : NULL, "fork: %s", strerror(errno));
@@ -4744,7 +4785,7 @@ static int exec_run(struct exec_opts *o)
 		helper_start(o, &o->helper);
 	if (o->nh.name)
 		close(exit_pipe[0]);
-	if (o->flags && unshare(o->flags) < 0) { /* the helper sees EOF on its go pipe and exits */
+	if (o->flags && unshare(o->flags) < 0) { /* the helper sees EOF and exits */
 		int err = errno;
 		die_hint(EX_FAIL, unshare_hint(err, o->flags), "unshare %s: %s", ns_names(o->flags, names, sizeof(names)),
 			 strerror(err));
@@ -5439,7 +5480,6 @@ struct newns_opts {
 	char defpath[NS_COUNT][256];
 	int made[NS_COUNT];          /* 1: the file was made, 2: and the pin mounted */
 	struct nl nl, host;          /* in the new network namespace, and in the caller's (for --veth) */
-	int veth_made;
 	struct nethelper nh;         /* --net-helper and its options */
 	struct idmap uids, gids;     /* --map-users, --map-groups of a new user namespace */
 	pid_t nh_pid;                /* the helper started; 0: none */
@@ -5454,12 +5494,17 @@ struct newns_opts {
 	sigset_t caller_mask;        /* the signal mask rnsbox started with, for run's CMD */
 };
 
-/* Delete the veth pair made, if any: its end in the caller's namespace takes the other with it. */
+/*
+ * Delete the veth pair asked for, if it was made: by its peer's name in the new namespace,
+ * which only rnsbox uses, so never another's device of the caller's; the pair goes with
+ * either end. Whether the kernel's answer to the request that made it was read or not (a
+ * failed read leaves a pair rnsbox has no record of) does not matter. Called where the
+ * socket in the new namespace is open (rnsbox or its child in it); ENODEV: none was made.
+ */
 static void newns_unveth(struct newns_opts *o)
 {
-	if (o->veth_made)
-		link_set(&o->host, o->veth[0], 0, 0, 1);
-	o->veth_made = 0;
+	if (o->veth[0][0] && o->nl.fd >= 0)
+		link_set(&o->nl, o->veth[1], 0, 0, 1);
 }
 
 /* A device name for an option: 1 to 15 bytes (the kernel's IFNAMSIZ - 1). Dies naming the option. */
@@ -5584,8 +5629,8 @@ static int newns_net(struct newns_opts *o, struct result *r)
 	if (o->veth[0][0]) {
 		if ((fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) < 0)
 			rc = -errno;
-		else if ((rc = veth_add(&o->host, o->veth[0], o->veth[1], fd)) == 0)
-			o->veth_made = 1;
+		else
+			rc = veth_add(&o->host, o->veth[0], o->veth[1], fd);
 		if (fd >= 0)
 			close(fd);
 		if (rc == 0)
@@ -5612,7 +5657,11 @@ static void sh_unkeep(struct newns_opts *o);
 /* Undo what newns made, in reverse order (the veth pair, the pins, the files), and die. */
 __attribute__((noreturn)) static void newns_fail(struct newns_opts *o, const struct result *r)
 {
-	nh_stop(o->nh_pid);
+	if (nh_stop(o->nh_pid) < 0) { /* its pin and pid file stay, for --rm to end it later */
+		o->pidfile[0] = '\0';
+		o->ntypes = 0;
+		warn("%s: left for 'rnsbox newns --rm %s'", o->paths[0], o->paths[0]);
+	}
 	if (o->pidfile[0])
 		unlink(o->pidfile);
 	newns_unveth(o);
@@ -5701,22 +5750,17 @@ static int newns_file(struct newns_opts *o, int i)
  * to pin a mount namespace in the caller's, nor come back from a user namespace, and a PID
  * namespace shows as pid_for_children only once it has a PID 1. A child makes all of the
  * namespaces then (and a PID 1 that waits for it), sets their network up, reports, and
- * waits on the go pipe while rnsbox pins them from /proc/CHILD/ns. A byte on the pipe
+ * waits (child_start's protocol) while rnsbox pins them from /proc/CHILD/ns. A go byte
  * means keep; EOF (rnsbox failed or died) makes the child delete its veth pair first.
- * Returns the child's pid with *go set, or -1 with r set.
+ * Returns the child's pid, with c set; 0 or -1 with r set.
  */
-static pid_t newns_child(struct newns_opts *o, int *go, struct result *r)
+static pid_t newns_child(struct newns_opts *o, struct child *c, struct result *r)
 {
-	int g[2], res[2], init_pipe[2];
+	int init_pipe[2];
 	uint64_t outer = o->flags & CLONE_NEWNS ? mntns_id() : 0;
-	char c, names[64];
-	if (pipe2(g, O_CLOEXEC) < 0 || pipe2(res, O_CLOEXEC) < 0)
-		return result_fail(r, NULL, "pipe: %s", strerror(errno)), -1;
-	pid_t pid = fork();
-	if (pid == 0) {
+	char k, names[64], why[40];
+	if (child_start(c) == 0) {
 		pid_t init = 1;
-		close(g[1]);
-		close(res[0]);
 		r->ok = 1;
 		if (unshare(o->flags) < 0) {
 			result_fail(r, unshare_hint(errno, o->flags), "unshare %s: %s",
@@ -5724,16 +5768,17 @@ static pid_t newns_child(struct newns_opts *o, int *go, struct result *r)
 		} else {
 			if (o->flags & CLONE_NEWNS)
 				mntns_above(outer);
-			if ((o->flags & CLONE_NEWPID) && (pipe2(init_pipe, O_CLOEXEC) < 0 || (init = fork()) < 0))
+			if ((o->flags & CLONE_NEWPID) && (pipe2(init_pipe, O_CLOEXEC) < 0 || (init = _Fork()) < 0))
 				result_fail(r, NULL, "start PID 1 of the new PID namespace: %s", strerror(errno));
 			else if (init == 0) { /* PID 1: it lives until its parent ends */
+				close(c->fd);
 				close(init_pipe[1]);
-				_exit(read(init_pipe[0], &c, 1) < 0);
+				_exit(read(init_pipe[0], &k, 1) < 0);
 			} else if (o->flags & CLONE_NEWNET) {
 				newns_net(o, r);
 			}
 		}
-		if (write_all(res[1], r, sizeof(*r)) < 0 || read(g[0], &c, 1) != 1)
+		if (child_send(c->fd, r, sizeof(*r)) < 0 || child_recv(c->fd, &k, 1) < 0)
 			newns_unveth(o);
 		if (init > 1) {
 			close(init_pipe[1]);
@@ -5741,18 +5786,12 @@ static pid_t newns_child(struct newns_opts *o, int *go, struct result *r)
 		}
 		_exit(0);
 	}
-	int err = errno;
-	close(g[0]);
-	close(res[1]);
-	*go = g[1];
-	if (pid < 0 || read(res[0], r, sizeof(*r)) != sizeof(*r)) {
-		if (pid < 0)
-			result_fail(r, NULL, "fork: %s", strerror(err));
-		else
-			result_fail(r, NULL, "the child making the namespaces died");
-	}
-	close(res[0]);
-	return pid;
+	if (c->pid < 0)
+		result_fail(r, NULL, "fork: %s", strerror(errno));
+	else if (child_recv(c->fd, r, sizeof(*r)) < 0)
+		result_fail(r, NULL, "the child making the namespaces ended before it reported%s",
+			    (child_reap(c, why), c->pid = 0, why));
+	return c->pid;
 }
 
 struct nh_child {
@@ -5807,7 +5846,7 @@ static char *nh_pidfile(const char *shared, const char *path, int make, char *bu
 static int newns_helper(struct newns_opts *o, const char *path, struct result *r)
 {
 	struct nh_child c = {&o->nh, open(path, O_RDONLY | O_CLOEXEC), {0}};
-	char pidfile[PATH_MAX], api[PATH_MAX];
+	char pidfile[PATH_MAX], api[PATH_MAX], why[32];
 	int st;
 	if (c.fd < 0)
 		return result_fail(r, NULL, "open %s: %s", path, strerror(errno)), -1;
@@ -5820,15 +5859,15 @@ static int newns_helper(struct newns_opts *o, const char *path, struct result *r
 	/* Write-ahead: the pid file says a helper is being started (pid 0) before it is, and
 	 * has its pid as soon as it runs, before it is configured; a SIGKILL anywhere in
 	 * between leaves a helper that --rm and gc find (by the file, or by its marks). */
-	if ((unlink(pidfile), nh_write(pidfile, &o->nh, 0)) < 0)
+	if (nh_write(pidfile, &o->nh, 0) < 0)
 		return result_fail(r, NULL, "create %s: %s", pidfile, strerror(errno)), close(c.fd), -1;
 	memcpy(o->pidfile, pidfile, sizeof(pidfile));
 	if ((o->nh_pid = nh_start(&o->nh, c.fd, api, o->shared != NULL, r)) < 0)
 		o->nh_pid = 0;
-	else if ((unlink(pidfile), nh_write(pidfile, &o->nh, o->nh_pid)) < 0)
+	else if (nh_write(pidfile, &o->nh, o->nh_pid) < 0)
 		result_fail(r, NULL, "create %s: %s", pidfile, strerror(errno));
 	else if (in_child(nh_config_child, &c, sizeof(c), &st) < 0)
-		result_fail(r, NULL, "the child configuring %s died", NH_DEV);
+		result_fail(r, NULL, "the child configuring %s ended before it reported, %s", NH_DEV, wait_why(st, why));
 	else if (!c.r.ok)
 		*r = c.r;
 	close(c.fd);
@@ -5840,8 +5879,8 @@ static int newns_create(struct newns_opts *o, int n, char **paths)
 	struct result r = {.ok = 1};
 	struct out out = {.fmt = FMT_TEXT};
 	char src[64], self[16] = "self", names[64];
-	int rc, go = -1, live = 0;
-	pid_t child = 0;
+	int rc, live = 0;
+	struct child child = {0, -1};
 	if (!cap_effective(21 /* CAP_SYS_ADMIN */))
 		die_hint(EX_FAIL, "run it as root, or rootless inside a user and mount namespace: rnsbox exec -Urm "
 			 "rnsbox newns ... (the pins then live in that mount namespace)",
@@ -5854,10 +5893,10 @@ static int newns_create(struct newns_opts *o, int n, char **paths)
 	else if (live == 0 && o->veth[0][0] && (rc = nl_open(&o->host)) < 0)
 		result_fail(&r, NULL, "netlink socket: %s", strerror(-rc));
 	else if (live == 0 && ((o->flags & (CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS)) || o->nh.name)) {
-		child = newns_child(o, &go, &r);
-		sfmt(self, sizeof(self), "%d", (int)child);
-		for (int k = 0; r.ok && child > 0 && (o->flags & CLONE_NEWUSER) && k < 2; k++)
-			map_write(child, k, k ? &o->gids : &o->uids, &r); /* before the pins: a joiner finds the maps */
+		newns_child(o, &child, &r);
+		sfmt(self, sizeof(self), "%d", (int)child.pid);
+		for (int k = 0; r.ok && child.pid > 0 && (o->flags & CLONE_NEWUSER) && k < 2; k++)
+			map_write(child.pid, k, k ? &o->gids : &o->uids, &r); /* before the pins: a joiner finds the maps */
 	} else if (live == 0 && unshare(o->flags) < 0) /* rnsbox stays in them: it exits soon */
 		result_fail(&r, unshare_hint(errno, o->flags), "unshare %s: %s", ns_names(o->flags, names, sizeof(names)),
 			    strerror(errno));
@@ -5872,11 +5911,11 @@ static int newns_create(struct newns_opts *o, int n, char **paths)
 		if (pin_mount(src, ns, o->paths[i], &r) == 0)
 			o->made[i] = 2;
 	}
-	if (child > 0) {
-		if (r.ok && write(go, "k", 1) != 1)
+	if (child.pid > 0) {
+		char why[40];
+		if (r.ok && child_send(child.fd, "k", 1) < 0)
 			result_fail(&r, NULL, "release the child: %s", strerror(errno));
-		close(go);
-		waitpid(child, NULL, 0);
+		child_reap(&child, why);
 	}
 	if (r.ok && !live && o->nh.name)
 		newns_helper(o, o->paths[0], &r); /* --net-helper allows only --type net */
@@ -5957,12 +5996,14 @@ static int newns_unhelper(const char *pidfile, unsigned long long ino)
 		     strerror(errno));
 		return -1;
 	}
-	nh_stop(pid);
-	sfmt(sock, sizeof(sock), "%s.sock", state);
-	if (*state && ((unlink(state) < 0 && errno != ENOENT) || (unlink(sock) < 0 && errno != ENOENT))) {
-		warn("unlink %s: %s", state, strerror(errno));
-		return -1;
-	}
+	if (nh_stop(pid) < 0)
+		return -1; /* its record stays */
+	for (int k = 0; *state && k < 3; k++) /* the pid file, the API socket, nh_write's temporary file */
+		if (sfmt(sock, sizeof(sock), "%s%s", state, (const char *[]){"", ".sock", ".tmp"}[k]), unlink(sock) < 0 &&
+		    errno != ENOENT) {
+			warn("unlink %s: %s", sock, strerror(errno));
+			return -1;
+		}
 	return 0;
 }
 
@@ -6098,14 +6139,16 @@ static int newns_rm(const char *path, const char *shared)
 		     "'rnsbox newns --shared=%s release' removes it", path, dir, refs, dir);
 		return -1;
 	}
-	/* while the pin still tells the inode */
-	unsigned long long ino = !shared && (kind = pin_kind(path)) == CLONE_NEWNET && stat(path, &st) == 0 ? st.st_ino : 0;
-	int ends[8], nends = ino ? veth_ends(path, ends, 8) : 0;
+	/* while the pin still tells the inode, by which a helper whose pid was never recorded is found */
+	unsigned long long ino = (kind = pin_kind(path)) == CLONE_NEWNET && stat(path, &st) == 0 ? st.st_ino : 0;
+	int ends[8], nends = ino && !shared ? veth_ends(path, ends, 8) : 0;
 	if (shared || ino)
 		nh_pidfile(shared, path, 0, pidfile, sizeof(pidfile));
 	else
 		pidfile[0] = '\0';
-	for (kind = shared ? pin_kind(path) : kind; kind > 0 && n < 64; kind = pin_kind(path)) {
+	if (newns_unhelper(pidfile, ino) < 0) /* first: the helper holds the pin open, which makes umount EBUSY */
+		return -1;
+	for (; kind > 0 && n < 64; kind = pin_kind(path)) {
 		if (umount2(path, UMOUNT_NOFOLLOW | (busy > 7 ? MNT_DETACH : 0)) == 0) {
 			n++;
 		} else if (errno == EBUSY) {
@@ -6116,7 +6159,7 @@ static int newns_rm(const char *path, const char *shared)
 		}
 	}
 	if (kind == PIN_NONE)
-		return newns_unhelper(pidfile, ino);
+		return 0;
 	if (kind == PIN_ERR || kind == PIN_OTHER || kind > 0) {
 		warn("%s: %s", path, kind == PIN_ERR ? strerror(errno) : kind > 0 ? "more than 64 pins stacked" :
 		     "not a namespace pin; not removed");
@@ -6130,7 +6173,7 @@ static int newns_rm(const char *path, const char *shared)
 		return -1;
 	}
 	veth_wait(path, ends, nends);
-	return newns_unhelper(pidfile, ino);
+	return 0;
 }
 
 /* --list: every nsfs mount in this mount namespace; mountinfo gives its root as "TYPE:[INODE]". */
@@ -6341,36 +6384,38 @@ static void sh_unkeep(struct newns_opts *o)
 
 /*
  * Start a keeper: in its own session, with the caller's ids as root inside, on no fd of
- * the caller's; it reports once its namespaces are made, then pauses until it is killed.
- * Records it in DIR/keeper. Returns its pid; dies on failure, with nothing left running.
+ * the caller's; it reports once its namespaces are made and waits for the go byte, which
+ * rnsbox sends only once DIR/keeper records it (write-ahead: a keeper rnsbox dies before
+ * recording sees EOF and ends); then it pauses until it is killed. Returns its pid; dies
+ * on failure, with nothing left running.
  */
 static pid_t keeper_start(struct newns_opts *o)
 {
-	char buf[48], c;
+	char buf[48], k, why[40];
 	uint32_t uid[2] = {0, geteuid()}, gid[2] = {0, getegid()};
-	int p[2];
-	pid_t pid = pipe2(p, O_CLOEXEC) < 0 ? -1 : fork();
-	if (pid < 0)
+	struct child c;
+	if (child_start(&c) < 0)
 		die_errno("start the keeper");
-	if (pid == 0) {
+	if (c.pid == 0) {
 		int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
 		setsid();
 		if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0 || idmap_self("deny", uid, gid))
 			die_errno("the keeper: make its user and mount namespaces");
-		if (write(p[1], "k", 1) != 1 || nul < 0 || dup2(nul, 0) < 0 || dup2(nul, 1) < 0 || dup2(nul, 2) < 0 ||
-		    chdir("/") < 0)
+		if (child_send(c.fd, "k", 1) < 0 || child_recv(c.fd, &k, 1) < 0 || nul < 0 || dup2(nul, 0) < 0 ||
+		    dup2(nul, 1) < 0 || dup2(nul, 2) < 0 || chdir("/") < 0)
 			_exit(EX_FAIL);
 		sys_close_range(3, ~0u, 0);
 		for (;;)
 			pause();
 	}
-	close(p[1]);
-	if (read(p[0], &c, 1) != 1)
-		die("start the keeper: it died before its namespaces were made");
-	close(p[0]);
-	sfmt(buf, sizeof(buf), "%d %llu\n", (int)pid, proc_start(pid));
-	sh_put(o, "keeper", buf);
-	return pid;
+	if (child_recv(c.fd, &k, 1) < 0)
+		die("start the keeper: it ended before its namespaces were made%s", (child_reap(&c, why), why));
+	sfmt(buf, sizeof(buf), "%d %llu\n", (int)c.pid, proc_start(c.pid));
+	sh_put(o, "keeper", buf); /* dies (the keeper then sees EOF and ends) */
+	if (child_send(c.fd, "k", 1) < 0)
+		die("start the keeper: it ended%s", (child_reap(&c, why), why));
+	close(c.fd);
+	return c.pid;
 }
 
 /*
@@ -6391,8 +6436,8 @@ static void sh_keeper(struct newns_opts *o, int make)
 		warn("%s: its keeper (pid %ld) is gone, and the namespace with it; its references are dropped", o->shared,
 		     recorded);
 		sh_holders(o, 2, NULL, NULL);
-		nh_stop(sh_pid(nh_pidfile(o->shared, o->pin, 0, pidfile, sizeof(pidfile)), &h));
-		for (int k = 0; k < 4; k++)
+		int kept = nh_stop(sh_pid(nh_pidfile(o->shared, o->pin, 0, pidfile, sizeof(pidfile)), &h)) < 0;
+		for (int k = kept; k < 4; k++) /* its pid file stays while it may run */
 			unlinkat(o->dfd, (const char *[]){"netns.pid", "api.sock", "refcount", "keeper"}[k], 0);
 	}
 	if (!pid && !make)
@@ -6514,7 +6559,11 @@ static void sh_acquire(struct newns_opts *o, pid_t holder)
 	if (kind == CLONE_NEWNET && nports)
 		die_usage("--publish: %s is made already; publish on it with 'newns --shared DIR publish SPEC'", o->shared);
 	if (kind == CLONE_NEWNET && !nh_alive(pid)) {
+		struct stat st;
 		warn("%s: the network helper (pid %d) is not running; starting it again", o->shared, (int)pid);
+		/* pid 0: one was being started when its rnsbox was killed; it may run, found by its marks */
+		if (!pid && (stat(o->pin, &st) < 0 || newns_unhelper(pidfile, st.st_ino) < 0))
+			die("%s: the helper being started before may run; not starting another", o->shared);
 		if (newns_helper(o, o->pin, &r) < 0) {
 			nh_stop(o->nh_pid);
 			die_hint(EX_FAIL, r.hint[0] ? r.hint : NULL, "%s", r.msg);
@@ -6528,7 +6577,8 @@ static void sh_acquire(struct newns_opts *o, pid_t holder)
 				 "%s: live processes hold %llu reference(s) (holder %s), but nothing is pinned at %s in this "
 				 "mount namespace", o->shared, live, first, o->pin);
 		}
-		nh_stop(pid); /* the helper of a namespace that nobody holds any more */
+		if (nh_stop(pid) < 0) /* the helper of a namespace that nobody holds any more */
+			die("%s: not made again while the helper of the old namespace may run", o->shared);
 		unlink(pidfile);
 		newns_create(o, 1, paths);
 		for (int k = 0; k < 2; k++) {
@@ -6632,7 +6682,7 @@ static int sh_ports(struct newns_opts *o, const char *verb, int argc, char **arg
 			h.ports[h.nports++] = p;
 		else
 			memmove(&h.ports[k], &h.ports[k + 1], sizeof(p) * (size_t)(h.nports-- - k - 1));
-		if (unlink(pidfile) < 0 || nh_write(pidfile, &h, pid) < 0)
+		if (nh_write(pidfile, &h, pid) < 0)
 			die_errno("write %s", pidfile);
 	}
 	if (verb[0] == 'p' && verb[1] == 'o') {
@@ -6986,7 +7036,7 @@ static void uh_print(struct uh_opts *o, int i)
 	struct stat st;
 	int status;
 	if (in_child(uh_show_child, &s, sizeof(s), &status) < 0)
-		die("--print: the child reading the maps died (wait status %d)", status);
+		die("--print: the child reading the maps ended before it reported, %s", wait_why(status, s.why));
 	if (s.why[0] || fstat(s.fd, &st) < 0)
 		die("--print: %s", s.why[0] ? s.why : strerror(errno));
 	out_f(&out, "key: %s\nuser namespace: %llu\nuid_map:\n", uh_key(o, i), (unsigned long long)st.st_ino);

@@ -12,7 +12,7 @@ set -u
 cd "$(dirname "$0")" || exit 2
 # The groups, in the order ./test.sh runs them; ./test.sh GROUP... runs those alone, and
 # ./test.sh --list names each with what it tests. cross and watchdog run only when named.
-groups="harness dispatch detect quiet rootless subids output brokenproc initramfs seccomp exec_ns exec_pid1 exec_maps nsenter unshare_new applets cgroups exec_fds exec_mounts newns newns_rootless userns network hygiene fuzz install shellcheck"
+groups="harness dispatch detect quiet rootless subids output brokenproc initramfs seccomp exec_ns exec_pid1 exec_maps nsenter unshare_new applets cgroups exec_fds exec_mounts newns newns_rootless userns network interrupt hygiene fuzz install shellcheck"
 if [ "${1-}" = --list ]; then
 	awk '/^# --- / {last = substr($0, 7)} /^group_[a-z_0-9]*\(\) \{$/ {sub(/^group_/, ""); sub(/\(\) \{$/, ""); print $0 ": " last}' "$0"
 	exit 0
@@ -234,11 +234,7 @@ nsfs_at() { awk -v p="$1" '$5 == p && / - nsfs / {print $4}' /proc/self/mountinf
 # pins: how many nsfs mounts this mount namespace has
 pins() { awk '/ - nsfs / {n++} END {print n + 0}' /proc/self/mountinfo; }
 # procs: how many processes run the test's copy of rnsbox
-procs() {
-	c=0
-	for e in /proc/[0-9]*/exe; do [ "$(readlink "$e" 2>/dev/null)" = "$R" ] && c=$((c + 1)); done
-	echo "$c"
-}
+procs() { find /proc/[0-9]*/exe -maxdepth 0 -lname "$R" 2>/dev/null | wc -l; }
 no_procs() { [ "$(procs)" = 0 ]; }
 # has_dev DEV: whether this network namespace has the device (the kernel's /proc/net/dev)
 has_dev() { awk -F: -v d="$1" '{gsub(/ /, "", $1)} $1 == d {f=1} END {exit !f}' /proc/net/dev; }
@@ -270,10 +266,9 @@ serve() {
 # helpers: how many of the suite's network helpers are running: by name, with the suite's
 # mark in their environment (a zombie has none); a process that ends mid-scan is skipped
 helpers() {
-	c=0
-	for d in /proc/[0-9]*; do
-		case $(cat "$d/comm" 2>/dev/null) in slirp4netns | pasta* | passt*) ;; *) continue ;; esac
-		tr '\0' '\n' 2>/dev/null <"$d/environ" | grep -qx "RNSBOX_TEST_RUN=$RNSBOX_TEST_RUN" && c=$((c + 1))
+	c=0 ps=$(cat /proc/[0-9]*/stat 2>/dev/null | awk '$3 != "Z" && $2 ~ /^\((slirp4netns|pasta|passt)/ {print $1}')
+	for p in $ps; do
+		tr '\0' '\n' 2>/dev/null <"/proc/$p/environ" | grep -qx "RNSBOX_TEST_RUN=$RNSBOX_TEST_RUN" && c=$((c + 1))
 	done
 	echo "$c"
 }
@@ -2580,6 +2575,153 @@ nameserver 10.0.2.3"
 	umount /dev/net/tun
 	assert_eq "no helper is left by the network cases" "$helpers_before" "$(helpers)"
 fi
+}
+
+# --- interrupt: each flow interrupted at every system call it makes (strace inject), by TERM, SIGKILL, EMFILE and EIO
+# A kill point is a system call and its count in its process (the Nth mount, say), as a
+# plain run under strace shows them; helpers and COMMAND are left untraced (-b execve).
+# At each point the flow runs with strace injecting there, then what a user would run next
+# (--rm, gc, the call again), and then nothing may be left: no file, pin, veth, helper,
+# state file or rnsbox process. A TERM to rnsbox itself ends it with 143 after its undo
+# (0 where the work was done before it looked); one to a child it made fails it with 1,
+# saying how the child ended; an injected error fails it with 1 (126 for the exec of
+# COMMAND), or nothing, where rnsbox does without the call. A SIGKILL may leave what the
+# next --rm or gc clears; a veth of a namespace that has ended goes when the kernel has torn
+# the namespace down (bounded wait). A SIGKILL goes to each call that makes, changes or
+# ends something, and to the exit (between two of them what is left is the same). Each
+# error goes where the kernel gives it: EMFILE to every call that makes an fd, EIO to every
+# read, write, send, receive, directory read, mount, stat and change of a name; not to
+# close (which frees the fd whatever it returns, unlike an injected error), wait4 of a
+# child there is, capget of itself and the like. RNSBOX_SWEEP=PATTERN sweeps only the
+# flows whose name matches.
+group_interrupt() {
+if [ "${RNSBOX_TEST_NS-}" != 1 ] || ! have strace || ! have slirp4netns; then
+	skip "interruption sweep: it needs root, toybox, strace and slirp4netns"
+	return
+fi
+if [ "$san" = 1 ]; then
+	skip "interruption sweep: it runs on the plain build (make check); its points are rnsbox's paths, not memory errors, and take minutes"
+	return
+fi
+d=$tmp/int s=$tmp/ints c=$tmp/intc
+mkdir "$d" "$c"
+base=$(pins)
+rt=$(env -u XDG_RUNTIME_DIR "$R" detect --shell | sed -n "s/^RNSBOX_RUNTIME_DIR_PATH='\(.*\)'$/\1/p")
+# rtstate: files of the runtime directory and its helpers/ that were not there before
+# (directories aside: the first helper makes helpers/, and it stays)
+rtls() { for f in "$rt"/* "$rt"/helpers/*; do [ -e "$f" ] && [ ! -d "$f" ] && printf '%s ' "${f#"$rt"/}"; done; }
+rt_before=$(rtls)
+rtstate() { for f in $(rtls); do case " $rt_before " in *" $f "*) ;; *) printf '%s ' "$f" ;; esac; done; }
+helpers_before=$(helpers)
+# kill_points LOG: NAME:N for each system call of an strace -f log, N its count in its process
+kill_points() { awk '{s = $2; sub(/\(.*/, "", s); if (s !~ /^[a-z_0-9]+$/) next; k = ++c[$1, s]; if (!((s, k) in seen)) {seen[s, k]; print s ":" k}}' "$1"; }
+# state: what is left (files of $d and $s, pins, rnsbox processes, helpers, state files, veth pairs)
+state() {
+	gone_dev tv1 && gone_dev tv2
+	echo "$(leftovers "$d") $(leftovers "$s" | cut -d' ' -f1) helpers:$(($(helpers) - helpers_before)) $(rtstate)$(has_dev tv1 && echo tv1)$(has_dev tv2 && echo tv2)$(cat "$tmp/uh.bad" 2>/dev/null)"
+	rm -f "$tmp/uh.bad"
+}
+want="$clean files: helpers:0 "
+# reset: after a point that left something, clear it, so that each point is judged alone
+reset() {
+	ps=$(cat /proc/[0-9]*/stat 2>/dev/null | awk '$2 ~ /^\((slirp4netns|pasta|passt)/ {print $1}')
+	for p in $ps; do
+		tr '\0' '\n' 2>/dev/null <"/proc/$p/environ" | grep -qx "RNSBOX_TEST_RUN=$RNSBOX_TEST_RUN" && kill -KILL "$p"
+	done
+	find /proc/[0-9]*/exe -maxdepth 0 -lname "$R" 2>/dev/null | cut -d/ -f3 | xargs -r kill -KILL
+	awk -v d="$d" -v s="$s" 'index($5, d "/") == 1 || index($5, s "/") == 1 {print $5}' /proc/self/mountinfo | while read -r m; do umount -l "$m"; done
+	rm -rf "${d:?}"/* "${s:?}"
+	for f in $(rtstate); do rm -f "${rt:?}/$f"; done
+	wait_for helpers_back
+}
+# sweep KIND CMD...: CMD at each kill point with KIND injected, then the function after;
+# prints the points where something was left, or the status was not one of those above
+sweep() {
+	kind=$1
+	shift
+	strace -f -b execve -qq -o "$tmp/sweep.log" "$@" >/dev/null 2>&1
+	after >/dev/null 2>&1
+	case $kind in TERM | KILL) inj=signal=$kind ;; *) inj=error=$kind ;; esac
+	np=0
+	for p in $(kill_points "$tmp/sweep.log"); do
+		case $kind:${p%:*} in
+		TERM:*) ;;
+		KILL:open* | KILL:mkdir* | KILL:mount | KILL:umount2 | KILL:unlink* | KILL:rename* | KILL:symlink* | KILL:flock) ;;
+		KILL:sendto | KILL:sendmsg | KILL:write | KILL:fork | KILL:clone* | KILL:execve | KILL:kill | KILL:pidfd_send_signal | KILL:exit_group) ;;
+		EMFILE:open* | EMFILE:socket* | EMFILE:pipe2 | EMFILE:signalfd4 | EMFILE:pidfd_open | EMFILE:pidfd_getfd | EMFILE:memfd_create | EMFILE:dup* | EMFILE:accept*) ;;
+		EIO:read | EIO:write | EIO:pread64 | EIO:recvmsg | EIO:recvfrom | EIO:sendto | EIO:sendmsg | EIO:getdents64 | EIO:mount | EIO:rename* | EIO:unlink* | EIO:mkdir* | EIO:fstatfs | EIO:*stat*) ;;
+		*) continue ;;
+		esac
+		before >/dev/null 2>&1
+		timeout -k 2 20 strace -f -b execve -qq -o /dev/null -e "inject=${p%:*}:$inj:when=${p#*:}" "$@" >"$tmp/sweep.out" 2>"$tmp/sweep.err"
+		st=$? np=$((np + 1))
+		done_ok $st || st="$st, but not done"
+		after >/dev/null 2>&1
+		left=$(state)
+		case $kind:$st in
+		TERM:143 | TERM:0 | KILL:* | E*:0 | E*:1) ;;
+		TERM:1) grep -q 'SIGTERM' "$tmp/sweep.err" || left="$left status 1" ;;
+		E*:126) [ "${p%:*}" = execve ] || left="$left status 126" ;;
+		*) left="$left status $st" ;;
+		esac
+		if [ "$left" != "$want" ]; then
+			printf '%s ' "$p: $left; $(head -c 160 "$tmp/sweep.err" | tr '\n' ' ')"
+			reset >/dev/null 2>&1
+		fi
+	done
+	[ $np -gt 3 ] || echo "only $np kill points"
+}
+# sweep_all NAME CMD...: sweep CMD with each kind, one case each (RNSBOX_SWEEP=PATTERN: only
+# the flows whose name matches)
+sweep_all() {
+	name=$1
+	shift
+	# shellcheck disable=SC2254 # a pattern, on purpose
+	case $name in ${RNSBOX_SWEEP:-*}) ;; *) return ;; esac
+	for k in TERM KILL EMFILE EIO; do
+		assert_eq "$name, interrupted by $k at each system call: nothing left after it (or after the next --rm or gc)" "" "$(sweep $k "$@")"
+	done
+}
+pinned() { for f; do [ "$(stat -f -c %T "$f" 2>/dev/null)" = nsfs ] || return 1; done; }
+before() { :; }
+# newns alone and with a veth pair: rnsbox unshares itself, or a child makes the namespaces
+done_ok() { [ "$1" != 0 ] || pinned "$d/n"; }
+after() { [ -e "$d/n" ] && "$R" newns --rm "$d/n"; }
+sweep_all "newns --veth --addr" "$R" newns --veth tv1:eth0 --addr eth0=10.91.0.1/24 "$d/n"
+done_ok() { [ "$1" != 0 ] || pinned "$d/m" "$d/u" "$d/n"; }
+after() { for f in "$d/m" "$d/u" "$d/n"; do [ -e "$f" ] && "$R" newns --rm "$f"; done; }
+sweep_all "newns --type mnt,uts,net --veth" "$R" newns -t mnt,uts,net --veth tv2:eth0 "$d/m" "$d/u" "$d/n"
+# with a network helper
+done_ok() { [ "$1" != 0 ] || { pinned "$d/n" && [ "$(helpers)" = $((helpers_before + 1)) ]; }; }
+after() { [ -e "$d/n" ] && "$R" newns --rm "$d/n"; }
+sweep_all "newns --net-helper slirp4netns" "$R" newns --net-helper slirp4netns "$d/n"
+done_ok() { [ "$1" != 0 ] || [ "$(cat "$tmp/sweep.out")" = 10.0.2.100 ]; }
+after() { :; }
+sweep_all "exec -n --net-helper slirp4netns" "$R" exec -n --net-helper slirp4netns sh -c 'toybox ifconfig tap0 | sed -n "s/.*inet addr:\([0-9.]*\).*/\1/p"'
+# the shared namespace: acquire (its holder, strace, is gone after: gc drops it), run, and
+# release of a reference the suite holds (then a release of the suite's own, if one is left)
+done_ok() { [ "$1" != 0 ] || { pinned "$s/netns" && [ "$(cat "$s/refcount")" = 1 ]; }; }
+after() { [ -d "$s" ] && "$R" newns --shared "$s" gc; }
+sweep_all "newns --shared acquire" "$R" newns --shared "$s" acquire
+done_ok() { [ "$1" != 0 ] || [ "$(cat "$tmp/sweep.out")" = 10.0.2.100 ]; }
+sweep_all "newns --shared run" "$R" newns --shared "$s" run sh -c 'toybox ifconfig tap0 | sed -n "s/.*inet addr:\([0-9.]*\).*/\1/p"'
+before() { "$R" newns --shared "$s" acquire; }
+done_ok() { [ "$1" != 0 ] || [ ! -e "$s/netns" ]; }
+after() { "$R" newns --shared "$s" release; }
+sweep_all "newns --shared release" "$R" newns --shared "$s" release
+before() { :; }
+# userns-handle --cache: after any interruption the next call works, and the cache then
+# holds one pin and its key, and nothing else
+done_ok() { [ "$1" != 0 ] || [ "$(sed -n '/_map:/{n;p}' "$tmp/sweep.out" | words)" = "0 740000 10 0 740000 10" ]; }
+uh() { "$R" userns-handle --cache="$c" --map-users 0:740000:10 --map-groups 0:740000:10 "$@"; }
+after() {
+	uh --print >/dev/null || echo "the next call failed" >"$tmp/uh.bad"
+	got=$(leftovers "$c" | sed 's/ pins.*//; s/^files://; s/[0-9a-f]\{16\}/K/g') n=$(($(pins) - base))
+	for f in "$c"/*; do umount "$f" 2>/dev/null; done
+	rm -rf "${c:?}"/*
+	[ "$got $n" = "K K.key 1" ] || echo "cache after: $got, $n pin(s)" >>"$tmp/uh.bad"
+}
+sweep_all "userns-handle --cache" "$R" userns-handle --cache="$c" --map-users 0:740000:10 --map-groups 0:740000:10 --print
 }
 
 # --- process hygiene: set-user-ID refusal, fds 0-2, close-on-exec
