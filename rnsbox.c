@@ -2649,123 +2649,146 @@ static void nh_failed(const struct nethelper *h, int log, const char *why, struc
  * stderr goes to a memfd, shown if it fails. Returns the helper's pid, or -1 with r set
  * and nothing left running.
  */
-static pid_t nh_spawn(const struct nethelper *h, int netns, struct result *r)
-{
-	char exe[256], a[10][48], why[64], spec[NH_PORTS][64], ip6[3][16] = {"fd00::100", "fd00::2", "fd00::3"};
+/* A helper's command line, its strings beside it (nh_argv). */
+struct nh_cmd {
+	char a[10][48], spec[NH_PORTS][64];
 	const char *argv[96];
-	int n = 0, slirp = h->name[0] == 's', ready[2] = {-1, -1}, user = nh_owner(netns), st = 0;
-	int log = memfd_create("rnsbox-helper-log", MFD_CLOEXEC), pidmem = -1, pfd = -1, sigfd = -1;
-	pid_t pid = -1;
-	if (path_find(h->name, exe, sizeof(exe)) < 0) {
-		result_fail(r, slirp ? "Debian's package is slirp4netns" : "Debian's package is passt", "--net-helper %s: "
-			    "not found on PATH", h->name);
-		goto out;
-	}
-	if (log < 0 || (slirp ? pipe2(ready, O_CLOEXEC) : (pidmem = memfd_create("rnsbox-helper-pid", MFD_CLOEXEC))) < 0) {
-		result_fail(r, NULL, "--net-helper %s: %s", h->name, strerror(errno));
-		goto out;
-	}
+};
+
+/* slirp4netns's command line (nh_argv), from argv[1] on, with its ready pipe's write end. */
+static void nh_argv_slirp(const struct nethelper *h, struct nh_cmd *x, int user, int ready)
+{
+	char (*a)[48] = x->a;
+	const char **argv = x->argv;
+	int n = 1;
+	sfmt(a[2], 48, "--ready-fd=%d", ready);
+	sfmt(a[3], 48, "--mtu=%u", h->mtu);
+	sfmt(a[4], 48, "--cidr=%s/%u", nh_ip(a[8], h, 0), h->plen);
+	sfmt(a[5], 48, "--exit-fd=%d", h->exit_fd);
+	sfmt(a[6], 48, "--userns-path=%s", a[1]);
+	for (int i = 2; i < 7; i++)
+		if ((i != 5 || h->exit_fd >= 0) && (i != 6 || user >= 0))
+			argv[n++] = a[i];
+	if (h->no_host_lo)
+		argv[n++] = "--disable-host-loopback";
+	if (h->ipv6)
+		argv[n++] = "--enable-ipv6";
+	if (h->api)
+		argv[n++] = "--api-socket", argv[n++] = h->api;
+	argv[n++] = "--netns-type=path";
+	argv[n++] = a[0];
+	argv[n++] = NH_DEV;
+	argv[n] = NULL;
+}
+
+/*
+ * slirp4netns's or pasta's command line for the namespace at fd netns (owned by the user
+ * namespace at fd user, -1: the caller's), with its ready pipe's write end (slirp4netns)
+ * or the memfd pasta writes its daemon's pid to.
+ */
+static void nh_argv(const struct nethelper *h, struct nh_cmd *x, int netns, int user, int ready, int pidmem)
+{
+	static const char *const fixed[] = {"-q", "-e", "-I", NH_DEV, "-T", "none", "-U", "none", "-4", "-a",
+					    "-n", "-g", "--dns-forward", "-m", "--runas", "-P", "--netns", "--userns"};
+	static const char ip6[3][10] = {"fd00::100", "fd00::2", "fd00::3"};
+	char (*a)[48] = x->a;
+	const char **argv = x->argv;
+	int n = 0;
 	argv[n++] = h->name;
 	sfmt(a[0], 48, "/proc/self/fd/%d", netns);
 	sfmt(a[1], 48, "/proc/self/fd/%d", user);
-	if (slirp) {
-		sfmt(a[2], 48, "--ready-fd=%d", ready[1]);
-		sfmt(a[3], 48, "--mtu=%u", h->mtu);
-		sfmt(a[4], 48, "--cidr=%s/%u", nh_ip(a[8], h, 0), h->plen);
-		sfmt(a[5], 48, "--exit-fd=%d", h->exit_fd);
-		sfmt(a[6], 48, "--userns-path=%s", a[1]);
-		for (int i = 2; i < 7; i++)
-			if ((i != 5 || h->exit_fd >= 0) && (i != 6 || user >= 0))
-				argv[n++] = a[i];
-		if (h->no_host_lo)
-			argv[n++] = "--disable-host-loopback";
-		if (h->ipv6)
-			argv[n++] = "--enable-ipv6";
-		if (h->api)
-			argv[n++] = "--api-socket", argv[n++] = h->api;
-		argv[n++] = "--netns-type=path";
-		argv[n++] = a[0];
-		argv[n++] = NH_DEV;
+	if (h->name[0] == 's') {
+		nh_argv_slirp(h, x, user, ready);
+		return;
+	}
+	for (int i = 0; i < 8; i++)
+		argv[n++] = fixed[i];
+	for (int udp = 0; udp < 2; udp++) { /* -t and -u: the ports to publish, or none */
+		int any = 0;
+		for (int i = 0; i < h->nports; i++)
+			if (h->ports[i].udp == udp) { /* pasta's spec: [ADDR/]HOSTPORT:PORT */
+				sfmt(x->spec[i], sizeof(x->spec[i]), "%s%s%u:%u", h->ports[i].addr, *h->ports[i].addr ? "/" : "",
+				     h->ports[i].host, h->ports[i].guest);
+				argv[n++] = udp ? "-u" : "-t", argv[n++] = x->spec[i], any = 1;
+			}
+		if (!any)
+			argv[n++] = udp ? "-u" : "-t", argv[n++] = "none";
+	}
+	if (!h->ipv6)
+		argv[n++] = fixed[8];
+	for (int k = 0; h->ipv6 && !h->host_mode && k < 3; k++) /* -a, -g, --dns-forward again for IPv6 */
+		argv[n++] = fixed[k ? 10 + k : 9], argv[n++] = ip6[k];
+	if (h->host_mode) { /* the host's addresses and routes, DNS at a link-local address */
+		argv[n++] = "--config-net", argv[n++] = fixed[12], argv[n++] = NH_HOST_DNS;
 	} else {
-		static const char *const fixed[] = {"-q", "-e", "-I", NH_DEV, "-T", "none", "-U", "none", "-4", "-a",
-						    "-n", "-g", "--dns-forward", "-m", "--runas", "-P", "--netns", "--userns"};
-		for (int i = 0; i < 8; i++)
-			argv[n++] = fixed[i];
-		for (int udp = 0; udp < 2; udp++) { /* -t and -u: the ports to publish, or none */
-			int any = 0;
-			for (int i = 0; i < h->nports; i++)
-				if (h->ports[i].udp == udp) { /* pasta's spec: [ADDR/]HOSTPORT:PORT */
-					sfmt(spec[i], sizeof(spec[i]), "%s%s%u:%u", h->ports[i].addr, *h->ports[i].addr ? "/" : "",
-					     h->ports[i].host, h->ports[i].guest);
-					argv[n++] = udp ? "-u" : "-t", argv[n++] = spec[i], any = 1;
-				}
-			if (!any)
-				argv[n++] = udp ? "-u" : "-t", argv[n++] = "none";
-		}
-		if (!h->ipv6)
-			argv[n++] = fixed[8];
-		for (int k = 0; h->ipv6 && !h->host_mode && k < 3; k++) /* -a, -g, --dns-forward again for IPv6 */
-			argv[n++] = fixed[k ? 10 + k : 9], argv[n++] = ip6[k];
-		if (h->host_mode) { /* the host's addresses and routes, DNS at a link-local address */
-			argv[n++] = "--config-net", argv[n++] = fixed[12], argv[n++] = NH_HOST_DNS;
-		} else {
-			argv[n++] = fixed[9], argv[n++] = nh_ip(a[2], h, 100);
-			sfmt(a[3], 48, "%u", h->plen);
-			argv[n++] = fixed[10], argv[n++] = a[3];
-			argv[n++] = fixed[11], argv[n++] = nh_ip(a[4], h, 2);
-			argv[n++] = fixed[12], argv[n++] = nh_ip(a[5], h, 3);
-		}
-		sfmt(a[6], 48, "%u", h->mtu);
-		argv[n++] = fixed[13], argv[n++] = a[6];
-		sfmt(a[7], 48, "%u:%u", (unsigned)geteuid(), (unsigned)getegid()); /* as root it would drop to nobody */
-		argv[n++] = fixed[14], argv[n++] = a[7];
-		sfmt(a[8], 48, "/proc/self/fd/%d", pidmem);
-		argv[n++] = fixed[15], argv[n++] = a[8];
-		argv[n++] = fixed[16], argv[n++] = a[0];
-		if (user >= 0)
-			argv[n++] = fixed[17], argv[n++] = a[1];
+		argv[n++] = fixed[9], argv[n++] = nh_ip(a[2], h, 100);
+		sfmt(a[3], 48, "%u", h->plen);
+		argv[n++] = fixed[10], argv[n++] = a[3];
+		argv[n++] = fixed[11], argv[n++] = nh_ip(a[4], h, 2);
+		argv[n++] = fixed[12], argv[n++] = nh_ip(a[5], h, 3);
 	}
+	sfmt(a[6], 48, "%u", h->mtu);
+	argv[n++] = fixed[13], argv[n++] = a[6];
+	sfmt(a[7], 48, "%u:%u", (unsigned)geteuid(), (unsigned)getegid()); /* as root it would drop to nobody */
+	argv[n++] = fixed[14], argv[n++] = a[7];
+	sfmt(a[8], 48, "/proc/self/fd/%d", pidmem);
+	argv[n++] = fixed[15], argv[n++] = a[8];
+	argv[n++] = fixed[16], argv[n++] = a[0];
+	if (user >= 0)
+		argv[n++] = fixed[17], argv[n++] = a[1];
 	argv[n] = NULL;
-	if ((pid = _Fork()) < 0) {
-		result_fail(r, NULL, "fork: %s", strerror(errno));
-		goto out;
-	}
-	if (pid == 0) { /* its own session, so no signal for the caller's terminal reaches it */
-		sigset_t none;
-		int keep[] = {netns, user, ready[1], pidmem, h->exit_fd}, nul = open("/dev/null", O_RDWR | O_CLOEXEC);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		setsid();
-		if (nul < 0 || dup2(nul, 0) < 0 || dup2(nul, 1) < 0 || dup2(log, 2) < 0)
-			_exit(127);
-		/* The helper may outlive rnsbox: it gets no fd of the caller's (a pipe held open). */
-		sys_close_range(3, ~0u, CLOSE_RANGE_CLOEXEC);
-		for (size_t i = 0; i < ARRAY_LEN(keep); i++)
-			if (keep[i] >= 0)
-				fcntl(keep[i], F_SETFD, 0);
-		/* Marks for nh_find: the namespace it serves, and where its state went. */
-		extern char **environ;
-		struct stat ns_st;
-		size_t envn = 3;
-		for (char **v = environ; *v; v++)
-			envn++;
-		char mark[2][PATH_MAX + 32], *add[2] = {mark[0], mark[1]}, *env[envn];
-		sfmt(mark[0], sizeof(mark[0]), "RNSBOX_NETNS=%llu", fstat(netns, &ns_st) == 0 ? (unsigned long long)ns_st.st_ino : 0);
-		sfmt(mark[1], sizeof(mark[1]), "RNSBOX_HELPER_STATE=%s", h->state ? h->state : "");
-		env_with(env, envn, add, 2);
-		execve(exe, (char *const *)argv, env);
-		die_errno("exec %s", exe);
-	}
-	if (slirp)
-		close(ready[1]), ready[1] = -1;
-	pfd = (int)sys_pidfd_open(pid, 0);
+}
+
+/*
+ * In the child: exec the helper in its own session (no signal for the caller's terminal
+ * reaches it), signals unblocked, stderr to the log, and no fd of the caller's but those
+ * in keep (it may outlive rnsbox: a pipe held open would hang a caller); marks first in
+ * its environment for nh_find: the namespace it serves, and where its state went.
+ */
+__attribute__((noreturn)) static void nh_exec(const struct nethelper *h, const char *exe, struct nh_cmd *x,
+					      const int keep[5], int log)
+{
+	extern char **environ;
+	struct stat ns_st;
+	sigset_t none;
+	size_t envn = 3;
+	int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	setsid();
+	if (nul < 0 || dup2(nul, 0) < 0 || dup2(nul, 1) < 0 || dup2(log, 2) < 0)
+		_exit(127);
+	sys_close_range(3, ~0u, CLOSE_RANGE_CLOEXEC);
+	for (int i = 0; i < 5; i++)
+		if (keep[i] >= 0)
+			fcntl(keep[i], F_SETFD, 0);
+	for (char **v = environ; *v; v++)
+		envn++;
+	char mark[2][PATH_MAX + 32], *add[2] = {mark[0], mark[1]}, *env[envn];
+	sfmt(mark[0], sizeof(mark[0]), "RNSBOX_NETNS=%llu", fstat(keep[0], &ns_st) == 0 ? (unsigned long long)ns_st.st_ino : 0);
+	sfmt(mark[1], sizeof(mark[1]), "RNSBOX_HELPER_STATE=%s", h->state ? h->state : "");
+	env_with(env, envn, add, 2);
+	execve(exe, (char *const *)x->argv, env);
+	die_errno("exec %s", exe);
+}
+
+/*
+ * Wait for the helper pid to be ready (slirp4netns: a byte on ready; pasta: its exit 0
+ * once its daemon runs, the daemon's pid then in pidmem), at most --helper-timeout,
+ * saying so after 1 s. A held signal (newns) ends the wait. The helper's pid, or -1 with
+ * r set (and r->sig, for a signal): the helper is then killed and reaped.
+ */
+static pid_t nh_wait(const struct nethelper *h, pid_t pid, int ready, int pidmem, int log, struct result *r)
+{
+	int slirp = h->name[0] == 's', pfd = (int)sys_pidfd_open(pid, 0), st = 0, rc, waited = 0;
 	sigset_t held;
 	sig_held(&held);
-	sigfd = signalfd(-1, &held, SFD_CLOEXEC | SFD_NONBLOCK); /* fires only where newns blocks them */
-	struct pollfd p[3] = {{.fd = pfd, .events = POLLIN}, {.fd = ready[0], .events = POLLIN}, {.fd = sigfd, .events = POLLIN}};
+	int sigfd = signalfd(-1, &held, SFD_CLOEXEC | SFD_NONBLOCK); /* fires only where newns blocks them */
+	struct pollfd p[3] = {{.fd = pfd, .events = POLLIN}, {.fd = ready, .events = POLLIN}, {.fd = sigfd, .events = POLLIN}};
 	struct signalfd_siginfo si;
-	char c, num[16] = "", sn[8];
-	int rc, waited = 0;
+	char c, num[16] = "", sn[8], why[64];
+	const char *q = num;
+	unsigned long long v;
 	for (unsigned left = h->timeout * 1000, slice;; left -= slice) {
 		slice = !waited && left > 1000 ? 1000 : left;
 		if ((rc = poll(p, 3, (int)slice)) < 0 && errno == EINTR)
@@ -2775,7 +2798,7 @@ static pid_t nh_spawn(const struct nethelper *h, int netns, struct result *r)
 		else if (!waited++)
 			warn("--net-helper %s: not ready after 1 s; waiting up to %u s (--helper-timeout)", h->name, h->timeout);
 	}
-	if (rc > 0 && !p[2].revents && slirp && p[1].revents && read(ready[0], &c, 1) == 1)
+	if (rc > 0 && !p[2].revents && slirp && p[1].revents && read(ready, &c, 1) == 1)
 		goto out; /* ready */
 	sfmt(why, sizeof(why), "not ready after %u s", h->timeout);
 	if (rc > 0 && p[2].revents && read(sigfd, &si, sizeof(si)) == sizeof(si)) {
@@ -2786,13 +2809,10 @@ static pid_t nh_spawn(const struct nethelper *h, int netns, struct result *r)
 		 * moment before its pidfd says so: that moment, 250 ms at most, is waited for) */
 		sfmt(why, sizeof(why), "closed its ready pipe without saying it is ready");
 	} else if (rc > 0 && waitpid(pid, &st, 0) == pid) {
-		if (!slirp && WIFEXITED(st) && WEXITSTATUS(st) == 0 && pread(pidmem, num, sizeof(num) - 1, 0) > 0) {
-			const char *q = num;
-			unsigned long long v;
-			if (parse_uint(&q, INT32_MAX, &v) == 0 && v > 1) {
-				pid = (pid_t)v;
-				goto out;
-			}
+		if (!slirp && WIFEXITED(st) && WEXITSTATUS(st) == 0 && pread(pidmem, num, sizeof(num) - 1, 0) > 0 &&
+		    parse_uint(&q, INT32_MAX, &v) == 0 && v > 1) {
+			pid = (pid_t)v;
+			goto out;
 		}
 		wait_why(st, why);
 		pid = 0;
@@ -2800,8 +2820,7 @@ static pid_t nh_spawn(const struct nethelper *h, int netns, struct result *r)
 	if (pid > 0) {
 		kill(pid, SIGKILL);
 		waitpid(pid, &st, 0);
-		const char *q = num; /* pasta ready as the signal came: its daemon wrote its pid */
-		unsigned long long v;
+		/* pasta ready as the signal came: its daemon wrote its pid */
 		if (!slirp && pread(pidmem, num, sizeof(num) - 1, 0) > 0 && parse_uint(&q, INT32_MAX, &v) == 0 && v > 1)
 			kill((pid_t)v, SIGKILL);
 	}
@@ -2810,8 +2829,39 @@ static pid_t nh_spawn(const struct nethelper *h, int netns, struct result *r)
 	nh_failed(h, log, why, r);
 	r->sig = sig;
 out:
-	for (int fd, i = 0; i < 6; i++)
-		if ((fd = (int[]){log, pidmem, ready[0], user, pfd, sigfd}[i]) >= 0)
+	if (pfd >= 0)
+		close(pfd);
+	if (sigfd >= 0)
+		close(sigfd);
+	return pid;
+}
+
+/*
+ * Start the helper h on the network namespace at fd netns (from the caller's namespaces)
+ * and wait until it is ready (nh_wait). Its pid, or -1 with r set, nothing left running.
+ */
+static pid_t nh_spawn(const struct nethelper *h, int netns, struct result *r)
+{
+	char exe[256];
+	struct nh_cmd x = {0}; /* zeroed for cppcheck, which takes nh_argv's writes for reads */
+	int slirp = h->name[0] == 's', ready[2] = {-1, -1}, user = nh_owner(netns);
+	int log = memfd_create("rnsbox-helper-log", MFD_CLOEXEC), pidmem = -1;
+	pid_t pid = -1;
+	if (path_find(h->name, exe, sizeof(exe)) < 0)
+		result_fail(r, slirp ? "Debian's package is slirp4netns" : "Debian's package is passt", "--net-helper %s: "
+			    "not found on PATH", h->name);
+	else if (log < 0 || (slirp ? pipe2(ready, O_CLOEXEC) : (pidmem = memfd_create("rnsbox-helper-pid", MFD_CLOEXEC))) < 0)
+		result_fail(r, NULL, "--net-helper %s: %s", h->name, strerror(errno));
+	else if (nh_argv(h, &x, netns, user, ready[1], pidmem), (pid = _Fork()) < 0)
+		result_fail(r, NULL, "fork: %s", strerror(errno));
+	else if (pid == 0)
+		nh_exec(h, exe, &x, (const int[]){netns, user, ready[1], pidmem, h->exit_fd}, log);
+	if (ready[1] >= 0)
+		close(ready[1]);
+	if (pid > 0)
+		pid = nh_wait(h, pid, ready[0], pidmem, log, r);
+	for (int fd, i = 0; i < 4; i++)
+		if ((fd = (int[]){log, pidmem, ready[0], user}[i]) >= 0)
 			close(fd);
 	return pid;
 }
@@ -4365,6 +4415,45 @@ __attribute__((noreturn)) static void supervised_exit(const struct exec_opts *o,
 }
 
 /*
+ * The supervisor's loop (fork_supervised): signals taken are forwarded to the child pid;
+ * on SIGCHLD, children are reaped (all of them with reap_all) until pid has ended; then
+ * the terminal goes back (tty), the helper ends, o->done runs, the end is reported on
+ * --json-status-fd unless the command never ran (a byte on failed: rnsbox's own error
+ * before exec), and rnsbox exits as the child did.
+ */
+__attribute__((noreturn)) static void supervise(struct exec_opts *o, pid_t pid, const sigset_t *all, int reap_all,
+						int tty, int failed)
+{
+	for (;;) {
+		siginfo_t si;
+		int sig = sigwaitinfo(all, &si), st;
+		if (sig < 0)
+			continue; /* EINTR */
+		if (sig != SIGCHLD) {
+			if (!o->applet || o->forward)
+				kill(pid, sig);
+			continue;
+		}
+		for (pid_t p; (p = waitpid(reap_all ? -1 : pid, &st, WNOHANG)) > 0;) {
+			if (p != pid)
+				continue;
+			if (tty)
+				tcsetpgrp(STDIN_FILENO, getpgrp());
+			nh_stop_fd(o->nh_fd);
+			if (o->done)
+				o->done(o->done_arg);
+			char c, line[32];
+			if (failed >= 0 && read(failed, &c, 1) != 1) { /* the command ran: report its end */
+				int n = sfmt(line, sizeof(line), "{\"exit-code\": %d}\n", exit_code(st));
+				if (write(diag.status_fd, line, (size_t)n) < 0)
+					warn("write --json-status-fd: %s", strerror(errno));
+			}
+			supervised_exit(o, st);
+		}
+	}
+}
+
+/*
  * Fork. The child returns 0 with signals still blocked (the command gets the caller's
  * mask back just before exec). The parent never returns: it forwards the signals it takes
  * (supervised_signals) to the child, reaps (every child when reap_all, as PID 1 or a
@@ -4376,7 +4465,7 @@ __attribute__((noreturn)) static void supervised_exit(const struct exec_opts *o,
 static pid_t fork_supervised(struct exec_opts *o, int reap_all)
 {
 	sigset_t all;
-	int sync[2], st, tty = !o->applet && isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp();
+	int sync[2], tty = !o->applet && isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp();
 	supervised_signals(o, &all);
 	int failed[2] = {-1, -1}, report = diag.status_fd >= 0 && !o->forked;
 	sigprocmask(SIG_BLOCK, &all, NULL);
@@ -4417,33 +4506,7 @@ static pid_t fork_supervised(struct exec_opts *o, int reap_all)
 	}
 	if (tty)
 		setpgid(pid, pid);
-	for (;;) {
-		siginfo_t si;
-		int sig = sigwaitinfo(&all, &si);
-		if (sig < 0)
-			continue; /* EINTR */
-		if (sig != SIGCHLD) {
-			if (!o->applet || o->forward)
-				kill(pid, sig);
-			continue;
-		}
-		for (pid_t p; (p = waitpid(reap_all ? -1 : pid, &st, WNOHANG)) > 0;) {
-			if (p != pid)
-				continue;
-			if (tty)
-				tcsetpgrp(STDIN_FILENO, getpgrp());
-			nh_stop_fd(o->nh_fd);
-			if (o->done)
-				o->done(o->done_arg);
-			char c, line[32];
-			if (report && read(failed[0], &c, 1) != 1) { /* the command ran: report its end */
-				int n = sfmt(line, sizeof(line), "{\"exit-code\": %d}\n", exit_code(st));
-				if (write(diag.status_fd, line, (size_t)n) < 0)
-					warn("write --json-status-fd: %s", strerror(errno));
-			}
-			supervised_exit(o, st);
-		}
-	}
+	supervise(o, pid, &all, reap_all, tty, failed[0]);
 }
 
 /* A fresh proc at dir for the new PID namespace. */
