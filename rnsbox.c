@@ -2245,6 +2245,40 @@ static int idmap_self(const char *setgroups, const uint32_t *uid, const uint32_t
 	return 0;
 }
 
+/* Sort n ranges by their inside or outside start (insertion sort: at most 340, usually one). */
+static void range_sort(struct idrange *r, int n, int inside)
+{
+	for (int i = 1; i < n; i++)
+		for (int j = i; j > 0 && (inside ? r[j].inside < r[j - 1].inside : r[j].outside < r[j - 1].outside); j--) {
+			struct idrange t = r[j];
+			r[j] = r[j - 1];
+			r[j - 1] = t;
+		}
+}
+
+/*
+ * The n subordinate ranges sub sorted by their outside start and merged where they touch
+ * or overlap, a range holding the caller's own id (self) left out (it is mapped on its
+ * own, or not at all); how many are left.
+ */
+static int subid_merge(struct idrange *sub, int n, unsigned self)
+{
+	int k = 0;
+	range_sort(sub, n, 0);
+	for (int i = 0; i < n; i++) {
+		if (span_overlap(sub[i].outside, sub[i].count, self, 1))
+			continue;
+		if (k > 0 && (uint64_t)sub[k - 1].outside + sub[k - 1].count >= sub[i].outside) {
+			uint64_t end = (uint64_t)sub[i].outside + sub[i].count;
+			if (end > (uint64_t)sub[k - 1].outside + sub[k - 1].count)
+				sub[k - 1].count = (uint32_t)(end - sub[k - 1].outside);
+			continue;
+		}
+		sub[k++] = sub[i];
+	}
+	return k;
+}
+
 /*
  * --map-auto: the caller's subordinate ranges from file, sorted and merged where they
  * touch, without any range that holds the caller's own id (it is mapped on its own),
@@ -2269,24 +2303,7 @@ static void idmap_auto(struct idmap *m, const char *file, unsigned self, int ide
 		m->r[m->n++] = (struct idrange){sub[0].outside, sub[0].outside, sub[0].count};
 		return;
 	}
-	for (int i = 1; i < n; i++) /* insertion sort by outside start */
-		for (int j = i; j > 0 && sub[j].outside < sub[j - 1].outside; j--) {
-			struct idrange t = sub[j];
-			sub[j] = sub[j - 1];
-			sub[j - 1] = t;
-		}
-	int k = 0;
-	for (int i = 0; i < n; i++) {
-		if (span_overlap(sub[i].outside, sub[i].count, self, 1))
-			continue;
-		if (k > 0 && (uint64_t)sub[k - 1].outside + sub[k - 1].count >= sub[i].outside) {
-			uint64_t end = (uint64_t)sub[i].outside + sub[i].count;
-			if (end > (uint64_t)sub[k - 1].outside + sub[k - 1].count)
-				sub[k - 1].count = (uint32_t)(end - sub[k - 1].outside);
-			continue;
-		}
-		sub[k++] = sub[i];
-	}
+	int k = subid_merge(sub, n, self);
 	if (k == 0)
 		die("%s: no subordinate ids for %s (uid %u) in %s", opt, user ? user : "this user", uid, file);
 	uint64_t next = 0;
@@ -5937,10 +5954,25 @@ static int newns_helper(struct newns_opts *o, const char *path, struct result *r
 	return r->ok ? 0 : -1;
 }
 
-static int newns_create(struct newns_opts *o, int n, char **paths)
+/* The paths made, one a line, with one write; where the caller cannot learn them, all is undone. */
+static int newns_print(struct newns_opts *o)
 {
 	struct result r = {.ok = 1};
 	struct out out = {.fmt = FMT_TEXT};
+	for (int i = 0; i < o->ntypes; i++) {
+		out_s(&out, o->paths[i]);
+		out_s(&out, "\n");
+	}
+	if (out_commit(&out) < 0) {
+		result_fail(&r, NULL, "write the paths to standard output: %s", strerror(errno));
+		newns_fail(o, &r);
+	}
+	return EX_OK;
+}
+
+static int newns_create(struct newns_opts *o, int n, char **paths)
+{
+	struct result r = {.ok = 1};
 	char src[64], self[16] = "self", names[64];
 	int rc, live = 0;
 	struct child child = {0, -1};
@@ -5988,17 +6020,7 @@ static int newns_create(struct newns_opts *o, int n, char **paths)
 	}
 	if (!r.ok)
 		newns_fail(o, &r);
-	if (o->shared)
-		return EX_OK;
-	for (int i = 0; i < o->ntypes; i++) {
-		out_s(&out, o->paths[i]);
-		out_s(&out, "\n");
-	}
-	if (out_commit(&out) < 0) { /* the caller cannot learn the paths: undo */
-		result_fail(&r, NULL, "write the paths to standard output: %s", strerror(errno));
-		newns_fail(o, &r);
-	}
-	return EX_OK;
+	return o->shared ? EX_OK : newns_print(o);
 }
 
 /*
@@ -7308,17 +7330,6 @@ static const char uh_usage[] =
 
 enum { OPT_UH_USERS = 256, OPT_UH_GROUPS, OPT_UH_PATH, OPT_UH_FD, OPT_UH_IDMAP, OPT_UH_REC, OPT_UH_RO, OPT_UH_CACHE, OPT_UH_PRINT };
 
-/* Sort a map by inside id (insertion sort: at most 340 lines, usually one). */
-static void idmap_sort(struct idmap *m)
-{
-	for (int i = 1; i < m->n; i++)
-		for (int j = i; j > 0 && m->r[j].inside < m->r[j - 1].inside; j--) {
-			struct idrange t = m->r[j];
-			m->r[j] = m->r[j - 1];
-			m->r[j - 1] = t;
-		}
-}
-
 static void uh_parse(struct uh_opts *o, int argc, char **argv)
 {
 	static const struct opt longopts[] = {
@@ -7377,7 +7388,7 @@ static void uh_parse(struct uh_opts *o, int argc, char **argv)
 				die_usage("mapping %d: both --map-users and --map-groups are needed", i + 1);
 			if (idmap_overlap(&o->maps[i].m[k], why, sizeof(why)))
 				die_usage("--map-%s: %s", k ? "groups" : "users", why);
-			idmap_sort(&o->maps[i].m[k]);
+			range_sort(o->maps[i].m[k].r, o->maps[i].m[k].n, 1);
 		}
 }
 
