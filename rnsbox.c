@@ -1064,7 +1064,8 @@ static int in_child(void (*fn)(void *), void *res, size_t len, int *status)
 	}
 	int rc = child_recv(c.fd, res, len);
 	*status = child_reap(&c, why);
-	errno = EPIPE;
+	if (rc < 0)
+		errno = EPIPE;
 	return rc;
 }
 
@@ -5737,10 +5738,10 @@ static void sh_unkeep(struct newns_opts *o);
 /* Undo what newns made, in reverse order (the veth pair, the pins, the files), and die. */
 __attribute__((noreturn)) static void newns_fail(struct newns_opts *o, const struct result *r)
 {
-	if (nh_stop(o->nh_pid) < 0) { /* its pin and pid file stay, for --rm to end it later */
-		o->pidfile[0] = '\0';
-		o->ntypes = 0;
-		warn("%s: left for 'rnsbox newns --rm %s'", o->paths[0], o->paths[0]);
+	if (nh_stop(o->nh_pid) < 0) { /* it may run: its pin, pid file and DIR stay for --rm or gc to end it */
+		warn("%s: kept while its network helper may run; %s ends both", o->paths[0],
+		     o->shared ? "--shared gc" : "newns --rm");
+		die_hint(r->sig ? 128 + r->sig : EX_FAIL, r->hint[0] ? r->hint : NULL, "%s", r->msg);
 	}
 	if (o->pidfile[0])
 		unlink(o->pidfile);
