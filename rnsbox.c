@@ -24,7 +24,7 @@
  *   4. report output (text, JSON, shell)
  *   5. syscall wrappers and probes
  *   6. netlink
- *   7. namespace table
+ *   7. namespace table and options
  *   8. id maps and subordinate ids
  *   9. user-mode networking (helpers, resolv.conf and hosts, copy-up)
  *  10. detect
@@ -526,14 +526,9 @@ __attribute__((noreturn)) static void print_version(void)
 	_exit(write(STDOUT_FILENO, v, sizeof(v) - 1) != sizeof(v) - 1);
 }
 
-/*
- * What no subcommand's switch takes: --version or -V (opt_get gives every subcommand
- * these), or the usage error for what opt_get returned; option strings start with "+:".
- */
+/* The usage error for what opt_get returned that no subcommand's switch takes (':', '?'). */
 __attribute__((noreturn)) static void die_option(int c, char **argv)
 {
-	if (c == 'V')
-		print_version();
 	if (c == ':')
 		die_usage("option '%s' needs an argument", argv[optind - 1]);
 	if (optopt)
@@ -578,82 +573,6 @@ static const char *find(const char *s, const char *w)
 static int contains(const char *s, const char *w)
 {
 	return find(s, w) != NULL;
-}
-
-/* A long option: getopt's struct option less its flag pointer, which rnsbox never uses, so
- * that a row takes 16 bytes instead of 32 (there are about a hundred). */
-struct opt {
-	const char *name;
-	unsigned char has_arg; /* no_argument, required_argument, optional_argument */
-	unsigned short val;
-};
-
-/*
- * getopt_long for the "+:" option strings rnsbox uses, in place of musl's, which brings
- * stdio's fwrite and mbtowc along (3.5 KiB): argv is never permuted; a missing argument
- * gives ':', an unknown option '?' with optopt set (0 for a long one); a long option may
- * be shortened to a unique prefix; "--" ends the options. Its state is libc's optind,
- * optarg and optopt, plus the position inside a cluster of short options, which libc's
- * getopt keeps in a static too (optind = 0 starts afresh, as with glibc). Every option
- * set also has --version and -V (returned as 'V', which die_option answers), so no table
- * needs a row for them.
- */
-static int opt_get(int argc, char **argv, const char *opts, const struct opt *lo)
-{
-	static int pos; /* the position in a cluster of short options at argv[optind] */
-	if (optind == 0) /* a new parse, as glibc has it: forget a cluster left unfinished */
-		pos = 0, optind = 1;
-	char *a = optind < argc ? argv[optind] : NULL;
-	optarg = NULL;
-	optopt = 0;
-	if (!pos) {
-		if (!a || a[0] != '-' || !a[1])
-			return -1;
-		optind++;
-		if (a[1] == '-' && !a[2])
-			return -1;
-		if (a[1] == '-') {
-			const struct opt *hit = NULL;
-			size_t len = strcspn(a + 2, "=");
-			int n = 0;
-			for (; lo->name; lo++)
-				if (strncmp(lo->name, a + 2, len) == 0) {
-					if (!lo->name[len]) { /* an exact match wins over prefixes */
-						hit = lo, n = 1;
-						break;
-					}
-					hit = hit ? hit : lo, n++;
-				}
-			if (!n && len && !a[2 + len] && strncmp("version", a + 2, len) == 0)
-				return 'V';
-			if (n != 1 || (a[2 + len] && hit->has_arg == no_argument))
-				return '?';
-			if (a[2 + len])
-				optarg = a + 3 + len;
-			else if (hit->has_arg == required_argument && (optarg = optind < argc ? argv[optind++] : NULL) == NULL)
-				return ':';
-			return hit->val;
-		}
-		optind--;
-		pos = 1;
-	}
-	int c = (unsigned char)a[pos++];
-	const char *p = c == ':' ? NULL : strchr(opts + strspn(opts, "+:"), c);
-	if (!p || p[1] != ':') {
-		if (!a[pos])
-			pos = 0, optind++;
-		if (!p && c != 'V')
-			optopt = c;
-		return p || c == 'V' ? c : '?';
-	}
-	optarg = a[pos] ? a + pos : NULL;
-	pos = 0;
-	optind++;
-	if (!optarg && p[2] != ':' && (optarg = optind < argc ? argv[optind++] : NULL) == NULL) {
-		optopt = c;
-		return ':';
-	}
-	return c;
 }
 
 /* write(2) all of buf, retrying short writes and EINTR. Returns 0 or -1 with errno. */
@@ -1773,7 +1692,7 @@ static int parse_prefix(const char *s, size_t len, unsigned char *family, unsign
 	return 0;
 }
 
-/*==== 7. namespace table ====*/
+/*==== 7. namespace table and options ====*/
 
 /*
  * Every namespace type rnsbox knows, in the order namespaces are entered. The user
@@ -1811,6 +1730,135 @@ static const char *ns_names(int flags, char *buf, size_t size)
 		if (flags & ns_table[i].flag && n < size)
 			n = sfmt_at(buf, size, n, "%s%s", n ? "," : "", ns_table[i].name);
 	return buf;
+}
+
+/*
+ * Options. A subcommand's options are rows of one type: the long name, what --help says
+ * of it, what opt_get returns, and the kind of argument. A val that is a letter is also
+ * the short option -LETTER. help, stored after the name's NUL (a pointer less a row), is
+ * "ARG\tMEANING" (nothing before the tab when there is no argument); a '\n' in MEANING
+ * goes on at the meanings' column; an empty help keeps an alias out of --help. --help is
+ * made from the rows, so it cannot disagree with the parser (and rnsbox.1 is checked
+ * against --help).
+ */
+enum { ARG_NONE, ARG_REQ, ARG_OPT, ARG_OPT_LONG /* optional after --NAME=; -X takes none */ };
+struct opt {
+	const char *name; /* NAME "\0" HELP, made by OPT() */
+	unsigned short val;
+	unsigned char arg;
+};
+#define OPT(name, help, val, arg) {name "\0" help, val, arg}
+
+/* A subcommand's option set: its rows (a zero row ends them), the text around them in
+ * --help, and, if ns is an ARG_ kind, ns_table's options (-U/--user, ...) taking FILE
+ * as ns says, each described as its name followed by ns_help's MEANING. */
+struct opts {
+	const char *head, *tail;
+	const struct opt *rows;
+	unsigned char ns;
+	const char *ns_help;
+};
+
+enum { OPT_NS = 1 /* a namespace option; opt_ns is its ns_table index */ };
+static struct opt opt_last; /* the row opt_get matched last, for messages: "--%s", opt_last.name */
+static int opt_ns;
+
+/* Row i of s: the namespace options, then its own rows, then --help and --version.
+ * 0 past the end, 2 for a namespace option (*ns its index), else 1. */
+static int opt_at(const struct opts *s, int i, struct opt *r, int *ns)
+{
+	static const struct opt common[] = {OPT("help", "\tthis text", 'h', 0), OPT("version", "\trnsbox's version", 'V', 0)};
+	if (s->ns && i < NS_COUNT) {
+		*r = (struct opt){ns_table[i].longopt, (unsigned char)ns_table[i].opt, s->ns};
+		return *ns = i, 2;
+	}
+	i -= s->ns ? NS_COUNT : 0;
+	for (const struct opt *p = s->rows; p->name; p++, i--)
+		if (!i)
+			return *r = *p, 1;
+	return i < 2 ? *r = common[i], 1 : 0;
+}
+
+/* --help, made from the rows: head, one entry a row, tail. */
+__attribute__((noreturn)) static void opt_usage(const struct opts *s)
+{
+	static char buf[12288];
+	struct opt r;
+	int ns = 0, kind;
+	size_t n = sfmt(buf, sizeof(buf), "%s", s->head);
+	for (int i = 0; (kind = opt_at(s, i, &r, &ns)); i++) {
+		const char *help = kind == 2 ? s->ns_help : r.name + strlen(r.name) + 1;
+		if (!*help)
+			continue;
+		size_t alen = strcspn(help, "\t"), at = n;
+		n = sfmt_at(buf, sizeof(buf), n, "  %c%c%s--%s%s%.*s%s", r.val < 128 ? '-' : ' ', r.val < 128 ? r.val : ' ',
+			    r.val < 128 ? ", " : "  ", r.name, r.arg == ARG_REQ ? "=" : r.arg ? "[=" : "", (int)alen, help,
+			    r.arg > ARG_REQ ? "]" : "");
+		n = sfmt_at(buf, sizeof(buf), n, "%s%*s%s%s", n - at > 24 ? "\n" : "", n - at > 24 ? 26 : (int)(26 - (n - at)), "",
+			    kind == 2 ? ns_table[ns].name : "", kind == 2 ? " " : "");
+		for (const char *p = help + alen + 1; *p; p++)
+			n = *p == '\n' ? sfmt_at(buf, sizeof(buf), n, "\n%26s", "") : sfmt_at(buf, sizeof(buf), n, "%c", *p);
+		n = sfmt_at(buf, sizeof(buf), n, "\n");
+	}
+	n = sfmt_at(buf, sizeof(buf), n, "%s", s->tail ? s->tail : "");
+	_exit(write_all(STDOUT_FILENO, buf, n) < 0);
+}
+
+/*
+ * getopt_long over a set of rows, in place of musl's, which brings stdio's fwrite and
+ * mbtowc along (3.5 KiB): argv is never permuted; a missing argument gives ':', an
+ * unknown option '?' with optopt set (0 for a long one); a long option may be shortened
+ * to a unique prefix; "--" ends the options. --help and --version (-h, -V) are answered
+ * here, for every set. Its state is optind, optarg and optopt, plus the position inside
+ * a cluster of short options (optind = 0 starts afresh, as with glibc). A namespace
+ * option returns OPT_NS with opt_ns set; its optarg loses a leading '=' (-n=FILE).
+ */
+static int opt_get(int argc, char **argv, const struct opts *s)
+{
+	static int pos; /* the position in a cluster of short options at argv[optind] */
+	struct opt r;
+	int kind, ns = 0, hits = 0, hit = 0, c = 0;
+	if (optind == 0) /* a new parse: forget a cluster left unfinished */
+		pos = 0, optind = 1;
+	char *a = optind < argc ? argv[optind] : NULL;
+	optarg = NULL;
+	optopt = 0;
+	if (!pos && (!a || a[0] != '-' || !a[1] || (optind++, a[1] == '-' && !a[2])))
+		return -1;
+	if (!pos && a[1] != '-')
+		optind--, pos = 1;
+	if (pos)
+		c = (unsigned char)a[pos++];
+	size_t len = c ? 0 : strcspn(a + 2, "=");
+	for (int i = 0; (kind = opt_at(s, i, &r, &ns)); i++)
+		if (c ? r.val == c : strncmp(r.name, a + 2, len) == 0) {
+			hit = kind, opt_last = r, opt_ns = ns, hits++;
+			if (c || !r.name[len]) { /* a short option, or an exact name, which wins over prefixes */
+				hits = 1;
+				break;
+			}
+		}
+	int takes = hits == 1 && (opt_last.arg == ARG_REQ || (opt_last.arg != ARG_NONE && !c) || opt_last.arg == ARG_OPT);
+	if (c && !takes) {
+		if (!a[pos]) /* the cluster ends here */
+			pos = 0, optind++;
+		if (!hits)
+			return optopt = c, '?';
+	} else if (c) {
+		optarg = a[pos] ? a + pos : NULL;
+		pos = 0, optind++;
+	} else if (hits != 1 || (a[2 + len] && !takes)) {
+		return '?';
+	} else if (a[2 + len]) {
+		optarg = a + 3 + len;
+	}
+	if (takes && !optarg && opt_last.arg == ARG_REQ && !(optarg = optind < argc ? argv[optind++] : NULL))
+		return optopt = c, ':';
+	if (opt_last.val == 'h' || opt_last.val == 'V')
+		opt_last.val == 'h' ? opt_usage(s) : print_version();
+	if (hit == 2 && optarg && *optarg == '=')
+		optarg++;
+	return hit == 2 ? OPT_NS : opt_last.val;
 }
 
 /*
@@ -2477,13 +2525,15 @@ struct nethelper {
 };
 #define NETHELPER_INIT {.net = 0x0a000200, .plen = 24, .mtu = 65520, .timeout = 10, .exit_fd = -1}
 
-/* The long options every user of a helper shares (exec, newns); --mtu is each one's own. */
-#define NH_LONGOPTS                                                                                            \
-	{"net-helper", required_argument, OPT_NH}, {"cidr", required_argument, OPT_NH_CIDR},       \
-	{"helper-timeout", required_argument, OPT_NH_TIMEOUT},                                          \
-	{"publish", required_argument, OPT_NH_PUBLISH}, {"ipv6", no_argument, OPT_NH_IPV6},        \
-	{"pasta-mode", required_argument, OPT_NH_MODE},                                                 \
-	{"disable-host-loopback", no_argument, OPT_NH_NO_HOST_LO}
+/* The helper's options that exec and newns share (each adds --mtu and --publish its way). */
+#define NH_ROWS                                                                                                \
+	OPT("net-helper", "slirp4netns|pasta\tnetwork through a user-mode helper", OPT_NH, ARG_REQ),           \
+	OPT("cidr", "NET/LEN\tits network (10.0.2.0/24): the namespace .100, gateway .2, DNS .3", OPT_NH_CIDR, \
+	    ARG_REQ),                                                                                          \
+	OPT("disable-host-loopback", "\t.2 does not reach the host's loopback", OPT_NH_NO_HOST_LO, 0),         \
+	OPT("ipv6", "\tIPv6 too (fd00::100/64)", OPT_NH_IPV6, 0),                                              \
+	OPT("helper-timeout", "SECS\thow long the helper may take to start (10)", OPT_NH_TIMEOUT, ARG_REQ),    \
+	OPT("pasta-mode", "host\tpasta copies the host's addresses", OPT_NH_MODE, ARG_REQ)
 
 /*
  * A port to publish, [HOSTIP:]HOSTPORT:PORT[/tcp|udp] as rootlesskit's and podman's -p
@@ -3368,16 +3418,14 @@ static int nh_write(const char *path, const struct nethelper *h, pid_t pid)
 	return close(fd) < 0 || rename(tmp, path) < 0 ? unlink(tmp), -1 : 0;
 }
 
-/* A helper's option (NH_LONGOPTS, --mtu): dies with a usage error naming the option. */
+/* A helper's option (NH_ROWS, --mtu, --publish): dies with a usage error naming the option. */
 static void nh_option(struct nethelper *h, int c, const char *arg)
 {
-	static const char *const names[] = {"--net-helper", "--cidr", "--mtu", "--helper-timeout", "--publish",
-					    "--pasta-mode"};
 	const char *why = c == OPT_NH_NO_HOST_LO ? (h->no_host_lo = 1, NULL)
 			: c == OPT_NH_IPV6	? (h->ipv6 = 1, NULL)
 						: nh_parse(h, c, arg);
 	if (why)
-		die_usage("%s: '%s' %s", names[c - OPT_NH], arg, why);
+		die_usage("--%s: '%s' %s", opt_last.name, arg, why);
 	h->given |= c != OPT_NH;
 }
 
@@ -3957,29 +4005,28 @@ static void detect_trial(struct out *o)
 	out_close(o);
 }
 
-static const char detect_usage[] =
+static const struct opt detect_rows[] = {
+	OPT("quiet", "\tprint nothing; exit 0 if rootless, 1 if not, 2 usage, 3 cannot tell", 'q', 0),
+	OPT("json", "\tone JSON object", 'j', 0),
+	OPT("shell", "\tKEY='value' lines, safe for eval", 's', 0),
+	{0},
+};
+static const struct opts detect_set = {
 	"usage: rnsbox detect [-q | --json | --shell]\n"
 	"Report whether this process is rootless, how its namespaces are set up, and whether\n"
-	"new namespaces will work here (a live trial in a child process).\n"
-	"  -q, --quiet   print nothing; exit 0 if rootless, 1 if not, 2 usage, 3 cannot tell\n"
-	"  -j, --json    one JSON object\n"
-	"  -s, --shell   KEY='value' lines, safe for eval\n"
-	"  -h, --help    this text\n";
+	"new namespaces will work here (a live trial in a child process).\n",
+	NULL, detect_rows, 0, NULL,
+};
 
 static int cmd_detect(int argc, char **argv)
 {
-	static const struct opt longopts[] = {
-		{"quiet", no_argument, 'q'}, {"json", no_argument, 'j'},
-		{"shell", no_argument, 's'}, {"help", no_argument, 'h'}, {0},
-	};
 	struct detect_opts opt = {.fmt = FMT_TEXT};
 	int c;
-	while ((c = opt_get(argc, argv, "+:qjsh", longopts)) != -1) {
+	while ((c = opt_get(argc, argv, &detect_set)) != -1) {
 		switch (c) {
 		case 'q': opt.quiet = 1; break;
 		case 'j': opt.fmt = FMT_JSON; break;
 		case 's': opt.fmt = FMT_SHELL; break;
-		case 'h': return write_all(STDOUT_FILENO, detect_usage, sizeof(detect_usage) - 1) < 0;
 		default: die_option(c, argv);
 		}
 	}
@@ -4076,45 +4123,6 @@ struct exec_opts {
 #define EXEC_OPTS_INIT                                                                                         \
 	.setgroups = -1, .propagation = MS_PRIVATE,                                                            \
 	.sync_fd = -1, .block_fd = -1, .status_fd = -1, .nh = NETHELPER_INIT, .nh_fd = -1
-
-/*
- * getopt_long over the namespace options, built from ns_table (-n/--net and so on), and a
- * subcommand's own options (fixed, ending in a zero row; shortopts without the leading
- * "+:"). files says which forms take an optional FILE: NS_FILE_LONG (--net=FILE only, as
- * util-linux unshare, so -Ur stays -U -r) or NS_FILE_BOTH (also -nFILE, as nsenter).
- * For a namespace option it returns OPT_NS with *ns set to its table index (optarg is the
- * FILE or NULL); otherwise as getopt_long. Options never permute argv.
- */
-enum { NS_FILE_LONG = 1, NS_FILE_BOTH = 2, OPT_NS = 1 /* no option's character */ };
-static int ns_getopt(int argc, char **argv, int files, const char *shortopts, const struct opt *fixed, int *ns)
-{
-	struct opt longopts[NS_COUNT + 48];
-	char opts[NS_COUNT * 3 + 64] = "+:";
-	size_t n = 0, len = 2;
-	for (int i = 0; i < NS_COUNT; i++) {
-		longopts[n++] = (struct opt){ns_table[i].longopt, optional_argument, ns_table[i].opt};
-		opts[len++] = ns_table[i].opt;
-		if (files == NS_FILE_BOTH) {
-			opts[len++] = ':';
-			opts[len++] = ':';
-		}
-	}
-	sfmt(opts + len, sizeof(opts) - len, "%s", shortopts);
-	while (fixed->name) {
-		if (n == ARRAY_LEN(longopts) - 1)
-			die("internal error: too many options for ns_getopt");
-		longopts[n++] = *fixed++;
-	}
-	longopts[n] = (struct opt){0};
-	int c = opt_get(argc, argv, opts, longopts);
-	for (*ns = 0; *ns < NS_COUNT; ++*ns)
-		if (ns_table[*ns].opt == c) {
-			if (optarg && *optarg == '=') /* -n=FILE, as --net=FILE */
-				optarg++;
-			return OPT_NS;
-		}
-	return c;
-}
 
 /* --kill-child[=SIGNAL]: the signal, KILL by default. Dies with a usage error naming it. */
 static int parse_kill(const char *arg)
@@ -4894,43 +4902,6 @@ static int exec_run(struct exec_opts *o)
 	exec_child(o);
 }
 
-static const char exec_usage[] =
-	"usage: rnsbox exec [OPTION]... [--] [COMMAND [ARG]...]\n"
-	"Create namespaces and run COMMAND (default $SHELL) in them, as util-linux unshare.\n"
-	"  -U -m -u -i -n -p -C -T, --user --mount --uts --ipc --net --pid --cgroup --time[=FILE]\n"
-	"                         new namespaces (=FILE: also pinned there)\n"
-	"  -f, --fork             run COMMAND in a child; exit with its status (128+N for signal N)\n"
-	"  --forward-signals      -f      --clear-env, --whitelist-env=VAR[,VAR]...  the environment\n"
-	"  --hostname=NAME        (implies -u)\n"
-	"  --evacuate-cgroup2=NAME  our cgroup's processes to its child NAME (implies -C -m)\n"
-	"  -r, --map-root-user    -c, --map-current-user    --map-user=ID, --map-group=ID\n"
-	"  --map-users=IN:OUT:N, --map-groups=IN:OUT:N (repeatable), --map-auto (/etc/subuid,\n"
-	"                         subgid), --map-subids (identity): newuidmap when unprivileged\n"
-	"  --setgroups=allow|deny --propagation=private|shared|slave|unchanged (of / with -m)\n"
-	"  --mount-proc[=DIR]     a new proc (with -p)    --mount-sys  a new sysfs (with -n)\n"
-	"  --no-lo                leave loopback down     --keep-caps  keep capabilities\n"
-	"  --kill-child[=SIG]     SIG (KILL) to COMMAND if rnsbox dies    --reaper  reap orphans\n"
-	"  -R, --root=DIR  -w, --wd=DIR  -S, --setuid=ID  -G, --setgid=ID\n"
-	"  --monotonic=S, --boottime=S   clock offsets of a new time namespace\n"
-	"  --block-fd=FD          wait for a byte or EOF on FD first\n"
-	"  --json-status-fd=FD    JSON lines on FD: {pid, namespaces}, then {exit-code}\n"
-	"  --net-helper=slirp4netns|pasta  network through a user-mode helper: tap0 .100 of\n"
-	"                         --cidr=NET/LEN (10.0.2.0/24), via .2, --mtu=MTU, DNS .3\n"
-	"  --disable-host-loopback  .2 does not reach the host's loopback\n"
-	"  --publish=[HOSTIP:]HOSTPORT:PORT[/tcp|udp]  (repeatable) --ipv6 (fd00::100/64)\n"
-	"  --helper-timeout=SECS  (10)   --pasta-mode=host  pasta copies the host's addresses\n"
-	"  --copy-up=DIR          a tmpfs of symlinks to DIR's entries over DIR (implies -m)\n"
-	"With -p rnsbox stays PID 1 and reaps (-p implies -f), except as the unshare applet.\n";
-
-/* The unshare applet's: what differs from rnsbox exec (README's table has every difference). */
-static const char unshare_usage[] =
-	"usage: unshare [OPTION]... [--] [PROGRAM [ARG]...]\n"
-	"util-linux unshare, as an applet of rnsbox: rnsbox exec's options, but\n"
-	"  -n          leaves loopback down     -p  no PID 1 of rnsbox's (-f: PROGRAM is)\n"
-	"  -f          SIGINT, SIGTERM blocked, not forwarded; dies of PROGRAM's signal\n"
-	"  --forward-signals  -f, forwarding SIGINT and SIGTERM\n"
-	"  --mount-proc       needs no -p\n";
-
 enum {
 	OPT_MAP_USER = 256, OPT_MAP_GROUP, OPT_SETGROUPS, OPT_PROPAGATION, OPT_MOUNT_PROC, OPT_MOUNT_SYS,
 	OPT_NO_LO, OPT_KILL_CHILD, OPT_REAPER, OPT_KEEP_CAPS, OPT_MAP_USERS, OPT_MAP_GROUPS, OPT_MAP_AUTO,
@@ -4977,126 +4948,136 @@ static void exec_idmaps(struct exec_opts *o)
 	}
 }
 
-static void exec_parse(struct exec_opts *o, int argc, char **argv)
+static const struct opt exec_rows[] = {
+	OPT("fork", "\trun COMMAND in a child; exit with its status (128+N for signal N)", 'f', 0),
+	OPT("forward-signals", "\t-f (whose supervisor forwards every catchable signal)", OPT_FORWARD, 0),
+	OPT("kill-child", "SIG\tSIG (KILL) to COMMAND if rnsbox dies", OPT_KILL_CHILD, ARG_OPT),
+	OPT("reaper", "\treap orphans as PID 1 does (a child subreaper)", OPT_REAPER, 0),
+	OPT("map-root-user", "\tmap root to the caller's uid and gid", 'r', 0),
+	OPT("map-current-user", "\tmap the caller's uid and gid to themselves", 'c', 0),
+	OPT("map-user", "UID\tmap UID (a number or name) to the caller's uid", OPT_MAP_USER, ARG_REQ),
+	OPT("map-group", "GID\tmap GID (a number or name) to the caller's gid", OPT_MAP_GROUP, ARG_REQ),
+	OPT("map-users", "IN:OUT:N\tmap N uids from OUT on at IN (repeatable), or auto or subids;\n"
+	    "newuidmap writes ranges when unprivileged", OPT_MAP_USERS, ARG_REQ),
+	OPT("map-groups", "IN:OUT:N\tlikewise for gids", OPT_MAP_GROUPS, ARG_REQ),
+	OPT("map-auto", "\tmap the caller's ranges in /etc/subuid and /etc/subgid", OPT_MAP_AUTO, 0),
+	OPT("map-subids", "\tmap the first of those ranges, each id to itself", OPT_MAP_SUBIDS, 0),
+	OPT("setgroups", "allow|deny\tthe new user namespace's setgroups", OPT_SETGROUPS, ARG_REQ),
+	OPT("setuid", "ID\tCOMMAND's uid", 'S', ARG_REQ),
+	OPT("setgid", "ID\tCOMMAND's gid", 'G', ARG_REQ),
+	OPT("keep-caps", "\tkeep capabilities across exec", OPT_KEEP_CAPS, 0),
+	OPT("propagation", "MODE\tof / with -m: private (default), shared, slave or unchanged", OPT_PROPAGATION,
+	    ARG_REQ),
+	OPT("mount-proc", "DIR\ta new proc at DIR (/proc)", OPT_MOUNT_PROC, ARG_OPT),
+	OPT("mount-sys", "\ta new sysfs at /sys (with -n)", OPT_MOUNT_SYS, 0),
+	OPT("copy-up", "DIR\ta tmpfs of symlinks to DIR's entries over DIR (implies -m)", OPT_COPY_UP, ARG_REQ),
+	OPT("root", "DIR\tchroot to DIR", 'R', ARG_REQ),
+	OPT("wd", "DIR\tchdir to DIR", 'w', ARG_REQ),
+	OPT("hostname", "NAME\tthe new UTS namespace's name (implies -u)", OPT_HOSTNAME, ARG_REQ),
+	OPT("monotonic", "SECS\tthe new time namespace's CLOCK_MONOTONIC offset", OPT_MONOTONIC, ARG_REQ),
+	OPT("boottime", "SECS\tand its CLOCK_BOOTTIME offset", OPT_BOOTTIME, ARG_REQ),
+	OPT("evacuate-cgroup2", "NAME\tmove our cgroup's processes to its child NAME (implies -C -m)", OPT_EVACUATE,
+	    ARG_REQ),
+	OPT("clear-env", "\tan empty environment for COMMAND", OPT_CLEAR_ENV, 0),
+	OPT("whitelist-env", "VAR[,VAR]...\tkeep only these variables (repeatable)", OPT_KEEP_ENV, ARG_REQ),
+	OPT("no-lo", "\tleave loopback down", OPT_NO_LO, 0),
+	OPT("block-fd", "FD\twait for a byte or EOF on FD first", OPT_BLOCK_FD, ARG_REQ),
+	OPT("json-status-fd", "FD\tJSON lines on FD: {pid, namespaces}, then {exit-code}", OPT_STATUS_FD, ARG_REQ),
+	NH_ROWS,
+	OPT("mtu", "MTU\tthe helper's MTU (65520)", OPT_NH_MTU, ARG_REQ),
+	OPT("publish", "SPEC\t[HOSTIP:]HOSTPORT:PORT[/tcp|udp]: a host port to the namespace\n(repeatable)",
+	    OPT_NH_PUBLISH, ARG_REQ),
+	{0},
+};
+#define EXEC_NS_HELP "FILE\tnamespace: a new one, pinned at FILE if given"
+static const struct opts exec_set = {
+	"usage: rnsbox exec [OPTION]... [--] [COMMAND [ARG]...]\n"
+	"Create namespaces and run COMMAND (default $SHELL) in them, as util-linux unshare.\n",
+	"With -p rnsbox stays PID 1 and reaps (-p implies -f). --mount-proc needs -p.\n",
+	exec_rows, ARG_OPT_LONG, EXEC_NS_HELP,
+};
+/* The unshare applet's: what differs from rnsbox exec (README's table has every difference). */
+static const struct opts unshare_set = {
+	"usage: unshare [OPTION]... [--] [PROGRAM [ARG]...]\n"
+	"util-linux unshare, as an applet of rnsbox.\n",
+	"As in util-linux: -n leaves loopback down; -p makes no PID 1 of rnsbox's (with -f,\n"
+	"PROGRAM is PID 1); -f blocks SIGINT and SIGTERM, and dies of PROGRAM's signal\n"
+	"(--forward-signals forwards them); --mount-proc needs no -p.\n",
+	exec_rows, ARG_OPT_LONG, EXEC_NS_HELP,
+};
+
+/* exec's options that map ids or set them: 0 if c is none of them. */
+static int exec_opt_ids(struct exec_opts *o, int c)
 {
-	static const struct opt fixed[] = {
-		{"fork", no_argument, 'f'},           {"map-root-user", no_argument, 'r'},
-		{"map-current-user", no_argument, 'c'}, {"map-user", required_argument, OPT_MAP_USER},
-		{"map-group", required_argument, OPT_MAP_GROUP}, {"setgroups", required_argument, OPT_SETGROUPS},
-		{"propagation", required_argument, OPT_PROPAGATION},
-		{"mount-proc", optional_argument, OPT_MOUNT_PROC}, {"mount-sys", no_argument, OPT_MOUNT_SYS},
-		{"no-lo", no_argument, OPT_NO_LO},     {"kill-child", optional_argument, OPT_KILL_CHILD},
-		{"reaper", no_argument, OPT_REAPER},   {"root", required_argument, 'R'},
-		{"wd", required_argument, 'w'},        {"setuid", required_argument, 'S'},
-		{"setgid", required_argument, 'G'},    {"keep-caps", no_argument, OPT_KEEP_CAPS},
-		{"map-users", required_argument, OPT_MAP_USERS},
-		{"map-groups", required_argument, OPT_MAP_GROUPS},
-		{"map-auto", no_argument, OPT_MAP_AUTO},
-		{"monotonic", required_argument, OPT_MONOTONIC},
-		{"boottime", required_argument, OPT_BOOTTIME},
-		{"block-fd", required_argument, OPT_BLOCK_FD},
-		{"json-status-fd", required_argument, OPT_STATUS_FD},
-		{"forward-signals", no_argument, OPT_FORWARD}, {"clear-env", no_argument, OPT_CLEAR_ENV},
-		{"whitelist-env", required_argument, OPT_KEEP_ENV},
-		{"map-subids", no_argument, OPT_MAP_SUBIDS}, {"hostname", required_argument, OPT_HOSTNAME},
-		{"evacuate-cgroup2", required_argument, OPT_EVACUATE},
-		NH_LONGOPTS,
-		{"mtu", required_argument, OPT_NH_MTU}, {"copy-up", required_argument, OPT_COPY_UP},
-		{"help", no_argument, 'h'},            {0},
-	};
-	unsigned long long v;
-	const char *p;
-	int c, ns;
-	while ((c = ns_getopt(argc, argv, NS_FILE_LONG, "frcR:w:S:G:h", fixed, &ns)) != -1) {
-		switch (c) {
-		case OPT_NS: /* a later bare -n keeps the FILE of an earlier --net=FILE, as util-linux does */
-			o->flags |= ns_table[ns].flag;
-			o->persist[ns] = optarg ? optarg : o->persist[ns];
-			break;
-		case OPT_MAP_USERS: idmap_parse("--map-users", optarg, &o->uids, &o->auto_uids); break;
-		case OPT_MAP_GROUPS: idmap_parse("--map-groups", optarg, &o->gids, &o->auto_gids); break;
-		case OPT_MAP_AUTO: o->auto_uids = o->auto_gids = MAP_AUTO; break;
-		case OPT_MAP_SUBIDS: o->auto_uids = o->auto_gids = MAP_SUBIDS; break;
-		case OPT_FORWARD: o->fork = o->forward = 1; break; /* util-linux 2.42; rnsbox exec forwards anyway */
-		case OPT_CLEAR_ENV: o->env_clear = 1; break;
-		case OPT_KEEP_ENV:
-			if (o->nkeep == (int)ARRAY_LEN(o->env_keep) || !*optarg)
-				die_usage("--whitelist-env '%s': %s", optarg, *optarg ? "given too often" : "an empty list");
-			o->env_keep[o->nkeep++] = optarg;
-			o->env_clear = 1;
-			break;
-		case OPT_HOSTNAME:
-			if (!*optarg || strlen(optarg) > 64)
-				die_usage("--hostname '%s': %s", optarg, *optarg ? "longer than 64 bytes" : "empty");
-			o->hostname = optarg;
-			break;
-		case OPT_EVACUATE:
-			if (!*optarg || strchr(optarg, '/') || strcmp(optarg, ".") == 0 || strcmp(optarg, "..") == 0 ||
-			    strlen(optarg) > 255)
-				die_usage("--evacuate-cgroup2 '%s': not a cgroup name (one path component)", optarg);
-			o->evacuate = optarg;
-			break;
-		case OPT_BLOCK_FD: o->block_fd = parse_fd("--block-fd", optarg); break;
-		case OPT_STATUS_FD: o->status_fd = parse_fd("--json-status-fd", optarg); break;
-		case OPT_MONOTONIC:
-		case OPT_BOOTTIME:
-			p = optarg + (*optarg == '-');
-			if (parse_uint(&p, INT32_MAX, &v) < 0 || *p)
-				die_usage("--%s: '%s' is not a whole number of seconds", c == OPT_MONOTONIC ? "monotonic" : "boottime", optarg);
-			o->offset[c == OPT_BOOTTIME] = *optarg == '-' ? -(long long)v : (long long)v;
-			o->set_offset[c == OPT_BOOTTIME] = 1;
-			break;
-		case 'f': o->fork = 1; break;
-		case 'r': o->map_uid = 0, o->map_gid = 0, o->map_uid_set = o->map_gid_set = 1; break;
-		case 'c': o->map_uid = geteuid(), o->map_gid = getegid(), o->map_uid_set = o->map_gid_set = 1; break;
-		case OPT_MAP_USER: o->map_uid = parse_id("--map-user", optarg, 0), o->map_uid_set = 1; break;
-		case OPT_MAP_GROUP: o->map_gid = parse_id("--map-group", optarg, 1), o->map_gid_set = 1; break;
-		case OPT_SETGROUPS:
-			if ((o->setgroups = strcmp(optarg, "allow") == 0 ? 1 : strcmp(optarg, "deny") == 0 ? 0 : -2) == -2)
-				die_usage("--setgroups: '%s' is not allow or deny", optarg);
-			break;
-		case OPT_PROPAGATION:
-			o->propagation = strcmp(optarg, "private") == 0 ? MS_PRIVATE
-				       : strcmp(optarg, "shared") == 0 ? MS_SHARED
-				       : strcmp(optarg, "slave") == 0  ? MS_SLAVE
-				       : strcmp(optarg, "unchanged") == 0 ? 0 : ~0UL;
-			if (o->propagation == ~0UL)
-				die_usage("--propagation: '%s' is not private, shared, slave or unchanged", optarg);
-			break;
-		case OPT_MOUNT_PROC: o->mount_proc = optarg ? optarg : "/proc"; break;
-		case OPT_MOUNT_SYS: o->mount_sys = 1; break;
-		case OPT_NO_LO: o->no_lo = 1; break;
-		case OPT_KILL_CHILD: o->kill_sig = parse_kill(optarg); break;
-		case OPT_REAPER: o->reaper = 1; break;
-		case 'R': o->root = optarg; break;
-		case 'w': o->wd = optarg; break;
-		case 'S': o->uid = parse_id("--setuid", optarg, 0), o->uid_set = 1; break;
-		case 'G': o->gid = parse_id("--setgid", optarg, 1), o->gid_set = 1; break;
-		case OPT_KEEP_CAPS: o->keep_caps = 1; break;
-		case OPT_NH:
-		case OPT_NH_CIDR:
-		case OPT_NH_MTU:
-		case OPT_NH_TIMEOUT:
-		case OPT_NH_PUBLISH:
-		case OPT_NH_MODE:
-		case OPT_NH_IPV6:
-		case OPT_NH_NO_HOST_LO: nh_option(&o->nh, c, optarg); break;
-		case OPT_COPY_UP:
-			if (o->ncopy == (int)ARRAY_LEN(o->copy) || optarg[0] != '/')
-				die_usage("--copy-up %s: %s", optarg, optarg[0] != '/' ? "not an absolute path" : "too many");
-			o->copy[o->ncopy++] = optarg;
-			break;
-		case 'h': {
-			const char *u = o->applet ? unshare_usage : exec_usage;
-			_exit(write_all(STDOUT_FILENO, u, strlen(u)) < 0);
-		}
-		default: die_option(c, argv);
-		}
+	switch (c) {
+	case OPT_MAP_USERS: idmap_parse("--map-users", optarg, &o->uids, &o->auto_uids); break;
+	case OPT_MAP_GROUPS: idmap_parse("--map-groups", optarg, &o->gids, &o->auto_gids); break;
+	case OPT_MAP_AUTO: o->auto_uids = o->auto_gids = MAP_AUTO; break;
+	case OPT_MAP_SUBIDS: o->auto_uids = o->auto_gids = MAP_SUBIDS; break;
+	case 'r': o->map_uid = 0, o->map_gid = 0, o->map_uid_set = o->map_gid_set = 1; break;
+	case 'c': o->map_uid = geteuid(), o->map_gid = getegid(), o->map_uid_set = o->map_gid_set = 1; break;
+	case OPT_MAP_USER: o->map_uid = parse_id("--map-user", optarg, 0), o->map_uid_set = 1; break;
+	case OPT_MAP_GROUP: o->map_gid = parse_id("--map-group", optarg, 1), o->map_gid_set = 1; break;
+	case 'S': o->uid = parse_id("--setuid", optarg, 0), o->uid_set = 1; break;
+	case 'G': o->gid = parse_id("--setgid", optarg, 1), o->gid_set = 1; break;
+	case OPT_SETGROUPS:
+		if ((o->setgroups = strcmp(optarg, "allow") == 0 ? 1 : strcmp(optarg, "deny") == 0 ? 0 : -2) == -2)
+			die_usage("--setgroups: '%s' is not allow or deny", optarg);
+		break;
+	default: return 0;
 	}
-	if (optind < argc)
-		o->argv = argv + optind;
-	exec_idmaps(o);
-	/* What implies what, as util-linux has it, plus rnsbox's own options. */
+	return 1;
+}
+
+/* exec's options that take a value checked here: 0 if c is none of them. */
+static int exec_opt_values(struct exec_opts *o, int c)
+{
+	unsigned long long v;
+	const char *p = optarg, *bad = NULL;
+	switch (c) {
+	case OPT_KEEP_ENV:
+		if (o->nkeep == (int)ARRAY_LEN(o->env_keep) || !*optarg)
+			bad = *optarg ? "given too often" : "an empty list";
+		else
+			o->env_keep[o->nkeep++] = optarg, o->env_clear = 1;
+		break;
+	case OPT_HOSTNAME:
+		bad = !*optarg ? "empty" : strlen(optarg) > 64 ? "longer than 64 bytes" : (o->hostname = optarg, NULL);
+		break;
+	case OPT_EVACUATE:
+		if (!*optarg || strchr(optarg, '/') || !strcmp(optarg, ".") || !strcmp(optarg, "..") || strlen(optarg) > 255)
+			bad = "not a cgroup name (one path component)";
+		o->evacuate = optarg;
+		break;
+	case OPT_MONOTONIC:
+	case OPT_BOOTTIME:
+		p += *optarg == '-';
+		if (parse_uint(&p, INT32_MAX, &v) < 0 || *p)
+			bad = "not a whole number of seconds";
+		o->offset[c == OPT_BOOTTIME] = *optarg == '-' ? -(long long)v : (long long)v;
+		o->set_offset[c == OPT_BOOTTIME] = 1;
+		break;
+	case OPT_PROPAGATION:
+		o->propagation = !strcmp(optarg, "private") ? MS_PRIVATE : !strcmp(optarg, "shared") ? MS_SHARED
+			       : !strcmp(optarg, "slave") ? MS_SLAVE : !strcmp(optarg, "unchanged") ? 0 : ~0UL;
+		bad = o->propagation == ~0UL ? "not private, shared, slave or unchanged" : NULL;
+		break;
+	case OPT_COPY_UP:
+		if (o->ncopy == (int)ARRAY_LEN(o->copy) || optarg[0] != '/')
+			bad = optarg[0] != '/' ? "not an absolute path" : "given too often";
+		else
+			o->copy[o->ncopy++] = optarg;
+		break;
+	default: return 0;
+	}
+	if (bad)
+		die_usage("--%s '%s': %s", opt_last.name, optarg, bad);
+	return 1;
+}
+
+/* What implies what, as util-linux has it, plus rnsbox's own options; then what conflicts. */
+static void exec_implied(struct exec_opts *o)
+{
 	if (o->map_uid_set || o->map_gid_set || o->uids.n || o->gids.n)
 		o->flags |= CLONE_NEWUSER;
 	if (o->set_offset[0] || o->set_offset[1])
@@ -5125,6 +5106,41 @@ static void exec_parse(struct exec_opts *o, int argc, char **argv)
 		die_usage("--mount-proc: needs a new PID namespace (-p)");
 	if (o->mount_sys && !(o->flags & CLONE_NEWNET))
 		die_usage("--mount-sys: needs a new network namespace (-n)");
+}
+
+static void exec_parse(struct exec_opts *o, int argc, char **argv)
+{
+	int c;
+	while ((c = opt_get(argc, argv, o->applet ? &unshare_set : &exec_set)) != -1) {
+		switch (c) {
+		case OPT_NS: /* a later bare -n keeps the FILE of an earlier --net=FILE, as util-linux does */
+			o->flags |= ns_table[opt_ns].flag;
+			o->persist[opt_ns] = optarg ? optarg : o->persist[opt_ns];
+			break;
+		case OPT_FORWARD: o->fork = o->forward = 1; break; /* util-linux 2.42; rnsbox exec forwards anyway */
+		case OPT_CLEAR_ENV: o->env_clear = 1; break;
+		case OPT_BLOCK_FD: o->block_fd = parse_fd("--block-fd", optarg); break;
+		case OPT_STATUS_FD: o->status_fd = parse_fd("--json-status-fd", optarg); break;
+		case 'f': o->fork = 1; break;
+		case OPT_MOUNT_PROC: o->mount_proc = optarg ? optarg : "/proc"; break;
+		case OPT_MOUNT_SYS: o->mount_sys = 1; break;
+		case OPT_NO_LO: o->no_lo = 1; break;
+		case OPT_KILL_CHILD: o->kill_sig = parse_kill(optarg); break;
+		case OPT_REAPER: o->reaper = 1; break;
+		case 'R': o->root = optarg; break;
+		case 'w': o->wd = optarg; break;
+		case OPT_KEEP_CAPS: o->keep_caps = 1; break;
+		default:
+			if (c >= OPT_NH && c <= OPT_NH_IPV6)
+				nh_option(&o->nh, c, optarg);
+			else if (!exec_opt_ids(o, c) && !exec_opt_values(o, c))
+				die_option(c, argv);
+		}
+	}
+	if (optind < argc)
+		o->argv = argv + optind;
+	exec_idmaps(o);
+	exec_implied(o);
 }
 
 static int cmd_exec_as(int argc, char **argv, int applet)
@@ -5164,52 +5180,70 @@ struct nsenter_opts {
 	char fdpath[2][24];   /* /proc/self/fd/N of the fds -N and --user-parent found */
 };
 
-static const char nsenter_usage[] =
-	"usage: rnsbox nsenter [OPTION]... [--] [COMMAND [ARG]...]\n"
-	"Run COMMAND (default $SHELL) in the namespaces of a process or of pinned files.\n"
-	"  -t, --target=PID       the process whose namespaces to join\n"
-	"  -U -m -u -i -n -p -C -T, --user --mount --uts --ipc --net --pid --cgroup --time[=FILE]\n"
-	"                         join that namespace, of PID or pinned at FILE\n"
-	"  -a, --all              every namespace of PID that differs from ours\n"
-	"  -S, --setuid=UID -G, --setgid=GID  (default 0 after -U)  --preserve-credentials\n"
-	"  -r, --root[=DIR] -w, --wd[=DIR]  chroot, chdir (default: the target's)\n"
-	"  -W, --wdns=DIR         chdir to DIR as the joined namespaces see it\n"
-	"  -F, --no-fork          no fork after joining a PID namespace\n"
-	"  --kill-child[=SIG]     SIG (KILL) to the forked child if rnsbox dies\n"
-	"  -N, --net-socket=FD    the network namespace of the target's socket FD\n"
-	"  --user-parent          the parent of the target's (or -U FILE's) user namespace\n"
-	"  -c, --join-cgroup      the target's cgroup (v2)    -e, --env  the target's environment\n"
-	"  --keep-caps            keep the joined user namespace's capabilities across exec\n";
-
 enum { OPT_PRESERVE = 300, OPT_USER_PARENT };
+
+static const struct opts nsenter_set = {
+	"usage: rnsbox nsenter [OPTION]... [--] [COMMAND [ARG]...]\n"
+	"Run COMMAND (default $SHELL) in the namespaces of a process or of pinned files.\n",
+	NULL,
+	(const struct opt[]){
+		OPT("target", "PID\tthe process whose namespaces to join", 't', ARG_REQ),
+		OPT("all", "\tevery namespace of PID that differs from ours", 'a', 0),
+		OPT("setuid", "UID\tthe uid to take (0 after -U)", 'S', ARG_REQ),
+		OPT("setgid", "GID\tthe gid to take (0 after -U)", 'G', ARG_REQ),
+		OPT("preserve-credentials", "\tkeep our uid, gid and groups", OPT_PRESERVE, 0),
+		OPT("root", "DIR\tchroot to DIR (default: the target's root)", 'r', ARG_OPT),
+		OPT("wd", "DIR\tchdir to DIR (default: the target's working directory)", 'w', ARG_OPT),
+		OPT("wdns", "DIR\tchdir to DIR as the joined namespaces see it", 'W', ARG_REQ),
+		OPT("no-fork", "\tno fork after joining a PID namespace", 'F', 0),
+		OPT("kill-child", "SIG\tSIG (KILL) to the forked child if rnsbox dies", OPT_KILL_CHILD, ARG_OPT),
+		OPT("net-socket", "FD\tthe network namespace of the target's socket FD", 'N', ARG_REQ),
+		OPT("user-parent", "\tthe parent of the target's (or -U FILE's) user namespace", OPT_USER_PARENT, 0),
+		OPT("join-cgroup", "\tthe target's cgroup (v2)", 'c', 0),
+		OPT("env", "\tthe target's environment", 'e', 0),
+		OPT("keep-caps", "\tkeep the joined user namespace's capabilities across exec", OPT_KEEP_CAPS, 0),
+		{0},
+	},
+	ARG_OPT, "FILE\tnamespace: join the target's, or the one pinned at FILE",
+};
+
+/* Once every option is read: what needs a target, and what excludes what. */
+static void nsenter_check(const struct nsenter_opts *o)
+{
+	if (o->wdns && o->wd)
+		die_usage("--wdns and --wd exclude each other");
+	if (!o->target && (o->sock >= 0 || o->env || o->join_cgroup))
+		die_usage("%s: needs a target process (-t)", o->sock >= 0 ? "--net-socket" : o->env ? "--env" : "--join-cgroup");
+	if (!o->target && (o->all || (o->root && !*o->root) || (o->wd && !*o->wd)))
+		die_usage("%s: needs a target process (-t)", o->all ? "--all" : o->root && !*o->root ? "--root" : "--wd");
+	for (int ns = 0; ns < NS_COUNT; ns++)
+		if ((o->want & ns_table[ns].flag) && !o->file[ns] && !o->target)
+			die_usage("--%s: neither a file nor a target process (-t) given", ns_table[ns].longopt);
+	if (!o->want && !o->all && o->sock < 0 && !o->user_parent)
+		die_usage("no namespace to join: name one (-n, --net=FILE, ...) or --all");
+}
 
 static void nsenter_parse(struct nsenter_opts *o, int argc, char **argv)
 {
-	static const struct opt fixed[] = {
-		{"target", required_argument, 't'}, {"all", no_argument, 'a'},
-		{"setuid", required_argument, 'S'}, {"setgid", required_argument, 'G'},
-		{"preserve-credentials", no_argument, OPT_PRESERVE},
-		{"root", optional_argument, 'r'},   {"wd", optional_argument, 'w'},
-		{"no-fork", no_argument, 'F'},      {"kill-child", optional_argument, OPT_KILL_CHILD},
-		{"net-socket", required_argument, 'N'}, {"user-parent", no_argument, OPT_USER_PARENT},
-		{"join-cgroup", no_argument, 'c'},  {"keep-caps", no_argument, OPT_KEEP_CAPS},
-		{"env", no_argument, 'e'},          {"wdns", required_argument, 'W'},
-		{"help", no_argument, 'h'},         {0},
-	};
 	unsigned long long v;
 	const char *p;
-	int c, ns;
-	while ((c = ns_getopt(argc, argv, NS_FILE_BOTH, "t:aS:G:r::w::FhN:ceW:", fixed, &ns)) != -1) {
+	int c;
+	while ((c = opt_get(argc, argv, &nsenter_set)) != -1) {
 		switch (c) {
 		case OPT_NS:
-			o->want |= ns_table[ns].flag;
-			o->file[ns] = optarg ? optarg : o->file[ns];
+			o->want |= ns_table[opt_ns].flag;
+			o->file[opt_ns] = optarg ? optarg : o->file[opt_ns];
 			break;
 		case 't':
+		case 'N':
 			p = optarg;
-			if (parse_uint(&p, INT32_MAX, &v) < 0 || *p || v == 0)
-				die_usage("--target: '%s' is not a process id", optarg);
-			o->target = (pid_t)v;
+			if (parse_uint(&p, INT32_MAX, &v) < 0 || *p || (c == 't' && v == 0))
+				die_usage("--%s: '%s' is not a %s", opt_last.name, optarg,
+					  c == 't' ? "process id" : "file descriptor number");
+			if (c == 't')
+				o->target = (pid_t)v;
+			else
+				o->sock = (int)v;
 			break;
 		case 'a': o->all = 1; break;
 		case 'S': o->run.uid = parse_id("--setuid", optarg, 0), o->run.uid_set = 1; break;
@@ -5219,34 +5253,17 @@ static void nsenter_parse(struct nsenter_opts *o, int argc, char **argv)
 		case 'w': o->wd = optarg ? optarg : ""; break;
 		case 'F': o->no_fork = 1; break;
 		case OPT_KILL_CHILD: o->run.kill_sig = parse_kill(optarg); break;
-		case 'N':
-			p = optarg;
-			if (parse_uint(&p, INT32_MAX, &v) < 0 || *p)
-				die_usage("--net-socket: '%s' is not a file descriptor number", optarg);
-			o->sock = (int)v;
-			break;
 		case OPT_USER_PARENT: o->user_parent = 1; break;
 		case 'c': o->join_cgroup = 1; break;
 		case OPT_KEEP_CAPS: o->run.keep_caps = 1; break;
 		case 'e': o->env = 1; break;
 		case 'W': o->wdns = optarg + (*optarg == '='); break;
-		case 'h': _exit(write_all(STDOUT_FILENO, nsenter_usage, sizeof(nsenter_usage) - 1) < 0);
 		default: die_option(c, argv);
 		}
 	}
 	if (optind < argc)
 		o->run.argv = argv + optind;
-	if (o->wdns && o->wd)
-		die_usage("--wdns and --wd exclude each other");
-	if (!o->target && (o->sock >= 0 || o->env || o->join_cgroup))
-		die_usage("%s: needs a target process (-t)", o->sock >= 0 ? "--net-socket" : o->env ? "--env" : "--join-cgroup");
-	if (!o->target && (o->all || (o->root && !*o->root) || (o->wd && !*o->wd)))
-		die_usage("%s: needs a target process (-t)", o->all ? "--all" : o->root && !*o->root ? "--root" : "--wd");
-	for (ns = 0; ns < NS_COUNT; ns++)
-		if ((o->want & ns_table[ns].flag) && !o->file[ns] && !o->target)
-			die_usage("--%s: neither a file nor a target process (-t) given", ns_table[ns].longopt);
-	if (!o->want && !o->all && o->sock < 0 && !o->user_parent)
-		die_usage("no namespace to join: name one (-n, --net=FILE, ...) or --all");
+	nsenter_check(o);
 }
 
 /* The file of a namespace to join: FILE as given, or the target's /proc/PID/ns/NAME. */
@@ -6833,26 +6850,6 @@ static int newns_shared(struct newns_opts *o, int argc, char **argv)
 	return sh_sync(o) < 0 ? EX_FAIL : EX_OK;
 }
 
-static const char newns_usage[] =
-	"usage: rnsbox newns [OPTION]... [PATH]...   |   --rm PATH...   |   --list [--json]\n"
-	"Create namespaces pinned at PATHs (default $RUNTIME_DIR/netns/net-UUID or ns/TYPE-UUID)\n"
-	"without entering them, and print the PATHs; --rm unpins; --list shows the pins here.\n"
-	"  -t, --type=LIST        net (default), uts, ipc, mnt, cgroup, time, user with\n"
-	"  --map-users=IN:OUT:N, --map-groups=IN:OUT:N (repeatable)\n"
-	"  --exist-ok             reuse live pins      --no-lo  leave loopback down\n"
-	"  --veth=HOST:NS         a veth pair, both ends up\n"
-	"  --addr=DEV=ADDR[/LEN], --mtu=DEV=MTU, --up=DEV, --sysctl=net.KEY=VALUE,\n"
-	"  --route=default|PREFIX[,via=GW][,dev=DEV]   (repeatable; DEV may be the pair's HOST end)\n"
-	"  --net-helper=slirp4netns|pasta [--cidr=NET/LEN] [--mtu=MTU] [--disable-host-loopback]\n"
-	"  [-p, --publish=SPEC]... [--ipv6] [--helper-timeout=SECS]   as exec's; --rm PATH ends it\n"
-	"   or: rnsbox newns --shared=DIR [--net-helper=...] VERB: acquire|release|gc|info [--json]|\n"
-	"       run [--] CMD|publish SPEC...|unpublish SPEC...|ports\n"
-	"One netns with a helper shared by reference count: acquire makes it and takes a reference\n"
-	"for the calling process, release drops one (the last removes it), run holds one while\n"
-	"CMD runs in it, gc drops those of processes gone; publish and unpublish change its ports.\n"
-	"Without CAP_SYS_ADMIN the pin lives in a keeper process's user and mount namespace,\n"
-	"which every session of the user joins.\n";
-
 /*
  * Types that cannot be pinned usefully are refused: a PID namespace whose PID 1 has
  * ended (as a pinned one's has) takes no process, the kernel refuses to fork into it;
@@ -6877,80 +6874,73 @@ static void newns_check_types(const struct newns_opts *o, int autom)
 			die_usage("%s: %s", k ? "--map-groups" : "--map-users", why);
 }
 
-static void newns_parse(struct newns_opts *o, int argc, char **argv)
+static const struct opts newns_set = {
+	"usage: rnsbox newns [OPTION]... [PATH]...   |   --rm PATH...   |   --list [--json]\n"
+	"   or: rnsbox newns --shared=DIR [--net-helper=...] VERB: acquire|release|gc|info [--json]|\n"
+	"       run [--] CMD|publish SPEC...|unpublish SPEC...|ports\n"
+	"Create namespaces pinned at PATHs (default $RUNTIME_DIR/netns/net-UUID or ns/TYPE-UUID)\n"
+	"without entering them, and print the PATHs; --rm unpins; --list shows the pins here.\n",
+	"--shared: one netns with a helper shared by reference count: acquire makes it and takes a\n"
+	"reference for the calling process, release drops one (the last removes it), run holds one\n"
+	"while CMD runs in it, gc drops those of processes gone; publish and unpublish change its\n"
+	"ports. Without CAP_SYS_ADMIN the pin lives in a keeper process's user and mount namespace,\n"
+	"which every session of the user joins.\n",
+	(const struct opt[]){
+		OPT("type", "LIST\tnet (default), uts, ipc, mnt, cgroup, time, user", 't', ARG_REQ),
+		OPT("map-users", "IN:OUT:N\tthe uid map of a new user namespace (repeatable)", OPT_NS_MAP_USERS, ARG_REQ),
+		OPT("map-groups", "IN:OUT:N\tits gid map (repeatable)", OPT_NS_MAP_GROUPS, ARG_REQ),
+		OPT("exist-ok", "\treuse live pins", OPT_EXIST_OK, 0),
+		OPT("no-lo", "\tleave loopback down", OPT_NS_NO_LO, 0),
+		OPT("veth", "HOST:NS\ta veth pair, both ends up", OPT_VETH, ARG_REQ),
+		OPT("addr", "DEV=ADDR[/LEN]\tan address (this and the next four are repeatable)", OPT_ADDR, ARG_REQ),
+		OPT("mtu", "[DEV=]MTU\tDEV's MTU; MTU alone: the helper's", OPT_MTU, ARG_REQ),
+		OPT("up", "DEV\tDEV up", OPT_UP, ARG_REQ),
+		OPT("sysctl", "net.KEY=VALUE\ta sysctl of the namespace", OPT_SYSCTL, ARG_REQ),
+		OPT("route", "ROUTE\tdefault|PREFIX[,via=GW][,dev=DEV] (DEV may be the pair's HOST)", OPT_ROUTE, ARG_REQ),
+		NH_ROWS,
+		OPT("publish", "SPEC\t[HOSTIP:]HOSTPORT:PORT[/tcp|udp]: a host port to the namespace", 'p', ARG_REQ),
+		OPT("rm", "\tunpin the PATHs (ending their helpers)", OPT_RM, 0),
+		OPT("list", "\tthe pins here", OPT_LIST, 0),
+		OPT("json", "\twith --list: JSON", OPT_JSON, 0),
+		OPT("shared", "DIR\tthe shared netns kept in DIR", OPT_SHARED, ARG_REQ),
+		{0},
+	},
+	0, NULL,
+};
+
+/* --type LIST: names as /proc/PID/ns has them, or as the long options. */
+static void newns_types(struct newns_opts *o, const char *list)
 {
-	static const struct opt longopts[] = {
-		{"type", required_argument, 't'},       {"exist-ok", no_argument, OPT_EXIST_OK},
-		{"no-lo", no_argument, OPT_NS_NO_LO},   {"veth", required_argument, OPT_VETH},
-		{"addr", required_argument, OPT_ADDR},  {"mtu", required_argument, OPT_MTU},
-		{"up", required_argument, OPT_UP},      {"route", required_argument, OPT_ROUTE},
-		{"sysctl", required_argument, OPT_SYSCTL}, {"rm", no_argument, OPT_RM},
-		{"list", no_argument, OPT_LIST},        {"json", no_argument, OPT_JSON},
-		{"shared", required_argument, OPT_SHARED}, NH_LONGOPTS,
-		{"map-users", required_argument, OPT_NS_MAP_USERS},
-		{"map-groups", required_argument, OPT_NS_MAP_GROUPS},
-		{"help", no_argument, 'h'},             {0},
-	};
-	int c, created = 0, autom = 0;
-	while ((c = opt_get(argc, argv, "+:t:p:h", longopts)) != -1) {
-		created += c != OPT_RM && c != OPT_LIST && c != OPT_JSON;
-		switch (c) {
-		case 't':
-			for (const char *p = optarg; *p; p += *p == ',') {
-				size_t len = strcspn(p, ",");
-				int ns = 0;
-				while (ns < NS_COUNT && !((strlen(ns_table[ns].name) == len && !strncmp(p, ns_table[ns].name, len)) ||
-							  (strlen(ns_table[ns].longopt) == len && !strncmp(p, ns_table[ns].longopt, len))))
-					ns++;
-				if (ns == NS_COUNT || (o->flags & ns_table[ns].flag))
-					die_usage("--type: '%.*s' is %s", (int)len, p, ns == NS_COUNT ? "not a namespace type" : "given twice");
-				o->flags |= ns_table[ns].flag;
-				o->types[o->ntypes++] = ns;
-				p += len;
-			}
-			break;
-		case OPT_VETH: {
-			const char *colon = strchr(optarg, ':');
-			struct netop op = {.opt = "--veth", .arg = optarg};
-			if (!colon)
-				die_usage("--veth %s: expected HOST:NS (two device names)", optarg);
-			if (o->veth[0][0]) /* one pair a namespace: a second would be dropped silently */
-				die_usage("--veth %s: a second pair (%s:%s is the first); one --veth a namespace", optarg,
-					  o->veth[0], o->veth[1]);
-			parse_dev(&op, optarg, (size_t)(colon - optarg), o->veth[0]);
-			parse_dev(&op, colon + 1, strlen(colon + 1), o->veth[1]);
-			break;
-		}
-		case OPT_SYSCTL: parse_netop(o, c, "--sysctl", optarg); break;
-		case OPT_MTU: /* --mtu=DEV=MTU, or --mtu=MTU for the helper's device */
-			if (!strchr(optarg, '='))
-				nh_option(&o->nh, OPT_NH_MTU, optarg);
-			else
-				parse_netop(o, c, "--mtu", optarg);
-			break;
-		case 'p': c = OPT_NH_PUBLISH; /* fall through */
-		case OPT_NH:
-		case OPT_NH_CIDR:
-		case OPT_NH_TIMEOUT:
-		case OPT_NH_PUBLISH:
-		case OPT_NH_MODE:
-		case OPT_NH_IPV6:
-		case OPT_NH_NO_HOST_LO: nh_option(&o->nh, c, optarg); break;
-		case OPT_SHARED: o->shared = optarg; break;
-		case OPT_NS_MAP_USERS: idmap_parse("--map-users", optarg, &o->uids, &autom); break;
-		case OPT_NS_MAP_GROUPS: idmap_parse("--map-groups", optarg, &o->gids, &autom); break;
-		case OPT_ADDR: parse_netop(o, c, "--addr", optarg); break;
-		case OPT_UP: parse_netop(o, c, "--up", optarg); break;
-		case OPT_ROUTE: parse_netop(o, c, "--route", optarg); break;
-		case OPT_EXIST_OK: o->exist_ok = 1; break;
-		case OPT_NS_NO_LO: o->no_lo = 1; break;
-		case OPT_RM:
-		case OPT_LIST: o->mode = c; break;
-		case OPT_JSON: o->json = 1; break;
-		case 'h': _exit(write_all(STDOUT_FILENO, newns_usage, sizeof(newns_usage) - 1) < 0);
-		default: die_option(c, argv);
-		}
+	for (const char *p = list; *p; p += *p == ',') {
+		size_t len = strcspn(p, ",");
+		int ns = 0;
+		while (ns < NS_COUNT && !((strlen(ns_table[ns].name) == len && !strncmp(p, ns_table[ns].name, len)) ||
+					  (strlen(ns_table[ns].longopt) == len && !strncmp(p, ns_table[ns].longopt, len))))
+			ns++;
+		if (ns == NS_COUNT || (o->flags & ns_table[ns].flag))
+			die_usage("--type: '%.*s' is %s", (int)len, p, ns == NS_COUNT ? "not a namespace type" : "given twice");
+		o->flags |= ns_table[ns].flag;
+		o->types[o->ntypes++] = ns;
+		p += len;
 	}
+}
+
+/* --veth HOST:NS, one pair a namespace (a second would be dropped silently). */
+static void newns_veth(struct newns_opts *o, const char *arg)
+{
+	const char *colon = strchr(arg, ':');
+	struct netop op = {.opt = "--veth", .arg = arg};
+	if (!colon)
+		die_usage("--veth %s: expected HOST:NS (two device names)", arg);
+	if (o->veth[0][0])
+		die_usage("--veth %s: a second pair (%s:%s is the first); one --veth a namespace", arg, o->veth[0], o->veth[1]);
+	parse_dev(&op, arg, (size_t)(colon - arg), o->veth[0]);
+	parse_dev(&op, colon + 1, strlen(colon + 1), o->veth[1]);
+}
+
+/* Once every option is read: what goes with what. */
+static void newns_check(struct newns_opts *o, int argc, int created, int autom)
+{
 	if (o->mode && created)
 		die_usage("--%s takes no other option", o->mode == OPT_RM ? "rm" : "list");
 	if (o->json && o->mode != OPT_LIST)
@@ -6971,6 +6961,42 @@ static void newns_parse(struct newns_opts *o, int argc, char **argv)
 	if (o->shared && (o->mode || o->exist_ok))
 		die_usage("--shared takes a verb, not --rm, --list or --exist-ok");
 	newns_check_types(o, autom);
+}
+
+static void newns_parse(struct newns_opts *o, int argc, char **argv)
+{
+	int c, created = 0, autom = 0;
+	while ((c = opt_get(argc, argv, &newns_set)) != -1) {
+		created += c != OPT_RM && c != OPT_LIST && c != OPT_JSON;
+		switch (c) {
+		case 't': newns_types(o, optarg); break;
+		case OPT_VETH: newns_veth(o, optarg); break;
+		case OPT_MTU: /* --mtu=DEV=MTU, or --mtu=MTU for the helper's device */
+			if (!strchr(optarg, '='))
+				nh_option(&o->nh, OPT_NH_MTU, optarg);
+			else
+				parse_netop(o, c, "--mtu", optarg);
+			break;
+		case OPT_SYSCTL: parse_netop(o, c, "--sysctl", optarg); break;
+		case OPT_ADDR: parse_netop(o, c, "--addr", optarg); break;
+		case OPT_UP: parse_netop(o, c, "--up", optarg); break;
+		case OPT_ROUTE: parse_netop(o, c, "--route", optarg); break;
+		case 'p': nh_option(&o->nh, OPT_NH_PUBLISH, optarg); break;
+		case OPT_SHARED: o->shared = optarg; break;
+		case OPT_NS_MAP_USERS: idmap_parse("--map-users", optarg, &o->uids, &autom); break;
+		case OPT_NS_MAP_GROUPS: idmap_parse("--map-groups", optarg, &o->gids, &autom); break;
+		case OPT_EXIST_OK: o->exist_ok = 1; break;
+		case OPT_NS_NO_LO: o->no_lo = 1; break;
+		case OPT_RM:
+		case OPT_LIST: o->mode = c; break;
+		case OPT_JSON: o->json = 1; break;
+		default:
+			if (c < OPT_NH || c > OPT_NH_IPV6)
+				die_option(c, argv);
+			nh_option(&o->nh, c, optarg);
+		}
+	}
+	newns_check(o, argc, created, autom);
 }
 
 static int cmd_newns(int argc, char **argv)
@@ -7317,35 +7343,35 @@ static int idmap_mount(const struct uh_opts *o, int fd, const char *arg, struct 
 	return -1;
 }
 
-static const char uh_usage[] =
+enum { OPT_UH_USERS = 256, OPT_UH_GROUPS, OPT_UH_PATH, OPT_UH_FD, OPT_UH_IDMAP, OPT_UH_REC, OPT_UH_RO, OPT_UH_CACHE, OPT_UH_PRINT };
+
+static const struct opts uh_set = {
 	"usage: rnsbox userns-handle --map-users=MAP --map-groups=MAP [USE]... [--] [COMMAND [ARG]...]\n"
 	"A user namespace with exactly these maps, as a handle: pinned, id-mapped mounts, an fd.\n"
-	"  --map-users=IN:OUT:COUNT, --map-groups=IN:OUT:COUNT  (or OUT,IN,COUNT; repeatable)\n"
-	"USE, for the maps given before it (maps after a USE start the next mapping):\n"
-	"  --path=P               pin the handle at P (printed)\n"
-	"  --idmap=SRC:DST        an id-mapped bind mount of SRC at DST (--recursive, --readonly)\n"
-	"  --fd=N                 the handle at fd N for COMMAND\n"
-	"  COMMAND                the last mapping's handle at the fd in RNSBOX_USERNS_FD\n"
-	"  --cache[=DIR]          reuse a live pin per mapping ($RUNTIME_DIR/userns)\n"
-	"  --print                each mapping's key and maps, as the kernel reports them\n";
-
-enum { OPT_UH_USERS = 256, OPT_UH_GROUPS, OPT_UH_PATH, OPT_UH_FD, OPT_UH_IDMAP, OPT_UH_REC, OPT_UH_RO, OPT_UH_CACHE, OPT_UH_PRINT };
+	"The maps apply to the uses after them; maps after a use start the next mapping.\n",
+	"COMMAND gets the last mapping's handle at the fd in RNSBOX_USERNS_FD.\n",
+	(const struct opt[]){
+		OPT("map-users", "IN:OUT:N\tthe uid map (or OUT,IN,N; repeatable)", OPT_UH_USERS, ARG_REQ),
+		OPT("map-groups", "IN:OUT:N\tthe gid map (or OUT,IN,N; repeatable)", OPT_UH_GROUPS, ARG_REQ),
+		OPT("path", "P\tpin the handle at P (printed)", OPT_UH_PATH, ARG_REQ),
+		OPT("idmap", "SRC:DST\tan id-mapped bind mount of SRC at DST", OPT_UH_IDMAP, ARG_REQ),
+		OPT("recursive", "\t--idmap takes SRC's submounts too", OPT_UH_REC, 0),
+		OPT("readonly", "\t--idmap's mounts are read-only", OPT_UH_RO, 0),
+		OPT("fd", "N\tthe handle at fd N for COMMAND", OPT_UH_FD, ARG_REQ),
+		OPT("cache", "DIR\treuse a live pin per mapping (DIR: $RUNTIME_DIR/userns)", OPT_UH_CACHE, ARG_OPT),
+		OPT("print", "\teach mapping's key and maps, as the kernel reports them", OPT_UH_PRINT, 0),
+		{0},
+	},
+	0, NULL,
+};
 
 static void uh_parse(struct uh_opts *o, int argc, char **argv)
 {
-	static const struct opt longopts[] = {
-		{"map-users", required_argument, OPT_UH_USERS}, {"map-groups", required_argument, OPT_UH_GROUPS},
-		{"path", required_argument, OPT_UH_PATH},       {"fd", required_argument, OPT_UH_FD},
-		{"idmap", required_argument, OPT_UH_IDMAP},     {"recursive", no_argument, OPT_UH_REC},
-		{"readonly", no_argument, OPT_UH_RO},           {"cache", optional_argument, OPT_UH_CACHE},
-		{"print", no_argument, OPT_UH_PRINT},           {"help", no_argument, 'h'},
-		{0},
-	};
 	static const char uses[] = "pfi";
 	char why[80];
 	int c, autom = 0;
 	unsigned long long v;
-	while ((c = opt_get(argc, argv, "+:h", longopts)) != -1) {
+	while ((c = opt_get(argc, argv, &uh_set)) != -1) {
 		if (c == OPT_UH_USERS || c == OPT_UH_GROUPS) {
 			if (!o->open && o->nmaps == UH_MAX)
 				die_usage("more than %d mappings", UH_MAX);
@@ -7358,7 +7384,7 @@ static void uh_parse(struct uh_opts *o, int argc, char **argv)
 		} else if (c >= OPT_UH_PATH && c <= OPT_UH_IDMAP) {
 			const char *p = optarg;
 			if (!o->nmaps)
-				die_usage("--%s: give --map-users and --map-groups before it", longopts[c - OPT_UH_USERS].name);
+				die_usage("--%s: give --map-users and --map-groups before it", opt_last.name);
 			if (c == OPT_UH_FD && (parse_uint(&p, INT32_MAX, &v) < 0 || *p || v < 3))
 				die_usage("--fd: '%s' is not a file descriptor number above 2", optarg);
 			if (c == OPT_UH_IDMAP && (!strchr(optarg, ':') || *optarg == ':' || !strchr(optarg, ':')[1]))
@@ -7371,8 +7397,6 @@ static void uh_parse(struct uh_opts *o, int argc, char **argv)
 			o->cache = optarg ? optarg : "";
 		} else if (c == OPT_UH_REC || c == OPT_UH_RO || c == OPT_UH_PRINT) {
 			*(c == OPT_UH_REC ? &o->recursive : c == OPT_UH_RO ? &o->readonly : &o->print) = 1;
-		} else if (c == 'h') {
-			_exit(write_all(STDOUT_FILENO, uh_usage, sizeof(uh_usage) - 1) < 0);
 		} else {
 			die_option(c, argv);
 		}
