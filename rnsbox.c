@@ -7,9 +7,12 @@
  * enough for an initramfs. It is one file so it can be dropped into any tree and built with
  * `musl-gcc -static`. It is not a privileged helper: it refuses to run set-user-ID.
  *
- * Design: every subcommand parses into one struct of options and runs as a list of phases,
- * each a helper. Diagnostics go through one family of functions that format into a stack
- * buffer and emit a line with one write(2), so they are safe in forked children. Children
+ * Design: every subcommand parses its option rows (one engine, opt_get, which also makes
+ * --help from them) into one struct of options and runs as a list of phases, each a
+ * helper. Those that run a command own a struct run, the one tail for fork, supervision,
+ * ids and exec; what they need done when the command ends they register as exit hooks.
+ * Diagnostics go through one family of functions that format into a stack buffer and
+ * emit a line with one write(2), so they are safe in forked children. Children
  * are made with _Fork() (POSIX 2024's fork without atfork handlers, of which rnsbox has
  * none; musl's fork links its thread-lock machinery and the vDSO clock, 2.8 KiB), so libc
  * stays consistent in them; they talk to rnsbox through one protocol (child_start). The
@@ -28,11 +31,13 @@
  *   8. id maps and subordinate ids
  *   9. user-mode networking (helpers, resolv.conf and hosts, copy-up)
  *  10. detect
- *  11. exec (and the unshare and nsenter applets)
- *  12. newns
- *  13. userns-handle
- *  14. dispatch table
- *  15. main
+ *  11. running a command (supervision, ids, exec)
+ *  12. exec (and the unshare applet)
+ *  13. nsenter (and the nsenter applet)
+ *  14. newns
+ *  15. userns-handle
+ *  16. dispatch table
+ *  17. main
  */
 
 /*==== 1. includes and compat constants ====*/
@@ -362,14 +367,14 @@ static size_t elide(char *dst, size_t size, const char *src, size_t n)
 
 /*
  * The only mutable global, the diagnostics state: the prefix ("rnsbox" or "rnsbox:
- * SUBCMD", set once by dispatch) and, for exec, where a fatal error is also reported:
- * as a JSON line on --json-status-fd, and as one byte on a pipe that tells the
- * supervising parent the command never started. -1 where unused.
+ * SUBCMD", set once by dispatch) and a hook that also gets each fatal message, with its
+ * argument (exec reports through it on --json-status-fd); NULL where unused.
  */
 static struct {
 	char prefix[48];
-	int status_fd, failed_fd;
-} diag = {"rnsbox", -1, -1};
+	void (*fatal)(void *arg, const char *msg);
+	void *fatal_arg;
+} diag = {"rnsbox", NULL, NULL};
 
 /* Length of the valid UTF-8 sequence at s (1-4), or 0 if it is not one. */
 static int utf8_len(const unsigned char *s)
@@ -423,26 +428,10 @@ static void json_escape(char *buf, size_t size, const char *s)
 	buf[n] = '\0';
 }
 
-/* A fatal error, for the parent and the status fd (exec); msg is the diagnostic line. */
-static void diag_fatal(const char *msg)
-{
-	char line[700], esc[600];
-	if (diag.status_fd >= 0) {
-		json_escape(esc, sizeof(esc), msg);
-		int n = sfmt(line, sizeof(line), "{\"pid\": -1, \"message\": \"%s\"}\n", esc);
-		ssize_t w = write(diag.status_fd, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
-		(void)w;
-	}
-	if (diag.failed_fd >= 0) {
-		ssize_t w = write(diag.failed_fd, "f", 1);
-		(void)w;
-	}
-}
-
 /*
  * Format one line "PREFIX: MESSAGE[: strerror(err)]\n" into a stack buffer and write it
  * with a single write(2), so lines from a parent and a forked child never interleave.
- * err < 0 means no errno part; fatal lines are also reported by diag_fatal. Callers
+ * err < 0 means no errno part; fatal lines also go to diag.fatal. Callers
  * capture errno before any call that may change it.
  */
 PRINTF(4, 0) static void vdiag(int err, int fatal, const char *tag, const char *fmt, va_list ap)
@@ -453,8 +442,8 @@ PRINTF(4, 0) static void vdiag(int err, int fatal, const char *tag, const char *
 	if (err >= 0)
 		n = sfmt_at(text, sizeof(text), n, ": %s", strerror(err));
 	n = elide(buf, sizeof(buf) - 1, text, n); /* and for the newline */
-	if (fatal)
-		diag_fatal(buf);
+	if (fatal && diag.fatal)
+		diag.fatal(diag.fatal_arg, buf);
 	buf[n++] = '\n';
 	ssize_t w = write(STDERR_FILENO, buf, n);
 	(void)w;
@@ -542,7 +531,6 @@ __attribute__((noreturn)) static void die_option(int c, char **argv)
  */
 struct result {
 	int ok;
-	pid_t pid; /* a process the step started, if any */
 	int sig;   /* the signal that interrupted the step, if one did: rnsbox exits 128+sig */
 	char msg[600], hint[200];
 };
@@ -1730,6 +1718,28 @@ static const char *ns_names(int flags, char *buf, size_t size)
 		if (flags & ns_table[i].flag && n < size)
 			n = sfmt_at(buf, size, n, "%s%s", n ? "," : "", ns_table[i].name);
 	return buf;
+}
+
+/*
+ * The one way rnsbox joins namespaces by their files (nsenter, the network helper's
+ * namespace, the keeper's): each fd[ns] not -1 is joined in the table's order, user
+ * first, as that gives the right to join the others, in two passes, so one refused
+ * before its user namespace was joined is tried again. The caller keeps and closes the
+ * fds. err[ns] is why each one left unjoined was refused (else 0); returns how many are
+ * left, with errno the first one's.
+ */
+static int ns_join(const int fd[NS_COUNT], int err[NS_COUNT])
+{
+	int left = 0, first = -1;
+	for (int ns = 0; ns < NS_COUNT; ns++)
+		err[ns] = fd[ns] >= 0 ? -1 : 0;
+	for (int pass = 0; pass < 2; pass++)
+		for (int ns = 0; ns < NS_COUNT; ns++)
+			if (err[ns] && (err[ns] = setns(fd[ns], ns_table[ns].flag) < 0 ? errno : 0) != 0 && pass)
+				left++, first = first < 0 ? ns : first;
+	if (left)
+		errno = err[first];
+	return left;
 }
 
 /*
@@ -3129,10 +3139,14 @@ static int nh_stop(pid_t pid)
  */
 static int nh_enter(int fd)
 {
-	int user = nh_owner(fd), rc = user >= 0 ? setns(user, CLONE_NEWUSER) : 0;
-	if (user >= 0)
-		close(user);
-	return rc < 0 ? rc : setns(fd, CLONE_NEWNET);
+	int f[NS_COUNT], err[NS_COUNT];
+	for (int ns = 0; ns < NS_COUNT; ns++)
+		f[ns] = ns_table[ns].flag == CLONE_NEWNET ? fd : ns_table[ns].flag == CLONE_NEWUSER ? nh_owner(fd) : -1;
+	int left = ns_join(f, err), e = errno;
+	if (f[0] >= 0) /* the table starts with user */
+		close(f[0]);
+	errno = e;
+	return left ? -1 : 0;
 }
 
 /* From inside the namespace: the helper's device up with its MTU, address and default route. */
@@ -4061,68 +4075,66 @@ static int cmd_detect(int argc, char **argv)
 	return m.n[0] < 0 || m.n[1] < 0 ? EX_FAIL : EX_OK;
 }
 
-/*==== 11. exec (and the unshare and nsenter applets) ====*/
+/*==== 11. running a command (supervision, ids, exec) ====*/
 
 /*
- * rnsbox exec (and the unshare applet): create namespaces and run a command, as
- * util-linux unshare does, with what rootlesskit's child does around it: ids mapped,
- * /proc and /sys mounted, loopback up, signals forwarded, orphans reaped.
- *
- * Phases, each a helper: parse; unshare every requested type in one call; map ids; fork
- * if asked (the parent only supervises from then on); in the process that will run the
- * command: propagation, mounts, loopback, root and cwd, ids, parent-death signal; in a new
- * PID namespace, PID 1 forks the command and reaps; exec. Dying is allowed in every phase:
- * nothing has been made outside the new namespaces, which vanish with the process.
+ * The tail every subcommand that runs a command shares (exec, nsenter, newns --shared
+ * run, userns-handle), each with a struct run of its own: fork and supervise (signals
+ * forwarded, children reaped, exit status passed on), ids, capabilities, parent-death
+ * signal, environment, exec. What a subcommand needs done when the command has ended
+ * (end a helper, drop a reference) it registers as an exit hook; supervision knows
+ * nothing else of it.
  */
-/* Who runs the exec tail: rnsbox exec, or an applet with util-linux's behaviour exactly. */
+
+/* Who runs the tail: rnsbox, or an applet with util-linux's behaviour exactly. */
 enum { AS_RNSBOX = 0, AS_UNSHARE, AS_NSENTER };
 
-struct exec_opts {
-	int applet;                /* AS_UNSHARE, AS_NSENTER: util-linux's behaviour exactly */
-	int forward;               /* --forward-signals */
-	int flags;                 /* CLONE_NEW* to create */
-	int fork, no_lo, mount_sys, reaper, keep_caps;
-	uid_t map_uid;             /* inside id of a one-id map, when map_uid_set */
-	gid_t map_gid;             /* likewise, when map_gid_set */
-	int map_uid_set, map_gid_set;
-	int setgroups;             /* -1: default (deny when needed), 0 deny, 1 allow */
-	unsigned long propagation; /* MS_PRIVATE (default), MS_SHARED, MS_SLAVE; 0: unchanged */
-	const char *mount_proc;    /* where to mount a new proc; NULL: no */
+struct hook {
+	void (*fn)(void *arg, pid_t child);
+	void *arg;
+};
+#define RUN_HOOKS 2
+
+struct run {
+	char **argv;               /* the command; NULL: $SHELL or /bin/sh */
+	int applet;                /* AS_UNSHARE, AS_NSENTER */
+	int fork, forward;         /* fork and supervise; forward signals as an applet too */
 	int kill_sig;              /* parent-death signal; 0: none */
-	const char *root, *wd;
+	int keep_caps;
 	uid_t uid;                 /* -S, when uid_set (every uid_t but -1 is an id: no sentinel) */
 	gid_t gid;                 /* -G, when gid_set */
 	int uid_set, gid_set;
-	char **argv;               /* the command; NULL: $SHELL or /bin/sh */
-	struct idmap uids, gids;   /* --map-users, --map-groups (then the whole map) */
-	int auto_uids, auto_gids;  /* MAP_AUTO (--map-auto, "auto") or MAP_SUBIDS (--map-subids, "subids") */
-	const char *persist[NS_COUNT]; /* -n=FILE and so on */
-	long long offset[2];       /* --monotonic, --boottime seconds */
-	int set_offset[2];
-	/* set while running */
-	int block_fd, status_fd;   /* --block-fd, --json-status-fd; -1: none */
-	struct child helper;       /* the helper outside, while it has work left */
-	int pin_pid;               /* the helper is still to pin the PID namespace */
-	int listen;                /* LISTEN_PID named rnsbox: pass LISTEN_FDS on, fix LISTEN_PID */
-	int forked;                /* this process is a child of fork_supervised */
-	pid_t outer_pid;           /* the pid of the process that runs the command, as the caller sees it */
-	sigset_t mask;             /* the caller's signal mask, restored for the command */
-	int sync_fd;               /* read end held open by the parent, for --kill-child */
-	struct nethelper nh;       /* --net-helper and its options */
-	const char *copy[16];      /* --copy-up DIRs */
-	int ncopy;
-	const char *hostname;      /* --hostname */
-	const char *evacuate;      /* --evacuate-cgroup2 NAME */
 	int env_clear, nkeep;      /* --clear-env, --whitelist-env: keep only the names in env_keep */
 	const char *env_keep[16];  /* --whitelist-env lists, comma-separated names */
-	int nh_fd;                 /* a pidfd of the running helper, for the supervisor to end it; -1: none */
-	void (*done)(void *);      /* the supervisor calls done(done_arg) once the command has ended */
-	void *done_arg;
+	int status_fd;             /* --json-status-fd: {"exit-code"} when the command has ended; -1 none */
+	/* set while running */
+	sigset_t mask;             /* the caller's signal mask, restored for the command */
+	int listen;                /* LISTEN_PID named rnsbox: pass LISTEN_FDS on, fix LISTEN_PID */
+	int forked;                /* this process is a child of fork_supervised */
+	int sync_fd;               /* read end held open by the parent, for --kill-child */
+	int failed_fd;             /* a byte here tells the supervisor the command never ran; -1 none */
+	struct hook started;       /* run in the parent on the new child, which waits for it */
+	struct hook at_end[RUN_HOOKS]; /* run by the supervisor once the command has ended */
 };
-/* The one initialiser of exec_opts, for every user (exec, nsenter, newns --shared run, userns-handle). */
-#define EXEC_OPTS_INIT                                                                                         \
-	.setgroups = -1, .propagation = MS_PRIVATE,                                                            \
-	.sync_fd = -1, .block_fd = -1, .status_fd = -1, .nh = NETHELPER_INIT, .nh_fd = -1
+#define RUN_INIT .status_fd = -1, .sync_fd = -1, .failed_fd = -1
+
+/* diag's fatal hook while a command is being started: the error as a JSON line on
+ * --json-status-fd, and a byte that tells the supervisor the command never ran. */
+static void run_fatal(void *arg, const char *msg)
+{
+	const struct run *r = arg;
+	char line[700], esc[600];
+	if (r->status_fd >= 0) {
+		json_escape(esc, sizeof(esc), msg);
+		int n = sfmt(line, sizeof(line), "{\"pid\": -1, \"message\": \"%s\"}\n", esc);
+		ssize_t w = write(r->status_fd, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+		(void)w;
+	}
+	if (r->failed_fd >= 0) {
+		ssize_t w = write(r->failed_fd, "f", 1);
+		(void)w;
+	}
+}
 
 /* --kill-child[=SIGNAL]: the signal, KILL by default. Dies with a usage error naming it. */
 static int parse_kill(const char *arg)
@@ -4149,6 +4161,317 @@ static uint32_t parse_id(const char *opt, const char *s, int group)
 		die_usage("%s: unknown %s '%s'", opt, group ? "group" : "user", s);
 	return id;
 }
+
+/* The exit status that reports a wait status: the code, or 128+N for signal N. */
+static int exit_code(int status)
+{
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/*
+ * The signals the supervisor of fork_supervised takes with sigwaitinfo (blocked from the
+ * fork on). rnsbox: all but the synchronous faults, every one forwarded to the child. The
+ * unshare applet, as util-linux: SIGINT and SIGTERM only (blocked against the "impatient
+ * parent", forwarded only with --forward-signals); nsenter, as util-linux: none. Others
+ * keep their default action there, and SIGCHLD is always taken, for the wait.
+ */
+static void supervised_signals(const struct run *r, sigset_t *set)
+{
+	sigemptyset(set);
+	if (r->applet == AS_RNSBOX) {
+		sigfillset(set);
+		for (int i = 0; i < 6; i++) /* synchronous faults must stay deliverable */
+			sigdelset(set, (int[]){SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS}[i]);
+	} else if (r->applet == AS_UNSHARE) {
+		sigaddset(set, SIGINT);
+		sigaddset(set, SIGTERM);
+	}
+	sigaddset(set, SIGCHLD);
+}
+
+/*
+ * How the supervisor ends once the child has: with its status (128+N for signal N), or,
+ * as the applets (util-linux), dying of the child's signal itself, so that the parent
+ * sees a death by signal (rnsbox installs no handler: the action is the default one, or
+ * an ignore inherited from the caller); 128+N where that signal does not end it.
+ */
+__attribute__((noreturn)) static void supervised_exit(const struct run *r, int st)
+{
+	if (r->applet && WIFSIGNALED(st)) {
+		sigset_t one;
+		sigemptyset(&one);
+		sigaddset(&one, WTERMSIG(st));
+		kill(getpid(), WTERMSIG(st));
+		sigprocmask(SIG_UNBLOCK, &one, NULL); /* delivered here */
+	}
+	_exit(exit_code(st));
+}
+
+/*
+ * The supervisor's loop (fork_supervised): signals taken are forwarded to the child pid;
+ * on SIGCHLD, children are reaped (all of them with reap_all) until pid has ended; then
+ * the terminal goes back (tty), the exit hooks run (at_end), the end is reported on
+ * --json-status-fd unless the command never ran (a byte on failed: rnsbox's own error
+ * before exec), and rnsbox exits as the child did.
+ */
+__attribute__((noreturn)) static void supervise(struct run *r, pid_t pid, const sigset_t *all, int reap_all,
+						int tty, int failed)
+{
+	for (;;) {
+		siginfo_t si;
+		int sig = sigwaitinfo(all, &si), st;
+		if (sig < 0)
+			continue; /* EINTR */
+		if (sig != SIGCHLD) {
+			if (!r->applet || r->forward)
+				kill(pid, sig);
+			continue;
+		}
+		for (pid_t p; (p = waitpid(reap_all ? -1 : pid, &st, WNOHANG)) > 0;) {
+			if (p != pid)
+				continue;
+			if (tty)
+				tcsetpgrp(STDIN_FILENO, getpgrp());
+			for (int i = 0; i < RUN_HOOKS; i++)
+				if (r->at_end[i].fn)
+					r->at_end[i].fn(r->at_end[i].arg, pid);
+			char c, line[32];
+			if (failed >= 0 && read(failed, &c, 1) != 1) { /* the command ran: report its end */
+				int n = sfmt(line, sizeof(line), "{\"exit-code\": %d}\n", exit_code(st));
+				if (write(r->status_fd, line, (size_t)n) < 0)
+					warn("write --json-status-fd: %s", strerror(errno));
+			}
+			supervised_exit(r, st);
+		}
+	}
+}
+
+/*
+ * Fork. The child returns 0 with signals still blocked (the command gets the caller's
+ * mask back just before exec). The parent never returns: it forwards the signals it takes
+ * (supervised_signals) to the child, reaps (every child when reap_all, as PID 1 or a
+ * subreaper must), and exits as the child did (supervised_exit). When rnsbox exec's
+ * caller owns the terminal, the child gets its own process group in the foreground, so a
+ * ^C reaches the command once, and the parent takes the terminal back afterwards (the
+ * applets leave the terminal alone, as util-linux does). With a started hook the child
+ * waits until the hook has run in the parent (exec pins the new PID namespace there).
+ */
+static pid_t fork_supervised(struct run *r, int reap_all)
+{
+	sigset_t all;
+	int sync[2], tty = !r->applet && isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp();
+	supervised_signals(r, &all);
+	int failed[2] = {-1, -1}, report = r->status_fd >= 0 && !r->forked;
+	sigprocmask(SIG_BLOCK, &all, NULL);
+	if (pipe2(sync, O_CLOEXEC) < 0 || (report && pipe2(failed, O_CLOEXEC | O_NONBLOCK) < 0))
+		die_errno("pipe");
+	pid_t pid = _Fork();
+	if (pid < 0) /* ENOMEM, joined: the kernel makes no process in a PID namespace whose PID 1 is gone */
+		die_hint(EX_FAIL, errno == ENOMEM && r->applet == AS_NSENTER ? "the PID namespace joined has no PID 1 any "
+			 "more: it has ended, and no process can be made in it" : NULL, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		char c;
+		close(sync[1]);
+		r->sync_fd = sync[0];
+		r->forked = 1;
+		memset(r->at_end, 0, sizeof(r->at_end)); /* the supervisor's jobs, not the child's */
+		if (report) { /* a fatal error says so on this pipe; a successful exec closes it */
+			close(failed[0]);
+			r->failed_fd = failed[1];
+		}
+		if (r->started.fn && read(sync[0], &c, 1) != 1)
+			_exit(EX_FAIL); /* the parent failed at its work on us */
+		r->started.fn = NULL;
+		if (tty && setpgid(0, 0) == 0)
+			tcsetpgrp(STDIN_FILENO, getpid()); /* SIGTTOU is blocked, so this is allowed */
+		return 0;
+	}
+	close(sync[0]);
+	if (report)
+		close(failed[1]);
+	if (r->started.fn) { /* the caller's work on the child, then it goes on */
+		r->started.fn(r->started.arg, pid);
+		r->started.fn = NULL;
+		if (write(sync[1], "g", 1) != 1)
+			die_errno("release the child");
+	}
+	if (tty)
+		setpgid(pid, pid);
+	supervise(r, pid, &all, reap_all, tty, failed[0]);
+}
+
+/* Keep the capabilities of the new user namespace across exec, as ambient ones. */
+static void run_keep_caps(void)
+{
+	struct cap_header h = {CAP_VERSION_3, 0};
+	struct cap_data c[2];
+	if (caps_get(c) < 0)
+		die_errno("capget");
+	c[0].inheritable = c[0].permitted;
+	c[1].inheritable = c[1].permitted;
+	if (syscall(SYS_capset, &h, c) < 0)
+		die_errno("capset");
+	for (int cap = 0; cap < 64; cap++)
+		if (c[cap / 32].permitted >> (cap % 32) & 1)
+			prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0);
+}
+
+/*
+ * --kill-child: set the parent-death signal last (a change of ids clears it), then look
+ * at the pipe only the parent writes to: if the parent died before prctl, it is at EOF.
+ */
+static void run_kill_child(const struct run *r)
+{
+	struct pollfd p = {.fd = r->sync_fd, .events = POLLIN};
+	if (prctl(PR_SET_PDEATHSIG, r->kill_sig, 0, 0, 0) < 0)
+		die_errno("set parent-death signal");
+	if (poll(&p, 1, 0) > 0 && (p.revents & POLLHUP))
+		_exit(128 + r->kill_sig); /* PID 1 would ignore the signal itself */
+}
+
+/* Whether the variable "NAME=value" is named in one of the comma-separated lists. */
+static int env_listed(const char *var, const char *const *lists, int n)
+{
+	size_t len = strcspn(var, "=");
+	for (int i = 0; i < n; i++)
+		for (const char *p = lists[i]; *p; p += *p == ',') {
+			size_t k = strcspn(p, ",");
+			if (k == len && strncmp(p, var, len) == 0)
+				return 1;
+			p += k;
+		}
+	return 0;
+}
+
+/*
+ * execvp, as musl has it, in a third of its size: a name with a slash as it is, else each
+ * PATH entry in turn (an empty one is the working directory; musl's default path without
+ * PATH), going on past EACCES, which is the error when nothing else was found. Returns
+ * only on failure, with errno.
+ */
+static void exec_path(char **argv)
+{
+	extern char **environ;
+	char buf[PATH_MAX];
+	const char *p = getenv("PATH");
+	int eacces = 0;
+	if (!*argv[0] || strchr(argv[0], '/')) {
+		execve(argv[0], argv, environ);
+		errno = *argv[0] ? errno : ENOENT;
+		return;
+	}
+	for (p = p ? p : "/usr/local/bin:/bin:/usr/bin";; p++) {
+		size_t len = strcspn(p, ":");
+		if ((size_t)sfmt(buf, sizeof(buf), "%.*s%s%s", (int)len, p, len ? "/" : "", argv[0]) < sizeof(buf)) {
+			execve(buf, argv, environ);
+			if (errno != ENOENT && errno != ENOTDIR && !(eacces |= errno == EACCES))
+				return;
+		}
+		if (!*(p += len))
+			break;
+	}
+	errno = eacces ? EACCES : ENOENT;
+}
+
+/* Run the command, or the shell; 127 when not found, 126 when it cannot run. */
+__attribute__((noreturn)) static void run_command(const struct run *r)
+{
+	const char *sh = getenv("SHELL");
+	char *shell[] = {(char *)(sh && *sh ? sh : "/bin/sh"), NULL};
+	char **argv = r->argv ? r->argv : shell;
+	static char listen_pid[32];
+	extern char **environ;
+	sigprocmask(SIG_SETMASK, &r->mask, NULL);
+	if (r->env_clear) { /* --clear-env, --whitelist-env: the kept variables, in their order */
+		char **out = environ;
+		for (char **e = environ; *e; e++)
+			if (env_listed(*e, r->env_keep, r->nkeep))
+				*out++ = *e;
+		*out = NULL;
+	}
+	/* Socket activation: the command keeps rnsbox's pid across exec, whatever forked before. */
+	for (char **e = environ; r->listen && *e; e++)
+		if (strncmp(*e, "LISTEN_PID=", 11) == 0) {
+			sfmt(listen_pid, sizeof(listen_pid), "LISTEN_PID=%d", (int)getpid());
+			*e = listen_pid;
+		}
+	exec_path(argv);
+	int err = errno;
+	die_hint(err == ENOENT || err == ENOTDIR ? 127 : 126, NULL, "exec %s: %s", argv[0], strerror(err));
+}
+
+/*
+ * -G and -S (exec), or the ids nsenter takes: supplementary groups dropped where that is
+ * allowed (not in a user namespace whose setgroups is denied), then the gid, then the uid.
+ */
+static void run_ids(const struct run *r)
+{
+	if (r->gid_set && sys_setgroups(0, NULL) < 0 && errno != EPERM)
+		die_errno("setgroups");
+	if (r->gid_set && sys_setgid(r->gid) < 0)
+		die_errno("setgid %u", (unsigned)r->gid);
+	if (r->uid_set && sys_setuid(r->uid) < 0)
+		die_errno("setuid %u", (unsigned)r->uid);
+}
+
+/*
+ * Socket activation (sd_listen_fds): when LISTEN_PID names rnsbox, the fds 3 ..
+ * 3+LISTEN_FDS-1 are the command's, so they must not be closed at exec. Returns whether
+ * LISTEN_PID is to be set to the command's pid.
+ */
+static int listen_fds(void)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	unsigned long long p, n;
+	if (!pid || !fds || parse_uint(&pid, INT32_MAX, &p) < 0 || *pid || p != (unsigned long long)getpid() ||
+	    parse_uint(&fds, 1024, &n) < 0 || *fds)
+		return 0;
+	for (int fd = 3; fd < 3 + (int)n; fd++)
+		fcntl(fd, F_SETFD, 0);
+	return 1;
+}
+
+/*==== 12. exec (and the unshare applet) ====*/
+
+/*
+ * rnsbox exec (and the unshare applet): create namespaces and run a command, as
+ * util-linux unshare does, with what rootlesskit's child does around it: ids mapped,
+ * /proc and /sys mounted, loopback up, signals forwarded, orphans reaped.
+ *
+ * Phases, each a helper: parse; unshare every requested type in one call; map ids; fork
+ * if asked (the parent only supervises from then on); in the process that will run the
+ * command: propagation, mounts, loopback, root and cwd, ids, parent-death signal; in a new
+ * PID namespace, PID 1 forks the command and reaps; exec. Dying is allowed in every phase:
+ * nothing has been made outside the new namespaces, which vanish with the process.
+ */
+struct exec_opts {
+	struct run run;            /* the command, its ids, fork and supervision */
+	int flags;                 /* CLONE_NEW* to create */
+	int no_lo, mount_sys, reaper;
+	uid_t map_uid;             /* inside id of a one-id map, when map_uid_set */
+	gid_t map_gid;             /* likewise, when map_gid_set */
+	int map_uid_set, map_gid_set;
+	int setgroups;             /* -1: default (deny when needed), 0 deny, 1 allow */
+	unsigned long propagation; /* MS_PRIVATE (default), MS_SHARED, MS_SLAVE; 0: unchanged */
+	const char *mount_proc;    /* where to mount a new proc; NULL: no */
+	const char *root, *wd;
+	struct idmap uids, gids;   /* --map-users, --map-groups (then the whole map) */
+	int auto_uids, auto_gids;  /* MAP_AUTO (--map-auto, "auto") or MAP_SUBIDS (--map-subids, "subids") */
+	const char *persist[NS_COUNT]; /* -n=FILE and so on */
+	long long offset[2];       /* --monotonic, --boottime seconds */
+	int set_offset[2];
+	struct nethelper nh;       /* --net-helper and its options */
+	const char *copy[16];      /* --copy-up DIRs */
+	int ncopy;
+	const char *hostname;      /* --hostname */
+	const char *evacuate;      /* --evacuate-cgroup2 NAME */
+	int block_fd;              /* --block-fd; -1: none */
+	/* set while running */
+	struct child helper;       /* the helper outside, while it has work left */
+	pid_t outer_pid;           /* the pid of the process that runs the command, as the caller sees it */
+};
+/* The one initialiser of exec_opts, with .run = {RUN_INIT, ...} beside it. */
+#define EXEC_OPTS_INIT .setgroups = -1, .propagation = MS_PRIVATE, .block_fd = -1, .nh = NETHELPER_INIT
 
 /* Why unshare failed, when its errno alone does not say; NULL when it does. */
 static const char *unshare_hint(int err, int flags)
@@ -4302,26 +4625,28 @@ static int persist_one(pid_t pid, int ns, const char *file, struct result *r)
  * Phase 1 (pid is the parent, after unshare): the maps, then every pin but the PID
  * namespace's. Phase 2 (pid is the forked child, PID 1 of the new namespace): the PID
  * namespace's pin, which the kernel shows only once the namespace has its PID 1.
+ * Returns the pid of the network helper it started in phase 1, else 0.
  */
-static void helper_work(const struct exec_opts *o, pid_t pid, int phase, struct result *r)
+static pid_t helper_work(const struct exec_opts *o, pid_t pid, int phase, struct result *r)
 {
 	char path[48];
 	int ns;
+	pid_t nh = 0;
 	r->ok = 1;
 	if (phase == 2) {
 		ns = ns_index(CLONE_NEWPID);
 		persist_one(pid, ns, o->persist[ns], r);
-		return;
+		return 0;
 	}
 	if (o->uids.n && map_write(pid, 0, &o->uids, r) < 0)
-		return;
+		return 0;
 	if (o->gids.n && o->setgroups >= 0) {
 		sfmt(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
 		if (write_file(path, o->setgroups ? "allow" : "deny") < 0)
-			return result_fail(r, NULL, "write %s: %s", path, strerror(errno));
+			return result_fail(r, NULL, "write %s: %s", path, strerror(errno)), 0;
 	}
 	if (o->gids.n && map_write(pid, 1, &o->gids, r) < 0)
-		return;
+		return 0;
 	for (ns = 0; ns < NS_COUNT; ns++)
 		if (o->persist[ns] && ns_table[ns].flag != CLONE_NEWPID && persist_one(pid, ns, o->persist[ns], r) < 0)
 			break;
@@ -4334,29 +4659,35 @@ static void helper_work(const struct exec_opts *o, pid_t pid, int phase, struct 
 		if (fd < 0)
 			result_fail(r, NULL, "open %s: %s", path, strerror(errno));
 		else
-			r->pid = nh_start(&h, fd, api, 0, r);
+			nh = nh_start(&h, fd, api, 0, r);
 		close(fd);
 	}
 	if (r->ok)
-		return;
+		return nh;
 	while (ns-- > 0) /* undo the pins already made */
 		if (o->persist[ns] && umount2(o->persist[ns], MNT_DETACH) == 0)
 			unlink(o->persist[ns]);
+	return 0;
 }
 
-/* Fork the helper, before unshare. It waits for the go byte (child_start's protocol). */
+/*
+ * Fork the helper, before unshare. It waits for the go byte (child_start's protocol),
+ * works, and reports its result, then, if it succeeded, the network helper's pid (0:
+ * none) as a message of its own; phase 2 starts with the child's pid.
+ */
 static void helper_start(const struct exec_opts *o, struct child *h)
 {
 	struct result r = {0};
 	char c;
-	pid_t parent = getpid(), child;
+	pid_t parent = getpid(), child, nh;
 	if (child_start(h) < 0)
 		die_errno("start the helper");
 	if (h->pid == 0) {
 		if (child_recv(h->fd, &c, 1) < 0)
 			_exit(0); /* the parent failed or died: nothing to do */
-		helper_work(o, parent, 1, &r);
-		if (child_send(h->fd, &r, sizeof(r)) < 0 || !r.ok || child_recv(h->fd, &child, sizeof(child)) < 0)
+		nh = helper_work(o, parent, 1, &r);
+		if (child_send(h->fd, &r, sizeof(r)) < 0 || !r.ok || child_send(h->fd, &nh, sizeof(nh)) < 0 ||
+		    child_recv(h->fd, &child, sizeof(child)) < 0)
 			_exit(0); /* failed, or no phase 2 */
 		helper_work(o, child, 2, &r);
 		_exit(child_send(h->fd, &r, sizeof(r)) < 0);
@@ -4365,21 +4696,21 @@ static void helper_start(const struct exec_opts *o, struct child *h)
 
 /*
  * Let the helper work (msg is the go byte, or the child's pid for phase 2) and wait for
- * its result; unless more is to come, end it. Dies with its message on failure, or with
- * how it ended; returns the pid of the network helper it started, if any.
+ * its result, and in phase 1 for the network helper's pid (into *nh); unless more is to
+ * come, end it. Dies with its message on failure, or with how it ended.
  */
-static pid_t helper_step(struct child *h, const void *msg, size_t len, int last)
+static void helper_step(struct child *h, const void *msg, size_t len, int last, pid_t *nh)
 {
 	struct result r = {0};
 	char why[40];
-	int got = child_send(h->fd, msg, len) == 0 && child_recv(h->fd, &r, sizeof(r)) == 0;
+	int got = child_send(h->fd, msg, len) == 0 && child_recv(h->fd, &r, sizeof(r)) == 0 &&
+		  (!r.ok || !nh || child_recv(h->fd, nh, sizeof(*nh)) == 0);
 	if (last || !got || !r.ok)
 		child_reap(h, why);
 	if (!got)
 		die("the helper ended before it reported%s", why);
 	if (!r.ok)
 		die_hint(EX_FAIL, r.hint[0] ? r.hint : NULL, "%s", r.msg);
-	return r.pid;
 }
 
 /* --monotonic and --boottime, before any process enters the new time namespace. */
@@ -4393,146 +4724,6 @@ static void exec_time_offsets(const struct exec_opts *o)
 					      o->offset[i]);
 	if (n && write_file("/proc/self/timens_offsets", text) < 0)
 		die_errno("write /proc/self/timens_offsets");
-}
-
-/* The exit status that reports a wait status: the code, or 128+N for signal N. */
-static int exit_code(int status)
-{
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-/*
- * The signals the supervisor of fork_supervised takes with sigwaitinfo (blocked from the
- * fork on). rnsbox: all but the synchronous faults, every one forwarded to the child. The
- * unshare applet, as util-linux: SIGINT and SIGTERM only (blocked against the "impatient
- * parent", forwarded only with --forward-signals); nsenter, as util-linux: none. Others
- * keep their default action there, and SIGCHLD is always taken, for the wait.
- */
-static void supervised_signals(const struct exec_opts *o, sigset_t *set)
-{
-	sigemptyset(set);
-	if (o->applet == AS_RNSBOX) {
-		sigfillset(set);
-		for (int i = 0; i < 6; i++) /* synchronous faults must stay deliverable */
-			sigdelset(set, (int[]){SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS}[i]);
-	} else if (o->applet == AS_UNSHARE) {
-		sigaddset(set, SIGINT);
-		sigaddset(set, SIGTERM);
-	}
-	sigaddset(set, SIGCHLD);
-}
-
-/*
- * How the supervisor ends once the child has: with its status (128+N for signal N), or,
- * as the applets (util-linux), dying of the child's signal itself, so that the parent
- * sees a death by signal (rnsbox installs no handler: the action is the default one, or
- * an ignore inherited from the caller); 128+N where that signal does not end it.
- */
-__attribute__((noreturn)) static void supervised_exit(const struct exec_opts *o, int st)
-{
-	if (o->applet && WIFSIGNALED(st)) {
-		sigset_t one;
-		sigemptyset(&one);
-		sigaddset(&one, WTERMSIG(st));
-		kill(getpid(), WTERMSIG(st));
-		sigprocmask(SIG_UNBLOCK, &one, NULL); /* delivered here */
-	}
-	_exit(exit_code(st));
-}
-
-/*
- * The supervisor's loop (fork_supervised): signals taken are forwarded to the child pid;
- * on SIGCHLD, children are reaped (all of them with reap_all) until pid has ended; then
- * the terminal goes back (tty), the helper ends, o->done runs, the end is reported on
- * --json-status-fd unless the command never ran (a byte on failed: rnsbox's own error
- * before exec), and rnsbox exits as the child did.
- */
-__attribute__((noreturn)) static void supervise(struct exec_opts *o, pid_t pid, const sigset_t *all, int reap_all,
-						int tty, int failed)
-{
-	for (;;) {
-		siginfo_t si;
-		int sig = sigwaitinfo(all, &si), st;
-		if (sig < 0)
-			continue; /* EINTR */
-		if (sig != SIGCHLD) {
-			if (!o->applet || o->forward)
-				kill(pid, sig);
-			continue;
-		}
-		for (pid_t p; (p = waitpid(reap_all ? -1 : pid, &st, WNOHANG)) > 0;) {
-			if (p != pid)
-				continue;
-			if (tty)
-				tcsetpgrp(STDIN_FILENO, getpgrp());
-			nh_stop_fd(o->nh_fd);
-			if (o->done)
-				o->done(o->done_arg);
-			char c, line[32];
-			if (failed >= 0 && read(failed, &c, 1) != 1) { /* the command ran: report its end */
-				int n = sfmt(line, sizeof(line), "{\"exit-code\": %d}\n", exit_code(st));
-				if (write(diag.status_fd, line, (size_t)n) < 0)
-					warn("write --json-status-fd: %s", strerror(errno));
-			}
-			supervised_exit(o, st);
-		}
-	}
-}
-
-/*
- * Fork. The child returns 0 with signals still blocked (the command gets the caller's
- * mask back just before exec). The parent never returns: it forwards the signals it takes
- * (supervised_signals) to the child, reaps (every child when reap_all, as PID 1 or a
- * subreaper must), and exits as the child did (supervised_exit). When rnsbox exec's
- * caller owns the terminal, the child gets its own process group in the foreground, so a
- * ^C reaches the command once, and the parent takes the terminal back afterwards (the
- * applets leave the terminal alone, as util-linux does).
- */
-static pid_t fork_supervised(struct exec_opts *o, int reap_all)
-{
-	sigset_t all;
-	int sync[2], tty = !o->applet && isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp();
-	supervised_signals(o, &all);
-	int failed[2] = {-1, -1}, report = diag.status_fd >= 0 && !o->forked;
-	sigprocmask(SIG_BLOCK, &all, NULL);
-	if (pipe2(sync, O_CLOEXEC) < 0 || (report && pipe2(failed, O_CLOEXEC | O_NONBLOCK) < 0))
-		die_errno("pipe");
-	pid_t pid = _Fork();
-	if (pid < 0) /* ENOMEM, joined: the kernel makes no process in a PID namespace whose PID 1 is gone */
-		die_hint(EX_FAIL, errno == ENOMEM && o->applet == AS_NSENTER ? "the PID namespace joined has no PID 1 any "
-			 "more: it has ended, and no process can be made in it" : NULL, "fork: %s", strerror(errno));
-	if (pid == 0) {
-		char c;
-		close(sync[1]);
-		o->sync_fd = sync[0];
-		o->forked = 1;
-		o->done = NULL; /* the supervisor's jobs, not the child's */
-		if (o->nh_fd >= 0)
-			close(o->nh_fd);
-		o->nh_fd = -1;
-		if (report) { /* a fatal error says so on this pipe; a successful exec closes it */
-			close(failed[0]);
-			diag.failed_fd = failed[1];
-		}
-		if (o->pin_pid && read(sync[0], &c, 1) != 1)
-			_exit(EX_FAIL); /* the parent failed to pin our PID namespace */
-		o->pin_pid = 0;
-		if (tty && setpgid(0, 0) == 0)
-			tcsetpgrp(STDIN_FILENO, getpid()); /* SIGTTOU is blocked, so this is allowed */
-		return 0;
-	}
-	close(sync[0]);
-	if (report)
-		close(failed[1]);
-	if (o->pin_pid) { /* pin the new PID namespace from its PID 1, then let it go on */
-		helper_step(&o->helper, &pid, sizeof(pid), 1);
-		o->pin_pid = 0;
-		if (write(sync[1], "g", 1) != 1)
-			die_errno("release the child");
-	}
-	if (tty)
-		setpgid(pid, pid);
-	supervise(o, pid, &all, reap_all, tty, failed[0]);
 }
 
 /* A fresh proc at dir for the new PID namespace. */
@@ -4629,106 +4820,6 @@ static void exec_evacuate(const char *name)
 	lines_close(&l);
 }
 
-/* Keep the capabilities of the new user namespace across exec, as ambient ones. */
-static void exec_keep_caps(void)
-{
-	struct cap_header h = {CAP_VERSION_3, 0};
-	struct cap_data c[2];
-	if (caps_get(c) < 0)
-		die_errno("capget");
-	c[0].inheritable = c[0].permitted;
-	c[1].inheritable = c[1].permitted;
-	if (syscall(SYS_capset, &h, c) < 0)
-		die_errno("capset");
-	for (int cap = 0; cap < 64; cap++)
-		if (c[cap / 32].permitted >> (cap % 32) & 1)
-			prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0);
-}
-
-/*
- * --kill-child: set the parent-death signal last (a change of ids clears it), then look
- * at the pipe only the parent writes to: if the parent died before prctl, it is at EOF.
- */
-static void exec_kill_child(const struct exec_opts *o)
-{
-	struct pollfd p = {.fd = o->sync_fd, .events = POLLIN};
-	if (prctl(PR_SET_PDEATHSIG, o->kill_sig, 0, 0, 0) < 0)
-		die_errno("set parent-death signal");
-	if (poll(&p, 1, 0) > 0 && (p.revents & POLLHUP))
-		_exit(128 + o->kill_sig); /* PID 1 would ignore the signal itself */
-}
-
-/* Whether the variable "NAME=value" is named in one of the comma-separated lists. */
-static int env_listed(const char *var, const char *const *lists, int n)
-{
-	size_t len = strcspn(var, "=");
-	for (int i = 0; i < n; i++)
-		for (const char *p = lists[i]; *p; p += *p == ',') {
-			size_t k = strcspn(p, ",");
-			if (k == len && strncmp(p, var, len) == 0)
-				return 1;
-			p += k;
-		}
-	return 0;
-}
-
-/*
- * execvp, as musl has it, in a third of its size: a name with a slash as it is, else each
- * PATH entry in turn (an empty one is the working directory; musl's default path without
- * PATH), going on past EACCES, which is the error when nothing else was found. Returns
- * only on failure, with errno.
- */
-static void exec_path(char **argv)
-{
-	extern char **environ;
-	char buf[PATH_MAX];
-	const char *p = getenv("PATH");
-	int eacces = 0;
-	if (!*argv[0] || strchr(argv[0], '/')) {
-		execve(argv[0], argv, environ);
-		errno = *argv[0] ? errno : ENOENT;
-		return;
-	}
-	for (p = p ? p : "/usr/local/bin:/bin:/usr/bin";; p++) {
-		size_t len = strcspn(p, ":");
-		if ((size_t)sfmt(buf, sizeof(buf), "%.*s%s%s", (int)len, p, len ? "/" : "", argv[0]) < sizeof(buf)) {
-			execve(buf, argv, environ);
-			if (errno != ENOENT && errno != ENOTDIR && !(eacces |= errno == EACCES))
-				return;
-		}
-		if (!*(p += len))
-			break;
-	}
-	errno = eacces ? EACCES : ENOENT;
-}
-
-/* Run the command, or the shell; 127 when not found, 126 when it cannot run. */
-__attribute__((noreturn)) static void exec_command(const struct exec_opts *o)
-{
-	const char *sh = getenv("SHELL");
-	char *shell[] = {(char *)(sh && *sh ? sh : "/bin/sh"), NULL};
-	char **argv = o->argv ? o->argv : shell;
-	static char listen_pid[32];
-	extern char **environ;
-	sigprocmask(SIG_SETMASK, &o->mask, NULL);
-	if (o->env_clear) { /* --clear-env, --whitelist-env: the kept variables, in their order */
-		char **out = environ;
-		for (char **e = environ; *e; e++)
-			if (env_listed(*e, o->env_keep, o->nkeep))
-				*out++ = *e;
-		*out = NULL;
-	}
-	/* Socket activation: the command keeps rnsbox's pid across exec, whatever forked before. */
-	for (char **e = environ; o->listen && *e; e++)
-		if (strncmp(*e, "LISTEN_PID=", 11) == 0) {
-			sfmt(listen_pid, sizeof(listen_pid), "LISTEN_PID=%d", (int)getpid());
-			*e = listen_pid;
-		}
-	exec_path(argv);
-	int err = errno;
-	die_hint(err == ENOENT || err == ENOTDIR ? 127 : 126, NULL, "exec %s: %s", argv[0], strerror(err));
-}
-
 /*
  * The pid of this process as the caller sees it: the first NSpid field, read before a
  * new proc is mounted; getpid() where /proc cannot tell.
@@ -4763,22 +4854,8 @@ static void exec_status_start(const struct exec_opts *o)
 					      ns_table[ns].name, (unsigned long long)st.st_ino);
 	}
 	n = sfmt_at(line, sizeof(line), n, "}}\n");
-	if (write_all(o->status_fd, line, n) < 0)
-		die_errno("write --json-status-fd %d", o->status_fd);
-}
-
-/*
- * -G and -S (exec), or the ids nsenter takes: supplementary groups dropped where that is
- * allowed (not in a user namespace whose setgroups is denied), then the gid, then the uid.
- */
-static void exec_ids(const struct exec_opts *o)
-{
-	if (o->gid_set && sys_setgroups(0, NULL) < 0 && errno != EPERM)
-		die_errno("setgroups");
-	if (o->gid_set && sys_setgid(o->gid) < 0)
-		die_errno("setgid %u", (unsigned)o->gid);
-	if (o->uid_set && sys_setuid(o->uid) < 0)
-		die_errno("setuid %u", (unsigned)o->uid);
+	if (write_all(o->run.status_fd, line, n) < 0)
+		die_errno("write --json-status-fd %d", o->run.status_fd);
 }
 
 /* The process that runs the command: mounts, network, root, ids, then exec. */
@@ -4786,7 +4863,7 @@ __attribute__((noreturn)) static void exec_child(struct exec_opts *o)
 {
 	struct nl nl;
 	int rc;
-	if (o->status_fd >= 0)
+	if (o->run.status_fd >= 0)
 		o->outer_pid = outer_pid(); /* before a new proc is mounted */
 	if (o->ncopy || o->nh.name)
 		nh_mounts(&o->nh, o->copy, o->ncopy, NULL);
@@ -4819,12 +4896,12 @@ __attribute__((noreturn)) static void exec_child(struct exec_opts *o)
 		exec_mount_proc(o->mount_proc);
 	if (o->mount_sys)
 		exec_mount_sys();
-	exec_ids(o);
-	if (o->keep_caps)
-		exec_keep_caps();
-	if (o->kill_sig)
-		exec_kill_child(o);
-	if (o->status_fd >= 0)
+	run_ids(&o->run);
+	if (o->run.keep_caps)
+		run_keep_caps();
+	if (o->run.kill_sig)
+		run_kill_child(&o->run);
+	if (o->run.status_fd >= 0)
 		exec_status_start(o);
 	if (o->block_fd >= 0) {
 		char c;
@@ -4833,26 +4910,21 @@ __attribute__((noreturn)) static void exec_child(struct exec_opts *o)
 		close(o->block_fd);
 	}
 	/* PID 1 of a new PID namespace stays as its init and runs the command as PID 2. */
-	if (!o->applet && (o->flags & CLONE_NEWPID) && getpid() == 1)
-		fork_supervised(o, 1);
-	exec_command(o);
+	if (!o->run.applet && (o->flags & CLONE_NEWPID) && getpid() == 1)
+		fork_supervised(&o->run, 1);
+	run_command(&o->run);
 }
 
-/*
- * Socket activation (sd_listen_fds): when LISTEN_PID names rnsbox, the fds 3 ..
- * 3+LISTEN_FDS-1 are the command's, so they must not be closed at exec. Returns whether
- * LISTEN_PID is to be set to the command's pid.
- */
-static int listen_fds(void)
+/* exec's hooks: the network helper ends with the command; the helper pins the new PID
+ * namespace from its PID 1 before that goes on. */
+static void exec_end_helper(void *pidfd, pid_t child)
 {
-	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
-	unsigned long long p, n;
-	if (!pid || !fds || parse_uint(&pid, INT32_MAX, &p) < 0 || *pid || p != (unsigned long long)getpid() ||
-	    parse_uint(&fds, 1024, &n) < 0 || *fds)
-		return 0;
-	for (int fd = 3; fd < 3 + (int)n; fd++)
-		fcntl(fd, F_SETFD, 0);
-	return 1;
+	nh_stop_fd((int)(intptr_t)pidfd);
+}
+
+static void exec_pin_pid(void *helper, pid_t child)
+{
+	helper_step(helper, &child, sizeof(child), 1, NULL);
 }
 
 static int exec_run(struct exec_opts *o)
@@ -4862,9 +4934,10 @@ static int exec_run(struct exec_opts *o)
 	int need_helper = o->uids.n || o->gids.n || o->nh.name, exit_pipe[2];
 	for (int ns = 0; ns < NS_COUNT; ns++)
 		need_helper |= o->persist[ns] != NULL;
-	sigprocmask(SIG_SETMASK, NULL, &o->mask);
-	o->listen = listen_fds();
-	diag.status_fd = o->status_fd;
+	sigprocmask(SIG_SETMASK, NULL, &o->run.mask);
+	o->run.listen = listen_fds();
+	if (o->run.status_fd >= 0)
+		diag.fatal = run_fatal, diag.fatal_arg = &o->run;
 	uint64_t outer_mntns = o->persist[ns_index(CLONE_NEWNS)] ? mntns_id() : 0;
 	/* slirp4netns ends when the last copy of this pipe's write end closes, even on SIGKILL */
 	if (o->nh.name && pipe2(exit_pipe, O_CLOEXEC) < 0)
@@ -4882,10 +4955,15 @@ static int exec_run(struct exec_opts *o)
 	if (o->persist[ns_index(CLONE_NEWNS)])
 		mntns_above(outer_mntns);
 	if (need_helper) {
-		o->pin_pid = o->persist[ns_index(CLONE_NEWPID)] != NULL;
-		pid_t nh = helper_step(&o->helper, "g", 1, !o->pin_pid);
-		if (nh > 0 && (o->nh_fd = (int)sys_pidfd_open(nh, 0)) < 0)
+		int pin_pid = o->persist[ns_index(CLONE_NEWPID)] != NULL, fd;
+		pid_t nh = 0;
+		helper_step(&o->helper, "g", 1, !pin_pid, &nh);
+		if (nh > 0 && (fd = (int)sys_pidfd_open(nh, 0)) < 0)
 			die_errno("pidfd_open %d (the network helper)", (int)nh);
+		if (nh > 0) /* the helper ends with the command */
+			o->run.at_end[0] = (struct hook){exec_end_helper, (void *)(intptr_t)fd};
+		if (pin_pid) /* the PID namespace is pinned from its PID 1, the first child */
+			o->run.started = (struct hook){exec_pin_pid, &o->helper};
 	}
 	exec_maps(o, euid, egid);
 	exec_time_offsets(o);
@@ -4897,8 +4975,8 @@ static int exec_run(struct exec_opts *o)
 	/* Set in the parent before fork: a child does not inherit it, but exec would keep it. */
 	if (o->reaper && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
 		die_errno("become a subreaper");
-	if (o->fork)
-		fork_supervised(o, o->reaper);
+	if (o->run.fork)
+		fork_supervised(&o->run, o->reaper);
 	exec_child(o);
 }
 
@@ -5018,8 +5096,8 @@ static int exec_opt_ids(struct exec_opts *o, int c)
 	case 'c': o->map_uid = geteuid(), o->map_gid = getegid(), o->map_uid_set = o->map_gid_set = 1; break;
 	case OPT_MAP_USER: o->map_uid = parse_id("--map-user", optarg, 0), o->map_uid_set = 1; break;
 	case OPT_MAP_GROUP: o->map_gid = parse_id("--map-group", optarg, 1), o->map_gid_set = 1; break;
-	case 'S': o->uid = parse_id("--setuid", optarg, 0), o->uid_set = 1; break;
-	case 'G': o->gid = parse_id("--setgid", optarg, 1), o->gid_set = 1; break;
+	case 'S': o->run.uid = parse_id("--setuid", optarg, 0), o->run.uid_set = 1; break;
+	case 'G': o->run.gid = parse_id("--setgid", optarg, 1), o->run.gid_set = 1; break;
 	case OPT_SETGROUPS:
 		if ((o->setgroups = strcmp(optarg, "allow") == 0 ? 1 : strcmp(optarg, "deny") == 0 ? 0 : -2) == -2)
 			die_usage("--setgroups: '%s' is not allow or deny", optarg);
@@ -5036,10 +5114,10 @@ static int exec_opt_values(struct exec_opts *o, int c)
 	const char *p = optarg, *bad = NULL;
 	switch (c) {
 	case OPT_KEEP_ENV:
-		if (o->nkeep == (int)ARRAY_LEN(o->env_keep) || !*optarg)
+		if (o->run.nkeep == (int)ARRAY_LEN(o->run.env_keep) || !*optarg)
 			bad = *optarg ? "given too often" : "an empty list";
 		else
-			o->env_keep[o->nkeep++] = optarg, o->env_clear = 1;
+			o->run.env_keep[o->run.nkeep++] = optarg, o->run.env_clear = 1;
 		break;
 	case OPT_HOSTNAME:
 		bad = !*optarg ? "empty" : strlen(optarg) > 64 ? "longer than 64 bytes" : (o->hostname = optarg, NULL);
@@ -5092,17 +5170,17 @@ static void exec_implied(struct exec_opts *o)
 	if (o->mount_proc || o->mount_sys || o->ncopy)
 		o->flags |= CLONE_NEWNS;
 	if (o->persist[ns_index(CLONE_NEWPID)])
-		o->fork = 1; /* a PID namespace can be pinned only once it has a PID 1 */
-	if (o->nh.name && !o->kill_sig)
-		o->kill_sig = SIGKILL; /* the command dies with rnsbox and its helper, as under rootlesskit */
+		o->run.fork = 1; /* a PID namespace can be pinned only once it has a PID 1 */
+	if (o->nh.name && !o->run.kill_sig)
+		o->run.kill_sig = SIGKILL; /* the command dies with rnsbox and its helper, as under rootlesskit */
 	/* unshare(CLONE_NEWTIME) moves only the children into the new time namespace (exec
 	 * moves the caller too only on some kernels), so fork, as util-linux does. */
-	if (o->kill_sig || o->reaper || o->status_fd >= 0 || o->nh.name || (!o->applet && (o->flags & CLONE_NEWPID)) ||
+	if (o->run.kill_sig || o->reaper || o->run.status_fd >= 0 || o->nh.name || (!o->run.applet && (o->flags & CLONE_NEWPID)) ||
 	    (o->flags & CLONE_NEWTIME))
-		o->fork = 1;
+		o->run.fork = 1;
 	if (o->setgroups == 1 && o->map_gid_set && !o->gids.n)
 		die_usage("--setgroups=allow: the kernel takes a one-id gid map only after setgroups is denied");
-	if (o->mount_proc && !(o->flags & CLONE_NEWPID) && !o->applet) /* util-linux mounts it all the same */
+	if (o->mount_proc && !(o->flags & CLONE_NEWPID) && !o->run.applet) /* util-linux mounts it all the same */
 		die_usage("--mount-proc: needs a new PID namespace (-p)");
 	if (o->mount_sys && !(o->flags & CLONE_NEWNET))
 		die_usage("--mount-sys: needs a new network namespace (-n)");
@@ -5111,25 +5189,25 @@ static void exec_implied(struct exec_opts *o)
 static void exec_parse(struct exec_opts *o, int argc, char **argv)
 {
 	int c;
-	while ((c = opt_get(argc, argv, o->applet ? &unshare_set : &exec_set)) != -1) {
+	while ((c = opt_get(argc, argv, o->run.applet ? &unshare_set : &exec_set)) != -1) {
 		switch (c) {
 		case OPT_NS: /* a later bare -n keeps the FILE of an earlier --net=FILE, as util-linux does */
 			o->flags |= ns_table[opt_ns].flag;
 			o->persist[opt_ns] = optarg ? optarg : o->persist[opt_ns];
 			break;
-		case OPT_FORWARD: o->fork = o->forward = 1; break; /* util-linux 2.42; rnsbox exec forwards anyway */
-		case OPT_CLEAR_ENV: o->env_clear = 1; break;
+		case OPT_FORWARD: o->run.fork = o->run.forward = 1; break; /* util-linux 2.42; rnsbox exec forwards anyway */
+		case OPT_CLEAR_ENV: o->run.env_clear = 1; break;
 		case OPT_BLOCK_FD: o->block_fd = parse_fd("--block-fd", optarg); break;
-		case OPT_STATUS_FD: o->status_fd = parse_fd("--json-status-fd", optarg); break;
-		case 'f': o->fork = 1; break;
+		case OPT_STATUS_FD: o->run.status_fd = parse_fd("--json-status-fd", optarg); break;
+		case 'f': o->run.fork = 1; break;
 		case OPT_MOUNT_PROC: o->mount_proc = optarg ? optarg : "/proc"; break;
 		case OPT_MOUNT_SYS: o->mount_sys = 1; break;
 		case OPT_NO_LO: o->no_lo = 1; break;
-		case OPT_KILL_CHILD: o->kill_sig = parse_kill(optarg); break;
+		case OPT_KILL_CHILD: o->run.kill_sig = parse_kill(optarg); break;
 		case OPT_REAPER: o->reaper = 1; break;
 		case 'R': o->root = optarg; break;
 		case 'w': o->wd = optarg; break;
-		case OPT_KEEP_CAPS: o->keep_caps = 1; break;
+		case OPT_KEEP_CAPS: o->run.keep_caps = 1; break;
 		default:
 			if (c >= OPT_NH && c <= OPT_NH_IPV6)
 				nh_option(&o->nh, c, optarg);
@@ -5138,14 +5216,15 @@ static void exec_parse(struct exec_opts *o, int argc, char **argv)
 		}
 	}
 	if (optind < argc)
-		o->argv = argv + optind;
+		o->run.argv = argv + optind;
 	exec_idmaps(o);
 	exec_implied(o);
 }
 
 static int cmd_exec_as(int argc, char **argv, int applet)
 {
-	struct exec_opts o = {EXEC_OPTS_INIT, .applet = applet, .no_lo = applet}; /* util-linux leaves lo down */
+	/* util-linux leaves loopback down */
+	struct exec_opts o = {EXEC_OPTS_INIT, .run = {RUN_INIT, .applet = applet}, .no_lo = applet};
 	exec_parse(&o, argc, argv);
 	return exec_run(&o);
 }
@@ -5160,6 +5239,8 @@ static int cmd_unshare(int argc, char **argv)
 	return cmd_exec_as(argc, argv, AS_UNSHARE);
 }
 
+/*==== 13. nsenter (and the nsenter applet) ====*/
+
 /*
  * rnsbox nsenter (and the nsenter applet): join the namespaces of a process or those
  * pinned at files, then run a command there, as util-linux nsenter does. One
@@ -5169,7 +5250,7 @@ static int cmd_unshare(int argc, char **argv)
  * so that an error names the namespace and the file.
  */
 struct nsenter_opts {
-	struct exec_opts run; /* the shared tail: ids, fork, exec */
+	struct run run;       /* the command: ids, fork, exec */
 	const char *file[NS_COUNT];
 	int want;             /* CLONE_NEW* to join */
 	pid_t target;         /* 0: none */
@@ -5305,8 +5386,7 @@ static void nsenter_all(struct nsenter_opts *o)
 static void nsenter_join(struct nsenter_opts *o)
 {
 	char path[64];
-	int fd[NS_COUNT], left = 0, err[NS_COUNT] = {0};
-	int only_target = 1;
+	int fd[NS_COUNT], err[NS_COUNT], only_target = 1;
 	for (int ns = 0; ns < NS_COUNT; ns++)
 		if (o->file[ns])
 			only_target = 0;
@@ -5326,29 +5406,17 @@ static void nsenter_join(struct nsenter_opts *o)
 	/* Open every file first: once in another mount namespace, the paths change. */
 	for (int ns = 0; ns < NS_COUNT; ns++) {
 		fd[ns] = -1;
-		if (!(o->want & ns_table[ns].flag))
-			continue;
 		const char *p = nsenter_path(o, ns, path, sizeof(path));
-		if ((fd[ns] = open(p, O_RDONLY | O_CLOEXEC)) < 0)
+		if ((o->want & ns_table[ns].flag) && (fd[ns] = open(p, O_RDONLY | O_CLOEXEC)) < 0)
 			die_errno("open %s", p);
-		left++;
 	}
-	for (int pass = 0; pass < 2 && left; pass++) {
-		for (int ns = 0; ns < NS_COUNT; ns++) { /* the table starts with user */
-			if (fd[ns] < 0)
-				continue;
-			if (setns(fd[ns], ns_table[ns].flag) < 0) {
-				err[ns] = errno;
-				continue;
-			}
-			close(fd[ns]);
-			fd[ns] = -1;
-			left--;
-		}
-	}
+	ns_join(fd, err);
 	for (int ns = 0; ns < NS_COUNT; ns++) {
-		if (fd[ns] < 0)
+		if (!err[ns]) {
+			if (fd[ns] >= 0)
+				close(fd[ns]);
 			continue;
+		}
 		die_hint(EX_FAIL, err[ns] == EINVAL ? "the file is not a namespace of that type, or is our own user namespace"
 				 : err[ns] == EPERM ? "joining needs CAP_SYS_ADMIN over the namespace: join its user namespace too (-U)"
 						    : NULL,
@@ -5498,7 +5566,7 @@ static int nsenter_env_early(const struct nsenter_opts *o, char proc[32], int *d
 
 static int cmd_nsenter(int argc, char **argv)
 {
-	struct nsenter_opts o = {.sock = -1, .run = {EXEC_OPTS_INIT, .applet = AS_NSENTER}};
+	struct nsenter_opts o = {.sock = -1, .run = {RUN_INIT, .applet = AS_NSENTER}};
 	char rbuf[64], wbuf[64], proc[32], cgpath[PATH_MAX];
 	int cg = -1, dir = -1, env = -1;
 	nsenter_parse(&o, argc, argv);
@@ -5532,18 +5600,18 @@ static int cmd_nsenter(int argc, char **argv)
 		die_errno("--env: read %s/environ", proc);
 	if (cg >= 0 && write(cg, "0", 1) != 1) /* "0": the writer itself */
 		die_errno("--join-cgroup: write %s", cgpath);
-	exec_ids(&o.run);
+	run_ids(&o.run);
 	if (o.run.keep_caps && (o.want & CLONE_NEWUSER))
-		exec_keep_caps();
+		run_keep_caps();
 	/* setns(CLONE_NEWPID) moves only the children: fork so the command lives there. */
 	if (((o.want & CLONE_NEWPID) && !o.no_fork) || o.run.kill_sig)
 		fork_supervised(&o.run, 0);
 	if (o.run.kill_sig)
-		exec_kill_child(&o.run);
-	exec_command(&o.run);
+		run_kill_child(&o.run);
+	run_command(&o.run);
 }
 
-/*==== 12. newns ====*/
+/*==== 14. newns ====*/
 
 /*
  * rnsbox newns: namespaces that outlive every process, pinned by bind mounts of their
@@ -6530,10 +6598,10 @@ static pid_t keeper_start(struct newns_opts *o)
  */
 static void sh_keeper(struct newns_opts *o, int make)
 {
-	char path[2][48], pidfile[PATH_MAX];
+	char path[48], pidfile[PATH_MAX];
 	struct nethelper h = NETHELPER_INIT;
 	long recorded;
-	int ns[2] = {-1, -1}, made = 0;
+	int made = 0;
 	pid_t pid = keeper_pid(o, &recorded);
 	if (recorded >= 0 && !pid) {
 		warn("%s: its keeper (pid %ld) is gone, and the namespace with it; its references are dropped", o->shared,
@@ -6547,16 +6615,26 @@ static void sh_keeper(struct newns_opts *o, int make)
 		return;
 	if (!pid)
 		pid = keeper_start(o), made = 1;
-	for (int k = 0; k < 2; k++) { /* the user namespace first: it gives the right to join the other */
-		sfmt(path[k], sizeof(path[k]), "/proc/%d/ns/%s", (int)pid, k ? "mnt" : "user");
-		if ((ns[k] = open(path[k], O_RDONLY | O_CLOEXEC)) < 0 || setns(ns[k], k ? CLONE_NEWNS : CLONE_NEWUSER) < 0) {
-			int err = errno;
-			if (made)
-				sh_unkeep(o);
-			errno = err;
-			die_errno("join the keeper: %s", path[k]);
-		}
-		close(ns[k]);
+	int fd[NS_COUNT], err[NS_COUNT], bad = -1;
+	for (int k = 0; k < NS_COUNT; k++) {
+		fd[k] = -1;
+		if (ns_table[k].flag != CLONE_NEWUSER && ns_table[k].flag != CLONE_NEWNS)
+			continue;
+		sfmt(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, ns_table[k].name);
+		if (bad < 0 && (fd[k] = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+			bad = k, err[k] = errno;
+	}
+	if (bad < 0 && ns_join(fd, err))
+		for (bad = 0; !err[bad]; bad++)
+			;
+	for (int k = 0; k < NS_COUNT; k++)
+		if (fd[k] >= 0)
+			close(fd[k]);
+	if (bad >= 0) {
+		if (made)
+			sh_unkeep(o);
+		errno = err[bad];
+		die_errno("join the keeper: /proc/%d/ns/%s", (int)pid, ns_table[bad].name);
 	}
 	o->keeper = 2;
 }
@@ -6712,7 +6790,7 @@ static int sh_release(struct newns_opts *o, pid_t holder)
 	return sh_sync(o);
 }
 
-static void sh_run_done(void *arg)
+static void sh_run_done(void *arg, pid_t child)
 {
 	sh_release(arg, getpid());
 }
@@ -6724,8 +6802,7 @@ static void sh_run_done(void *arg)
  */
 __attribute__((noreturn)) static void sh_run(struct newns_opts *o, char **argv)
 {
-	struct exec_opts e = {EXEC_OPTS_INIT, .fork = 1, .argv = argv, .kill_sig = SIGKILL, .done = sh_run_done,
-			      .done_arg = o};
+	struct run e = {RUN_INIT, .fork = 1, .argv = argv, .kill_sig = SIGKILL, .at_end = {{sh_run_done, o}}};
 	struct nethelper h = NETHELPER_INIT;
 	char pidfile[PATH_MAX];
 	sh_acquire(o, getpid());
@@ -6739,8 +6816,8 @@ __attribute__((noreturn)) static void sh_run(struct newns_opts *o, char **argv)
 	if (unshare(CLONE_NEWNS) < 0 || mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		die_errno("make a private mount namespace");
 	nh_mounts(&h, NULL, 0, o->shared);
-	exec_kill_child(&e); /* CMD dies with rnsbox, as under rootlesskit */
-	exec_command(&e);
+	run_kill_child(&e); /* CMD dies with rnsbox, as under rootlesskit */
+	run_command(&e);
 }
 
 /*
@@ -7021,7 +7098,7 @@ static int cmd_newns(int argc, char **argv)
 	return rc ? EX_FAIL : EX_OK;
 }
 
-/*==== 13. userns-handle ====*/
+/*==== 15. userns-handle ====*/
 
 /*
  * rnsbox userns-handle: a user namespace with exactly the id maps asked for, as a handle
@@ -7486,7 +7563,7 @@ static int cmd_userns_handle(int argc, char **argv)
 {
 	struct uh_opts *o = mmap(NULL, sizeof(*o), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	struct out out = {.fmt = FMT_TEXT};
-	struct exec_opts run = {EXEC_OPTS_INIT};
+	struct run run = {RUN_INIT};
 	char rt[200];
 	int cfd = -1;
 	if (o == MAP_FAILED)
@@ -7533,14 +7610,14 @@ static int cmd_userns_handle(int argc, char **argv)
 	char *env[n], var[40], *add[1] = {var};
 	sfmt(var, sizeof(var), "RNSBOX_USERNS_FD=%d", cfd);
 	env_with(env, n, add, 1);
-	// cppcheck-suppress danglingLifetime ; exec_command execs or exits while env is alive
+	// cppcheck-suppress danglingLifetime ; run_command execs or exits while env is alive
 	environ = env;
 	run.argv = argv + optind;
 	sigprocmask(SIG_SETMASK, NULL, &run.mask);
-	exec_command(&run);
+	run_command(&run);
 }
 
-/*==== 14. dispatch table ====*/
+/*==== 16. dispatch table ====*/
 
 /*
  * Subcommands by name (toybox's toy_find): `rnsbox NAME`, argv[0] named rnsbox-NAME, or,
@@ -7587,7 +7664,7 @@ static int main_help(void)
 	return EX_OK;
 }
 
-/*==== 15. main ====*/
+/*==== 17. main ====*/
 
 /*
  * Make sure fds 0-2 are open, so no file rnsbox opens lands on them (an initramfs may start

@@ -258,14 +258,14 @@ static void t_options(const uint8_t *d, size_t n)
 	switch (d[0] % 5) {
 	case 0:
 	case 1: {
-		struct exec_opts o = {EXEC_OPTS_INIT, .applet = d[0] % 5};
+		struct exec_opts o = {EXEC_OPTS_INIT, .run = {RUN_INIT, .applet = d[0] % 5}};
 		exec_parse(&o, argc, argv);
 		if (o.uids.n > IDMAP_MAX || o.gids.n > IDMAP_MAX || o.ncopy > (int)ARRAY_LEN(o.copy))
 			FAIL("exec_parse overfilled a table");
 		break;
 	}
 	case 2: {
-		struct nsenter_opts o = {.target = -1, .sock = -1, .run = {EXEC_OPTS_INIT}};
+		struct nsenter_opts o = {.target = -1, .sock = -1, .run = {RUN_INIT}};
 		nsenter_parse(&o, argc, argv);
 		if (!o.want && !o.all && o.sock < 0 && !o.user_parent)
 			FAIL("nsenter_parse took nothing to join");
