@@ -729,21 +729,30 @@ static int parse_uint(const char **s, unsigned long long max, unsigned long long
 	return 0;
 }
 
+/*
+ * The one read of a small file (a pid file, a count, a sysctl, /proc/PID/environ): name
+ * in dfd (AT_FDCWD for a path), opened with flags added (O_NOFOLLOW for state files),
+ * read with one read(2) into buf, NUL-terminated (empty on failure). Its length, or -1
+ * with errno; ENOENT is for the caller to read as "none", no other error is.
+ */
+static ssize_t read_small(int dfd, const char *name, int flags, char *buf, size_t size)
+{
+	int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | flags);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, size - 1);
+	int err = errno;
+	if (fd >= 0)
+		close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	errno = err;
+	return n;
+}
+
 /* Read a file holding one unsigned number (a sysctl). 0, or -1 with errno (EINVAL: not one). */
 static int read_number(const char *path, unsigned long long *out)
 {
 	char buf[64];
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
+	if (read_small(AT_FDCWD, path, 0, buf, sizeof(buf)) < 0)
 		return -1;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	int err = errno;
-	close(fd);
-	if (n < 0) {
-		errno = err;
-		return -1;
-	}
-	buf[n] = '\0';
 	const char *p = buf;
 	if (parse_uint(&p, ~0ULL, out) < 0 || (*p != '\0' && strcmp(p, "\n") != 0)) {
 		errno = EINVAL;
@@ -3367,16 +3376,9 @@ static pid_t nh_read(const char *path, struct nethelper *h)
 	char buf[2048], *f[6 + NH_PORTS];
 	struct nethelper t = NETHELPER_INIT;
 	unsigned long long v = 0, id;
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), n = 0;
-	ssize_t len = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-	int err = errno;
-	if (fd >= 0)
-		close(fd);
-	if (len < 0 && (fd >= 0 || err != ENOENT)) { /* unreadable is an error, not "no helper" */
-		errno = err;
-		return -1;
-	}
-	buf[len > 0 ? len : 0] = '\0';
+	int n = 0;
+	if (read_small(AT_FDCWD, path, O_NOFOLLOW, buf, sizeof(buf)) < 0 && errno != ENOENT)
+		return -1; /* unreadable is an error, not "no helper" */
 	for (char *p = strtok(buf, " \n"); p && n < (int)ARRAY_LEN(f); p = strtok(NULL, " \n"))
 		f[n++] = p;
 	if (n < 1 || parse_uint((const char **)&f[0], INT32_MAX, &v) < 0)
@@ -4111,7 +4113,7 @@ struct run {
 	sigset_t mask;             /* the caller's signal mask, restored for the command */
 	int listen;                /* LISTEN_PID named rnsbox: pass LISTEN_FDS on, fix LISTEN_PID */
 	int forked;                /* this process is a child of fork_supervised */
-	int sync_fd;               /* read end held open by the parent, for --kill-child */
+	int sync_fd;               /* the child's end of fork_supervised's pair: hung up when the parent dies */
 	int failed_fd;             /* a byte here tells the supervisor the command never ran; -1 none */
 	struct hook started;       /* run in the parent on the new child, which waits for it */
 	struct hook at_end[RUN_HOOKS]; /* run by the supervisor once the command has ended */
@@ -4130,10 +4132,8 @@ static void run_fatal(void *arg, const char *msg)
 		ssize_t w = write(r->status_fd, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 		(void)w;
 	}
-	if (r->failed_fd >= 0) {
-		ssize_t w = write(r->failed_fd, "f", 1);
-		(void)w;
-	}
+	if (r->failed_fd >= 0)
+		child_send(r->failed_fd, "f", 1);
 }
 
 /* --kill-child[=SIGNAL]: the signal, KILL by default. Dies with a usage error naming it. */
@@ -4236,7 +4236,7 @@ __attribute__((noreturn)) static void supervise(struct run *r, pid_t pid, const 
 				if (r->at_end[i].fn)
 					r->at_end[i].fn(r->at_end[i].arg, pid);
 			char c, line[32];
-			if (failed >= 0 && read(failed, &c, 1) != 1) { /* the command ran: report its end */
+			if (failed >= 0 && recv(failed, &c, 1, MSG_DONTWAIT) != 1) { /* the command ran: report its end */
 				int n = sfmt(line, sizeof(line), "{\"exit-code\": %d}\n", exit_code(st));
 				if (write(r->status_fd, line, (size_t)n) < 0)
 					warn("write --json-status-fd: %s", strerror(errno));
@@ -4259,45 +4259,37 @@ __attribute__((noreturn)) static void supervise(struct run *r, pid_t pid, const 
 static pid_t fork_supervised(struct run *r, int reap_all)
 {
 	sigset_t all;
-	int sync[2], tty = !r->applet && isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp();
+	struct child c;
+	char go;
+	int tty = !r->applet && isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp();
+	int report = r->status_fd >= 0 && !r->forked;
 	supervised_signals(r, &all);
-	int failed[2] = {-1, -1}, report = r->status_fd >= 0 && !r->forked;
 	sigprocmask(SIG_BLOCK, &all, NULL);
-	if (pipe2(sync, O_CLOEXEC) < 0 || (report && pipe2(failed, O_CLOEXEC | O_NONBLOCK) < 0))
-		die_errno("pipe");
-	pid_t pid = _Fork();
-	if (pid < 0) /* ENOMEM, joined: the kernel makes no process in a PID namespace whose PID 1 is gone */
+	if (child_start(&c) < 0) /* ENOMEM, joined: the kernel makes no process in a PID namespace whose PID 1 is gone */
 		die_hint(EX_FAIL, errno == ENOMEM && r->applet == AS_NSENTER ? "the PID namespace joined has no PID 1 any "
 			 "more: it has ended, and no process can be made in it" : NULL, "fork: %s", strerror(errno));
-	if (pid == 0) {
-		char c;
-		close(sync[1]);
-		r->sync_fd = sync[0];
+	if (c.pid == 0) {
+		r->sync_fd = c.fd; /* hung up when the parent is gone (--kill-child) */
 		r->forked = 1;
 		memset(r->at_end, 0, sizeof(r->at_end)); /* the supervisor's jobs, not the child's */
-		if (report) { /* a fatal error says so on this pipe; a successful exec closes it */
-			close(failed[0]);
-			r->failed_fd = failed[1];
-		}
-		if (r->started.fn && read(sync[0], &c, 1) != 1)
+		if (report) /* a fatal error says so here; a successful exec closes it */
+			r->failed_fd = c.fd;
+		if (r->started.fn && child_recv(c.fd, &go, 1) < 0)
 			_exit(EX_FAIL); /* the parent failed at its work on us */
 		r->started.fn = NULL;
 		if (tty && setpgid(0, 0) == 0)
 			tcsetpgrp(STDIN_FILENO, getpid()); /* SIGTTOU is blocked, so this is allowed */
 		return 0;
 	}
-	close(sync[0]);
-	if (report)
-		close(failed[1]);
 	if (r->started.fn) { /* the caller's work on the child, then it goes on */
-		r->started.fn(r->started.arg, pid);
+		r->started.fn(r->started.arg, c.pid);
 		r->started.fn = NULL;
-		if (write(sync[1], "g", 1) != 1)
+		if (child_send(c.fd, "g", 1) < 0)
 			die_errno("release the child");
 	}
 	if (tty)
-		setpgid(pid, pid);
-	supervise(r, pid, &all, reap_all, tty, failed[0]);
+		setpgid(c.pid, c.pid);
+	supervise(r, c.pid, &all, reap_all, tty, report ? c.fd : -1);
 }
 
 /* Keep the capabilities of the new user namespace across exec, as ambient ones. */
@@ -6126,14 +6118,12 @@ static pid_t nh_find(unsigned long long ino, char *state, size_t size)
 		return -1;
 	while (!found && (errno = 0, name = dents_next(&d))) {
 		unsigned long long pid;
-		int fd;
 		if (parse_uint(&name, INT32_MAX, &pid) < 0 || *name || !nh_alive((pid_t)pid))
 			continue;
 		sfmt(path, sizeof(path), "/proc/%d/environ", (int)pid);
-		ssize_t n = (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 ? 0 : read(fd, env, sizeof(env) - 1);
-		if (fd >= 0)
-			close(fd);
-		env[n > 0 ? n : 0] = '\0';
+		ssize_t n = read_small(AT_FDCWD, path, 0, env, sizeof(env));
+		if (n < 0 && errno != ENOENT && errno != ESRCH && errno != EACCES) /* gone, or not ours: not it */
+			break; /* errno: /proc cannot tell */
 		if (strcmp(env, want) == 0 && n > (ssize_t)strlen(want) + 20 && !strncmp(env + strlen(want) + 1, "RNSBOX_HELPER_STATE=", 20)) {
 			sfmt(state, size, "%s", env + strlen(want) + 21);
 			found = (pid_t)pid;
@@ -6181,16 +6171,11 @@ static int newns_unhelper(const char *pidfile, unsigned long long ino)
 /* A number in a file of DIR (dfd), 0 if it is missing; dies if it cannot be read. */
 static unsigned long long sh_num(int dfd, const char *name)
 {
-	char buf[24] = "";
+	char buf[24];
 	const char *p = buf;
 	unsigned long long v = 0;
-	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	ssize_t n = fd < 0 ? 0 : read(fd, buf, sizeof(buf) - 1);
-	if (n < 0 || (fd < 0 && errno != ENOENT)) /* a count that cannot be read is no zero */
-		die_errno("read %s", name);
-	if (fd >= 0)
-		close(fd);
-	buf[n > 0 ? n : 0] = '\0';
+	if (read_small(dfd, name, O_NOFOLLOW, buf, sizeof(buf)) < 0 && errno != ENOENT)
+		die_errno("read %s", name); /* a count that cannot be read is no zero */
 	return parse_uint(&p, ~0ULL, &v) < 0 ? 0 : v;
 }
 
@@ -6525,17 +6510,15 @@ static void sh_put(struct newns_opts *o, const char *name, const char *text)
  */
 static pid_t keeper_pid(struct newns_opts *o, long *recorded)
 {
-	char buf[48] = "";
+	char buf[48];
 	const char *q = buf;
 	unsigned long long pid = 0, start = 0;
-	int fd = openat(o->dfd, "keeper", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	ssize_t n = fd < 0 ? 0 : read(fd, buf, sizeof(buf) - 1);
-	if (fd >= 0)
-		close(fd);
-	buf[n > 0 ? n : 0] = '\0';
+	ssize_t n = read_small(o->dfd, "keeper", O_NOFOLLOW, buf, sizeof(buf));
+	if (n < 0 && errno != ENOENT) /* unreadable is no "no keeper": a second one would be started */
+		die_errno("read %s/keeper", o->shared);
 	if (parse_uint(&q, INT32_MAX, &pid) < 0 || *q++ != ' ' || parse_uint(&q, ~0ULL, &start) < 0)
 		pid = 0;
-	*recorded = fd < 0 ? -1 : (long)pid;
+	*recorded = n < 0 ? -1 : (long)pid;
 	return pid && proc_start((pid_t)pid) == start ? (pid_t)pid : 0;
 }
 
@@ -7208,13 +7191,8 @@ static void uh_show_child(void *arg)
 	}
 	for (int k = 0; k < 2 && !s->why[0]; k++) {
 		const char *path = k ? "/proc/self/gid_map" : "/proc/self/uid_map";
-		int f = open(path, O_RDONLY | O_CLOEXEC);
-		ssize_t n = f < 0 ? -1 : read(f, s->maps[k], sizeof(s->maps[k]) - 1);
-		s->maps[k][n > 0 ? n : 0] = '\0';
-		if (n < 0)
+		if (read_small(AT_FDCWD, path, 0, s->maps[k], sizeof(s->maps[k])) < 0)
 			sfmt(s->why, sizeof(s->why), "read %s: %s", path, strerror(errno));
-		if (f >= 0)
-			close(f);
 	}
 }
 
@@ -7252,18 +7230,12 @@ static uint64_t fnv1a(const char *s)
 static int uh_cached(struct uh_opts *o, const char *key, char *pin, size_t size)
 {
 	char kf[300];
-	ssize_t n = -1;
 	sfmt(pin, size, "%s/%016llx", o->cache, (unsigned long long)fnv1a(key));
 	sfmt(kf, sizeof(kf), "%s.key", pin);
-	if (pin_kind(pin) != CLONE_NEWUSER)
+	if (pin_kind(pin) != CLONE_NEWUSER || read_small(AT_FDCWD, kf, O_NOFOLLOW, o->old, sizeof(o->old)) < 0)
 		return -1;
-	int fd = open(kf, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd >= 0) {
-		n = read(fd, o->old, sizeof(o->old) - 1);
-		close(fd);
-	}
 	size_t len = strlen(key); /* the key, then "\nmnt INODE" (the mount namespace it was pinned in) */
-	if (n < 0 || (size_t)n < len || memcmp(o->old, key, len) != 0 || (o->old[len] && o->old[len] != '\n'))
+	if (strncmp(o->old, key, len) != 0 || (o->old[len] && o->old[len] != '\n'))
 		return -1;
 	return open(pin, O_RDONLY | O_CLOEXEC);
 }

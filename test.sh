@@ -2552,6 +2552,14 @@ nameserver 10.0.2.3"
 		"whose holders have 1 reference(s): not removed; the last 'rnsbox newns --shared=$k release' removes it"
 	assert_eq "and the namespace still works" 1 \
 		"$(as_user "$R" newns --shared "$k" run -- sh -c 'toybox ifconfig tap0 | grep -c 10.0.2.100' 2>&1)"
+	# DIR/keeper that cannot be read is an error, never "no keeper" (which would start a second)
+	mode=$(stat -c %a "$k/keeper")
+	chmod 000 "$k/keeper"
+	assert_exit "--shared acquire with DIR/keeper unreadable fails" 1 as_user "$R" newns --shared "$k" acquire
+	assert_contains "naming it and the cause" "$out" "read $k/keeper: Permission denied"
+	chmod "$mode" "$k/keeper"
+	assert_eq "and starts no second keeper: the first is still the one recorded, and alive" "$kp rnsbox" \
+		"$(cut -d' ' -f1 "$k/keeper") $(cat "/proc/$kp/comm" 2>&1)"
 	as_user "$R" newns --shared "$k" release
 	wait_for gone "$kp"
 	wait_for helpers_back
