@@ -1275,6 +1275,12 @@ static long sys_close_range(unsigned first, unsigned last, unsigned flags)
 	return syscall(SYS_close_range, first, last, flags);
 }
 
+/* fcntl's F_GETFD and F_SETFD, the only ones rnsbox uses, as the syscall: musl's fcntl is 0.4 KiB. */
+static int sys_fdflags(int fd, int cmd, int flags)
+{
+	return (int)syscall(SYS_fcntl, fd, cmd, flags);
+}
+
 /*
  * setuid, setgid and setgroups as the syscalls: rnsbox has one thread, and musl's
  * wrappers bring __synccall (for every thread) and with it sigaction and semaphores, about
@@ -2513,6 +2519,7 @@ static const char *state_dir(char *buf, size_t size)
 #define NH_DEV "tap0"
 #define NH_PORTS 16
 #define NH_HOST_DNS "169.254.1.1" /* pasta's DNS forwarder in --pasta-mode=host, as podman has it */
+#define NH_HOST_MAP "169.254.1.2" /* and the host, for host.containers.internal (--map-guest-addr) */
 
 enum {
 	OPT_NH = 400, OPT_NH_CIDR, OPT_NH_MTU, OPT_NH_TIMEOUT, OPT_NH_PUBLISH, OPT_NH_MODE, OPT_NH_NO_HOST_LO,
@@ -2528,7 +2535,8 @@ struct nhport {
 };
 
 struct nethelper {
-	const char *name;  /* "slirp4netns" or "pasta"; NULL: none */
+	const char *name;  /* "slirp4netns" or "pasta" ("auto" until nh_resolve); NULL: none */
+	unsigned caps;     /* what the installed pasta takes (nh_probe: NH_MAP_HOST_LO, NH_MAP_GUEST) */
 	uint32_t net;      /* --cidr's network, host byte order */
 	unsigned plen, mtu;
 	unsigned timeout;  /* --helper-timeout: how long it may take to become ready, seconds */
@@ -2542,11 +2550,13 @@ struct nethelper {
 	int nports;
 	struct nhport ports[NH_PORTS];
 };
+enum { NH_PASTA = 1, NH_MAP_HOST_LO = 2, NH_MAP_GUEST = 4 }; /* caps */
 #define NETHELPER_INIT {.net = 0x0a000200, .plen = 24, .mtu = 65520, .timeout = 10, .exit_fd = -1}
 
 /* The helper's options that exec and newns share (each adds --mtu and --publish its way). */
 #define NH_ROWS                                                                                                \
-	OPT("net-helper", "slirp4netns|pasta\tnetwork through a user-mode helper", OPT_NH, ARG_REQ),           \
+	OPT("net-helper", "pasta|slirp4netns\tnetwork through a user-mode helper (pasta if usable)", OPT_NH,   \
+	    ARG_OPT),                                                                                          \
 	OPT("cidr", "NET/LEN\tits network (10.0.2.0/24): the namespace .100, gateway .2, DNS .3", OPT_NH_CIDR, \
 	    ARG_REQ),                                                                                          \
 	OPT("disable-host-loopback", "\t.2 does not reach the host's loopback", OPT_NH_NO_HOST_LO, 0),         \
@@ -2605,8 +2615,12 @@ static const char *nh_parse(struct nethelper *h, int opt, const char *arg)
 	unsigned char fam, a[16], plen;
 	unsigned long long v;
 	if (opt == OPT_NH) {
-		h->name = strcmp(arg, "slirp4netns") == 0 ? "slirp4netns" : strcmp(arg, "pasta") == 0 ? "pasta" : NULL;
-		return h->name ? NULL : "is not slirp4netns or pasta";
+		static const char *const names[] = {"pasta", "slirp4netns", "auto"};
+		h->name = NULL;
+		for (int i = 0; i < 3; i++)
+			if (!strcmp(arg, names[i]))
+				h->name = names[i];
+		return h->name ? NULL : "is not pasta, slirp4netns or auto";
 	}
 	if (opt == OPT_NH_PUBLISH) {
 		if (h->nports == NH_PORTS)
@@ -2775,7 +2789,7 @@ static void nh_argv_slirp(const struct nethelper *h, struct nh_cmd *x, int user,
  */
 static void nh_argv(const struct nethelper *h, struct nh_cmd *x, int netns, int user, int ready, int pidmem)
 {
-	static const char *const fixed[] = {"-q", "-e", "-I", NH_DEV, "-T", "none", "-U", "none", "-4", "-a",
+	static const char *const fixed[] = {"-q", "-I", NH_DEV, "-T", "none", "-U", "none", "-4", "-a",
 					    "-n", "-g", "--dns-forward", "-m", "--runas", "-P", "--netns", "--userns"};
 	static const char ip6[3][10] = {"fd00::100", "fd00::2", "fd00::3"};
 	char (*a)[48] = x->a;
@@ -2788,7 +2802,7 @@ static void nh_argv(const struct nethelper *h, struct nh_cmd *x, int netns, int 
 		nh_argv_slirp(h, x, user, ready);
 		return;
 	}
-	for (int i = 0; i < 8; i++)
+	for (int i = 0; i < 7; i++)
 		argv[n++] = fixed[i];
 	for (int udp = 0; udp < 2; udp++) { /* -t and -u: the ports to publish, or none */
 		int any = 0;
@@ -2802,27 +2816,31 @@ static void nh_argv(const struct nethelper *h, struct nh_cmd *x, int netns, int 
 			argv[n++] = udp ? "-u" : "-t", argv[n++] = "none";
 	}
 	if (!h->ipv6)
-		argv[n++] = fixed[8];
+		argv[n++] = fixed[7];
 	for (int k = 0; h->ipv6 && !h->host_mode && k < 3; k++) /* -a, -g, --dns-forward again for IPv6 */
-		argv[n++] = fixed[k ? 10 + k : 9], argv[n++] = ip6[k];
+		argv[n++] = fixed[k ? 9 + k : 8], argv[n++] = ip6[k];
+	if (h->no_host_lo) /* only where nh_resolve found it */
+		argv[n++] = "--map-host-loopback", argv[n++] = "none";
+	if (h->host_mode && (h->caps & NH_MAP_GUEST)) /* the host for host.containers.internal, as podman */
+		argv[n++] = "--map-guest-addr", argv[n++] = NH_HOST_MAP;
 	if (h->host_mode) { /* the host's addresses and routes, DNS at a link-local address */
-		argv[n++] = "--config-net", argv[n++] = fixed[12], argv[n++] = NH_HOST_DNS;
+		argv[n++] = "--config-net", argv[n++] = fixed[11], argv[n++] = NH_HOST_DNS;
 	} else {
-		argv[n++] = fixed[9], argv[n++] = nh_ip(a[2], h, 100);
+		argv[n++] = fixed[8], argv[n++] = nh_ip(a[2], h, 100);
 		sfmt(a[3], 48, "%u", h->plen);
-		argv[n++] = fixed[10], argv[n++] = a[3];
-		argv[n++] = fixed[11], argv[n++] = nh_ip(a[4], h, 2);
-		argv[n++] = fixed[12], argv[n++] = nh_ip(a[5], h, 3);
+		argv[n++] = fixed[9], argv[n++] = a[3];
+		argv[n++] = fixed[10], argv[n++] = nh_ip(a[4], h, 2);
+		argv[n++] = fixed[11], argv[n++] = nh_ip(a[5], h, 3);
 	}
 	sfmt(a[6], 48, "%u", h->mtu);
-	argv[n++] = fixed[13], argv[n++] = a[6];
+	argv[n++] = fixed[12], argv[n++] = a[6];
 	sfmt(a[7], 48, "%u:%u", (unsigned)geteuid(), (unsigned)getegid()); /* as root it would drop to nobody */
-	argv[n++] = fixed[14], argv[n++] = a[7];
+	argv[n++] = fixed[13], argv[n++] = a[7];
 	sfmt(a[8], 48, "/proc/self/fd/%d", pidmem);
-	argv[n++] = fixed[15], argv[n++] = a[8];
-	argv[n++] = fixed[16], argv[n++] = a[0];
+	argv[n++] = fixed[14], argv[n++] = a[8];
+	argv[n++] = fixed[15], argv[n++] = a[0];
 	if (user >= 0)
-		argv[n++] = fixed[17], argv[n++] = a[1];
+		argv[n++] = fixed[16], argv[n++] = a[1];
 	argv[n] = NULL;
 }
 
@@ -2848,7 +2866,7 @@ __attribute__((noreturn)) static void nh_exec(const struct nethelper *h, const c
 	sys_close_range(3, ~0u, CLOSE_RANGE_CLOEXEC);
 	for (int i = 0; i < 5; i++)
 		if (keep[i] >= 0)
-			fcntl(keep[i], F_SETFD, 0);
+			sys_fdflags(keep[i], F_SETFD, 0);
 	for (char **v = environ; *v; v++)
 		envn++;
 	char mark[2][PATH_MAX + 32], *add[2] = {mark[0], mark[1]}, *env[envn];
@@ -3233,7 +3251,13 @@ static int nh_write_etc(const struct nethelper *h, int hosts, int fd)
 	}
 	if (hosts && !h->host_mode && uname(&u) == 0) /* in host mode the namespace has the host's addresses */
 		out_f(&w, "%s %s\n", nh_ip(ip, h, 100), u.nodename);
-	if (hosts && !h->no_host_lo && *(h->host_mode ? host_gw(ip) : nh_ip(ip, h, 2)))
+	if (h->host_mode && (h->caps & NH_MAP_GUEST))
+		sfmt(ip, sizeof(ip), NH_HOST_MAP);
+	else if (h->host_mode)
+		host_gw(ip);
+	else
+		nh_ip(ip, h, 2);
+	if (hosts && !h->no_host_lo && *ip)
 		out_f(&w, "%s host.containers.internal host.rnsbox.internal\n", ip);
 	out_flush(&w);
 	errno = err;
@@ -3434,9 +3458,15 @@ static int nh_write(const char *path, const struct nethelper *h, pid_t pid)
 	return close(fd) < 0 || rename(tmp, path) < 0 ? unlink(tmp), -1 : 0;
 }
 
-/* A helper's option (NH_ROWS, --mtu, --publish): dies with a usage error naming the option. */
-static void nh_option(struct nethelper *h, int c, const char *arg)
+/*
+ * A helper's option (NH_ROWS, --mtu, --publish): dies with a usage error naming the
+ * option. A bare --net-helper takes the next argument when that names a helper (the
+ * form --net-helper pasta of before it took none), else means auto.
+ */
+static void nh_option(struct nethelper *h, int c, const char *arg, int argc, char **argv)
 {
+	if (c == OPT_NH && !arg)
+		arg = optind < argc && !nh_parse(h, OPT_NH, argv[optind]) ? argv[optind++] : "auto";
 	const char *why = c == OPT_NH_NO_HOST_LO ? (h->no_host_lo = 1, NULL)
 			: c == OPT_NH_IPV6	? (h->ipv6 = 1, NULL)
 						: nh_parse(h, c, arg);
@@ -3454,10 +3484,94 @@ static void nh_check(const struct nethelper *h, const char *with)
 {
 	if (h->given && !h->name)
 		die_usage("--cidr, --mtu, --publish, --ipv6, --helper-timeout and --disable-host-loopback go with %s", with);
-	if (h->no_host_lo && h->name[0] == 'p')
-		die_usage("--disable-host-loopback: pasta cannot keep .2 from reaching the host (slirp4netns can)");
-	if (h->host_mode && h->name[0] != 'p')
+	if (h->host_mode && h->name[0] == 's')
 		die_usage("--pasta-mode: only for --net-helper=pasta");
+}
+
+/*
+ * Run exe with argv, fds 0-2 on /dev/null and signals unblocked, for at most 2 s (then
+ * SIGKILL): its exit status, or -1 (not run, or killed).
+ */
+static int run_quiet(const char *exe, const char *const *argv)
+{
+	extern char **environ;
+	sigset_t none;
+	int st = 0, nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+	pid_t pid = nul < 0 ? -1 : _Fork();
+	if (pid == 0) {
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		if (dup2(nul, 0) == 0 && dup2(nul, 1) == 1 && dup2(nul, 2) == 2)
+			execve(exe, (char *const *)argv, environ);
+		_exit(127);
+	}
+	if (nul >= 0)
+		close(nul);
+	int pfd = pid < 0 ? -1 : (int)sys_pidfd_open(pid, 0);
+	struct pollfd p = {.fd = pfd, .events = POLLIN};
+	if (pid > 0 && (pfd < 0 || poll(&p, 1, 2000) <= 0)) /* no pidfd: no bound to wait with */
+		kill(pid, SIGKILL);
+	while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (pfd >= 0)
+		close(pfd);
+	return pid > 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/*
+ * What the pasta at exe takes: NH_PASTA (it runs: --version exits 0), NH_MAP_HOST_LO
+ * (--map-host-loopback, 2024-08) and NH_MAP_GUEST (--map-guest-addr, 2024-08). Each is
+ * asked of the binary itself, as `pasta OPTION VALUE --version`: an option it lacks is a
+ * usage error before --version is reached. Never from its version string (Debian 12's
+ * says "unknown version"). Asked once a binary: the answer is kept in STATE/pasta.probe
+ * with the binary's device, inode, size and mtime, so a pasta replaced is asked again.
+ */
+static unsigned nh_probe(const char *exe)
+{
+	static const char *const ask[3][5] = { /* NULL-terminated */
+		{"pasta", "--version"},
+		{"pasta", "--map-host-loopback", "none", "--version"},
+		{"pasta", "--map-guest-addr", NH_HOST_MAP, "--version"},
+	};
+	char rt[200], path[260], key[96], old[128], tmp[270];
+	struct stat st;
+	unsigned caps = 0;
+	if (stat(exe, &st) < 0)
+		return 0;
+	sfmt(path, sizeof(path), "%s/pasta.probe", state_dir(rt, sizeof(rt)));
+	int n = sfmt(key, sizeof(key), "%s %llu %llu %llu %llu.%09lu ", exe, (unsigned long long)st.st_dev,
+		     (unsigned long long)st.st_ino, (unsigned long long)st.st_size, (unsigned long long)st.st_mtim.tv_sec,
+		     (unsigned long)st.st_mtim.tv_nsec);
+	if (read_small(AT_FDCWD, path, O_NOFOLLOW, old, sizeof(old)) > 0 && !strncmp(old, key, (size_t)n))
+		return (unsigned)(old[n] - '0') & 7;
+	for (int i = 0; i < 3 && (i == 0 || caps); i++)
+		caps |= run_quiet(exe, ask[i]) == 0 ? 1u << i : 0;
+	sfmt(tmp, sizeof(tmp), "%s.tmp", path); /* a cache: if it cannot be kept, the next start asks again */
+	int fd = (unlink(tmp), open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+	sfmt(old, sizeof(old), "%s%u\n", key, caps);
+	if (fd >= 0 && (write_all(fd, old, strlen(old)) < 0 || close(fd) < 0 || rename(tmp, path) < 0))
+		unlink(tmp);
+	return caps;
+}
+
+/*
+ * Before anything is made: which helper (auto: pasta when it is installed and runs,
+ * else slirp4netns; pasta too only where it can honour --disable-host-loopback), and
+ * what the pasta takes. Dies when the helper named cannot do what was asked.
+ */
+static void nh_resolve(struct nethelper *h)
+{
+	char exe[256];
+	int autom = h->name[0] == 'a';
+	if (h->name[0] != 's' && path_find("pasta", exe, sizeof(exe)) == 0)
+		h->caps = nh_probe(exe);
+	if (autom)
+		h->name = (h->caps & NH_PASTA) && (!h->no_host_lo || (h->caps & NH_MAP_HOST_LO)) ? "pasta"
+			: h->host_mode ? "pasta" : "slirp4netns";
+	if (h->name[0] == 'p' && h->no_host_lo && (h->caps & NH_PASTA) && !(h->caps & NH_MAP_HOST_LO))
+		die_hint(EX_FAIL, "slirp4netns can (--net-helper=slirp4netns); pasta has --map-host-loopback since 2024-08",
+			 "--disable-host-loopback: the pasta at %s has no --map-host-loopback, so .2 cannot be kept from "
+			 "reaching the host", exe);
 }
 
 /*
@@ -4419,7 +4533,7 @@ static int listen_fds(void)
 	    parse_uint(&fds, 1024, &n) < 0 || *fds)
 		return 0;
 	for (int fd = 3; fd < 3 + (int)n; fd++)
-		fcntl(fd, F_SETFD, 0);
+		sys_fdflags(fd, F_SETFD, 0);
 	return 1;
 }
 
@@ -4845,7 +4959,8 @@ static void exec_status_start(const struct exec_opts *o)
 			n = sfmt_at(line, sizeof(line), n, "%s\"%s\": %llu", line[n - 1] == '{' ? "" : ", ",
 					      ns_table[ns].name, (unsigned long long)st.st_ino);
 	}
-	n = sfmt_at(line, sizeof(line), n, "}}\n");
+	n = sfmt_at(line, sizeof(line), n, "}%s%s%s}\n", o->nh.name ? ", \"net-helper\": \"" : "",
+		    o->nh.name ? o->nh.name : "", o->nh.name ? "\"" : "");
 	if (write_all(o->run.status_fd, line, n) < 0)
 		die_errno("write --json-status-fd %d", o->run.status_fd);
 }
@@ -4928,6 +5043,8 @@ static int exec_run(struct exec_opts *o)
 		need_helper |= o->persist[ns] != NULL;
 	sigprocmask(SIG_SETMASK, NULL, &o->run.mask);
 	o->run.listen = listen_fds();
+	if (o->nh.name)
+		nh_resolve(&o->nh);
 	if (o->run.status_fd >= 0)
 		diag.fatal = run_fatal, diag.fatal_arg = &o->run;
 	uint64_t outer_mntns = o->persist[ns_index(CLONE_NEWNS)] ? mntns_id() : 0;
@@ -4986,7 +5103,7 @@ static int parse_fd(const char *opt, const char *s)
 	const char *p = s;
 	if (parse_uint(&p, INT32_MAX, &v) < 0 || *p)
 		die_usage("%s: '%s' is not a file descriptor number", opt, s);
-	if (fcntl((int)v, F_SETFD, FD_CLOEXEC) < 0)
+	if (sys_fdflags((int)v, F_SETFD, FD_CLOEXEC) < 0)
 		die_usage("%s: %s is not an open file descriptor", opt, s);
 	return (int)v;
 }
@@ -5202,7 +5319,7 @@ static void exec_parse(struct exec_opts *o, int argc, char **argv)
 		case OPT_KEEP_CAPS: o->run.keep_caps = 1; break;
 		default:
 			if (c >= OPT_NH && c <= OPT_NH_IPV6)
-				nh_option(&o->nh, c, optarg);
+				nh_option(&o->nh, c, optarg, argc, argv);
 			else if (!exec_opt_ids(o, c) && !exec_opt_values(o, c))
 				die_option(c, argv);
 		}
@@ -6821,7 +6938,8 @@ static int sh_ports(struct newns_opts *o, const char *verb, int argc, char **arg
 		die("%s: no shared namespace with a running helper here (acquire makes one)", o->shared);
 	if (verb[0] != 'p' || verb[1] != 'o') {
 		if (h.name[0] == 'p')
-			die_usage("--shared %s: pasta takes its ports only when it starts (give --publish to the first acquire)", verb);
+			die_hint(EX_USAGE, "give --publish to the first acquire, or make the namespace with --net-helper=slirp4netns",
+				 "--shared %s: pasta takes its ports only when it starts", verb);
 		sfmt(api, sizeof(api), "%s/api.sock", o->shared);
 		h.api = api;
 	}
@@ -7014,7 +7132,7 @@ static void newns_check(struct newns_opts *o, int argc, int created, int autom)
 	if ((o->nops || o->veth[0][0] || o->no_lo) && !(o->flags & CLONE_NEWNET))
 		die_usage("the network options need a network namespace (--type net)");
 	if (o->shared && !o->nh.name)
-		o->nh.name = "slirp4netns";
+		o->nh.name = "auto";
 	nh_check(&o->nh, "--net-helper or --shared");
 	if (o->nh.name && o->flags != CLONE_NEWNET)
 		die_usage("--net-helper: only for a network namespace alone (--type net)");
@@ -7033,7 +7151,7 @@ static void newns_parse(struct newns_opts *o, int argc, char **argv)
 		case OPT_VETH: newns_veth(o, optarg); break;
 		case OPT_MTU: /* --mtu=DEV=MTU, or --mtu=MTU for the helper's device */
 			if (!strchr(optarg, '='))
-				nh_option(&o->nh, OPT_NH_MTU, optarg);
+				nh_option(&o->nh, OPT_NH_MTU, optarg, argc, argv);
 			else
 				parse_netop(o, c, "--mtu", optarg);
 			break;
@@ -7041,7 +7159,7 @@ static void newns_parse(struct newns_opts *o, int argc, char **argv)
 		case OPT_ADDR: parse_netop(o, c, "--addr", optarg); break;
 		case OPT_UP: parse_netop(o, c, "--up", optarg); break;
 		case OPT_ROUTE: parse_netop(o, c, "--route", optarg); break;
-		case 'p': nh_option(&o->nh, OPT_NH_PUBLISH, optarg); break;
+		case 'p': nh_option(&o->nh, OPT_NH_PUBLISH, optarg, argc, argv); break;
 		case OPT_SHARED: o->shared = optarg; break;
 		case OPT_NS_MAP_USERS: idmap_parse("--map-users", optarg, &o->uids, &autom); break;
 		case OPT_NS_MAP_GROUPS: idmap_parse("--map-groups", optarg, &o->gids, &autom); break;
@@ -7053,7 +7171,7 @@ static void newns_parse(struct newns_opts *o, int argc, char **argv)
 		default:
 			if (c < OPT_NH || c > OPT_NH_IPV6)
 				die_option(c, argv);
-			nh_option(&o->nh, c, optarg);
+			nh_option(&o->nh, c, optarg, argc, argv);
 		}
 	}
 	newns_check(o, argc, created, autom);
@@ -7065,6 +7183,8 @@ static int cmd_newns(int argc, char **argv)
 	int rc = 0;
 	sigset_t held;
 	newns_parse(&o, argc, argv);
+	if (o.nh.name)
+		nh_resolve(&o.nh);
 	sig_held(&held);
 	if (o.shared || o.mode == 0) /* making: undone on TERM, INT, HUP, QUIT, PIPE (sig_held) */
 		sigprocmask(SIG_BLOCK, &held, &o.caller_mask);
@@ -7519,12 +7639,12 @@ static void uh_use(const struct uh_opts *o, int q, int fd, struct out *out, int 
 	case 'i': idmap_mount(o, fd, arg, r); break;
 	case 'f':
 		k = atoi(arg);
-		if (fd == k ? fcntl(fd, F_SETFD, 0) < 0 : dup2(fd, k) < 0)
+		if (fd == k ? sys_fdflags(fd, F_SETFD, 0) < 0 : dup2(fd, k) < 0)
 			result_fail(r, NULL, "--fd %s: %s", arg, strerror(errno));
 		break;
 	case 'c':
 		*cfd = fd;
-		if (fcntl(fd, F_SETFD, 0) < 0)
+		if (sys_fdflags(fd, F_SETFD, 0) < 0)
 			result_fail(r, NULL, "pass the handle to the command: %s", strerror(errno));
 		break;
 	default: break;
@@ -7645,7 +7765,7 @@ static int main_help(void)
 static void stdio_fill(void)
 {
 	for (int fd = 0; fd < 3; fd++) {
-		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+		if (sys_fdflags(fd, F_GETFD, 0) >= 0 || errno != EBADF)
 			continue;
 		if (open("/dev/null", O_RDWR) != fd && open("/", O_PATH) != fd)
 			_exit(EX_FAIL);

@@ -1990,7 +1990,8 @@ else
 	"$R" exec --net-helper slirp4netns --disable-host-loopback -- sh -c 'echo no | toybox nc -w 2 10.0.2.2 $0' $port >/dev/null 2>&1
 	assert_eq "--disable-host-loopback: the host's loopback is out of reach" "" "$(cat "$tmp/got")"
 	kill $! 2>/dev/null
-	assert_exit "--net-helper with a name it does not know is a usage error" 2 "$R" exec --net-helper vde true
+	assert_exit "--net-helper with a name it does not know is a usage error" 2 "$R" exec --net-helper=vde true
+	assert_contains "naming the helpers it knows" "$out" "--net-helper: 'vde' is not pasta, slirp4netns or auto"
 	assert_exit "--cidr without --net-helper is a usage error" 2 "$R" exec -n --cidr 10.1.0.0/24 true
 	assert_exit "--cidr that leaves no room for .100 is a usage error" 2 "$R" exec --net-helper slirp4netns --cidr 10.1.0.0/26 true
 	assert_contains "and the message names the option" "$out" "--cidr: '10.1.0.0/26' is not an IPv4 network"
@@ -2014,16 +2015,13 @@ else
 	env PATH="$tmp/fake3:$PATH" "$R" exec --net-helper slirp4netns true >/dev/null 2>&1
 	assert_eq "the helper's /dev/null is fd 0 alone (its stdout is the listing; rnsbox's fd is close-on-exec)" 0 \
 		"$(awk '$NF == "/dev/null" {print $(NF - 2)}' "$tmp/fake3.fds" | words)"
-	assert_exit "--disable-host-loopback with pasta is a usage error" 2 "$R" exec --net-helper pasta --disable-host-loopback true
-	assert_contains "saying what pasta cannot do" "$out" "--disable-host-loopback: pasta cannot keep .2 from reaching the host"
-	assert_exit "newns: the same" 2 "$R" newns --disable-host-loopback --net-helper pasta "$tmp/nonexistent-pin"
 	# the command dies with rnsbox: exec --net-helper and newns --shared run, SIGKILLed
 	for how in exec shared; do
 		rm -f "$tmp/flags/cmd"
 		if [ $how = exec ]; then
 			"$R" exec --net-helper slirp4netns -- sh -c 'echo $$ >"$0"; exec sleep 60' "$tmp/flags/cmd" &
 		else
-			"$R" newns --shared "$tmp/pdsh" run -- sh -c 'echo $$ >"$0"; exec sleep 60' "$tmp/flags/cmd" &
+			"$R" newns --shared "$tmp/pdsh" --net-helper slirp4netns run -- sh -c 'echo $$ >"$0"; exec sleep 60' "$tmp/flags/cmd" &
 		fi
 		rpid=$!
 		wait_for test -s "$tmp/flags/cmd"
@@ -2045,7 +2043,7 @@ else
 	# and change nothing; the helper lives on. (An fd short once read as "not pinned" and
 	# "no holders": the live bookkeeping was deleted and the helper orphaned.)
 	sf=$tmp/shfd bad=''
-	"$R" newns --shared "$sf" acquire
+	"$R" newns --shared "$sf" --net-helper slirp4netns acquire
 	hp=$(head -n1 "$sf/netns.pid")
 	for lim in 5 6; do
 		for verb in acquire release; do
@@ -2155,6 +2153,80 @@ nameserver 10.0.2.3"
 		pasta_ok=0
 	fi
 
+	# pasta first, and probed: what the installed pasta takes is asked of the binary (OPTION
+	# VALUE --version), once a binary, and kept in STATE/pasta.probe; never -e
+	px=$tmp/probe-xdg
+	mkdir -m 0700 "$px"
+	if [ "$pasta_ok" = 1 ]; then
+		out=$(XDG_RUNTIME_DIR=$px "$R" exec --net-helper --json-status-fd=3 -- toybox ifconfig tap0 3>&1 2>&1)
+		assert_contains "a bare --net-helper picks pasta where it is installed and runs (--json-status-fd names it)" \
+			"$out" '"net-helper": "pasta"}'
+		assert_contains "and tap0 has the namespace's address" "$out" "inet addr:10.0.2.100"
+		pb=$(command -v pasta)
+		assert_contains "what it takes is kept in STATE/pasta.probe, with the binary's identity" \
+			"$(cat "$px/pasta.probe" 2>&1)" "$pb $(stat -L -c '%d %i %s' "$pb")"
+		caps=$(awk '{print $NF}' "$px/pasta.probe")
+		if [ $((caps & 2)) = 0 ]; then # Debian 12's (2023-03): no --map-host-loopback
+			assert_exit "--net-helper=pasta --disable-host-loopback, the installed pasta lacking --map-host-loopback: refused" 1 \
+				env XDG_RUNTIME_DIR="$px" "$R" exec --net-helper=pasta --disable-host-loopback true
+			assert_contains "naming the option it lacks, found by asking it" "$out" "has no --map-host-loopback"
+			out=$(XDG_RUNTIME_DIR=$px "$R" exec --net-helper --disable-host-loopback --json-status-fd=3 true 3>&1 2>&1)
+			assert_contains "a bare --net-helper with --disable-host-loopback then picks slirp4netns, which can" \
+				"$out" '"net-helper": "slirp4netns"}'
+		else
+			assert_exit "--net-helper=pasta --disable-host-loopback with a pasta that has --map-host-loopback" 0 \
+				env XDG_RUNTIME_DIR="$px" "$R" exec --net-helper=pasta --disable-host-loopback true
+		fi
+		"$R" newns --shared "$tmp/autosh" acquire
+		assert_eq "newns --shared picks pasta by default (info --json)" pasta \
+			"$("$R" newns --shared "$tmp/autosh" info --json | json .helper.name)"
+		"$R" newns --shared "$tmp/autosh" release
+	fi
+	mkdir "$tmp/nopasta"
+	ln -s "$(command -v slirp4netns)" "$tmp/nopasta/slirp4netns"
+	out=$(PATH=$tmp/nopasta XDG_RUNTIME_DIR=$px "$R" exec --net-helper --json-status-fd=3 /bin/true 3>&1 2>&1)
+	assert_contains "a bare --net-helper with no pasta on PATH picks slirp4netns" "$out" '"net-helper": "slirp4netns"}'
+	# a test double named pasta: an old one (takes none of the newer options, refuses -e)
+	# and a new one (takes --map-host-loopback and --map-guest-addr); the argv it got is logged
+	mkdir "$tmp/fp-old" "$tmp/fp-new"
+	cp tests/fake-pasta.sh "$tmp/fp-old/pasta"
+	cp tests/fake-pasta.sh "$tmp/fp-new/pasta"
+	# fake_run old|new ARG...: rnsbox exec ARG... true with that pasta first on PATH; the
+	# arguments of its last run (not a probe), space-separated, in $last
+	fake_run() {
+		fv=$1 takes=''
+		shift
+		[ "$fv" = old ] || takes="--map-host-loopback --map-guest-addr"
+		out=$(FAKE_PASTA_LOG=$tmp/fp-$fv.log FAKE_PASTA_NO_E=1 FAKE_PASTA_TAKES=$takes PATH="$tmp/fp-$fv:$PATH" \
+			XDG_RUNTIME_DIR=$px "$R" exec "$@" true 2>&1)
+		last=$(awk '$0 == "--" {last = cur; cur = ""; next} {cur = cur " " $0} END {print last}' "$tmp/fp-$fv.log")
+	}
+	rm -f "$px/pasta.probe"
+	fake_run old --net-helper=pasta
+	assert_contains "a pasta that refuses -e: rnsbox gives it none, and it fails only as a helper, in its own words" \
+		"$out" "(a test double): not a helper"
+	case " $last " in *" -e "* | *" --map-"*) not_ok "no -e and none of the newer options for an old pasta" "$last" ;;
+	*" --netns "*) ok "no -e and none of the newer options for an old pasta" ;;
+	*) not_ok "the old pasta's run was logged" "$last" ;; esac
+	probes=$(grep -c -- '^--version$' "$tmp/fp-old.log")
+	fake_run old --net-helper=pasta
+	assert_eq "asked once a binary: a second start asks nothing" "$probes" "$(grep -c -- '^--version$' "$tmp/fp-old.log")"
+	touch -d '2001-01-01' "$tmp/fp-old/pasta"
+	fake_run old --net-helper=pasta
+	assert_eq "a binary replaced (its mtime changed) is asked again: --version, --map-host-loopback, --map-guest-addr" \
+		$((probes + 3)) "$(grep -c -- '^--version$' "$tmp/fp-old.log")"
+	fake_run new --net-helper=pasta --disable-host-loopback
+	case " $last " in *" --map-host-loopback none "*) ok "a pasta with --map-host-loopback gets --map-host-loopback none for --disable-host-loopback" ;;
+	*) not_ok "a pasta with --map-host-loopback gets --map-host-loopback none for --disable-host-loopback" "$last $out" ;; esac
+	fake_run new --net-helper --disable-host-loopback
+	assert_contains "and a bare --net-helper with --disable-host-loopback then picks that pasta" "$out" "--net-helper pasta:"
+	fake_run new --net-helper=pasta --pasta-mode=host
+	case " $last " in *" --map-guest-addr 169.254.1.2 "*"--config-net "*) ok "--pasta-mode=host: a pasta with --map-guest-addr gets it, for host.containers.internal" ;;
+	*) not_ok "--pasta-mode=host: a pasta with --map-guest-addr gets it, for host.containers.internal" "$last" ;; esac
+	fake_run old --net-helper=pasta --pasta-mode=host
+	case " $last " in *" --map-"*) not_ok "--pasta-mode=host: an old pasta gets no --map-guest-addr" "$last" ;;
+	*) ok "--pasta-mode=host: an old pasta gets no --map-guest-addr" ;; esac
+
 	# published ports: a server in the namespace on 8080, reached from the host's loopback
 	# listens PID PORT tcp|udp: whether PID's network namespace has PORT bound (TCP: listening)
 	listens() {
@@ -2228,7 +2300,7 @@ nameserver 10.0.2.3"
 		echo "done" | toybox nc -w 2 127.0.0.1 $port
 		wait_for helpers_back
 		assert_eq "$h: and leaves no helper, rnsbox or API socket" "$helpers_before 0 rnsbox-tmp" \
-			"$(helpers) $(procs) $(ls -A "$tmp/xdgp")"
+			"$(helpers) $(procs) $(rm -f "$tmp/xdgp/pasta.probe"; ls -A "$tmp/xdgp")"
 	done
 	assert_exit "--publish without --net-helper is a usage error" 2 "$R" exec -n --publish 1:2 true
 	assert_exit "--publish with a port past 65535 is a usage error" 2 "$R" exec --net-helper slirp4netns --publish 70000:80 true
@@ -2412,7 +2484,7 @@ nameserver 10.0.2.3"
 	wait_for helpers_back
 	sp=$tmp/shp p1=$((port + 1)) p2=$((port + 2))
 	port=$p2
-	assert_exit "--shared --publish acquire" 0 "$R" newns --shared "$sp" --publish "127.0.0.1:$p1:8080" acquire
+	assert_exit "--shared --publish acquire" 0 "$R" newns --shared "$sp" --net-helper slirp4netns --publish "127.0.0.1:$p1:8080" acquire
 	serve_in 8080 tcp nsenter --net="$sp/netns"
 	send_to $p1 via-shared
 	assert_eq "--shared: the published port reaches the shared namespace" via-shared "$got"
@@ -2437,7 +2509,7 @@ nameserver 10.0.2.3"
 
 	# the shared, reference-counted namespace
 	s=$tmp/sharedns
-	shared() { "$R" newns --shared "$s" "$@"; }
+	shared() { "$R" newns --shared "$s" --net-helper slirp4netns "$@"; }
 	assert_exit "--shared DIR acquire" 0 shared acquire
 	assert_eq "DIR is 0700 with the pin, netns.pid, api.sock, refcount, lock, info.json, hosts, resolv.conf" \
 		"700 api.sock holders hosts info.json lock netns netns.pid refcount resolv.conf" "$(stat -c %a "$s") $(cd "$s" && echo *)"
@@ -2466,7 +2538,7 @@ nameserver 10.0.2.3"
 	assert_exit "a release below zero is clamped" 0 shared release
 	assert_contains "with a warning" "$out" "the reference count is already zero; it stays zero"
 	# a holder killed with SIGKILL is accounted for by gc
-	sh -c '"$0" newns --shared "$1" acquire && kill -KILL $$' "$R" "$s"
+	sh -c '"$0" newns --shared "$1" --net-helper slirp4netns acquire && kill -KILL $$' "$R" "$s"
 	assert_eq "a holder killed after acquire leaves its reference" 1 "$(cat "$s/refcount")"
 	assert_exit "gc" 0 shared gc
 	assert_contains "gc drops the reference of the holder that is gone" "$out" "is gone; its 1 reference(s) are dropped"
@@ -2483,32 +2555,32 @@ nameserver 10.0.2.3"
 	# one DIR from two mount namespaces: the pin made in the first is not there in the second,
 	# whose acquire must refuse and keep the live holder's reference
 	s2=$tmp/sh2
-	"$R" exec -m sh -c '"$0" newns --shared "$1" acquire && : >"$2" && exec sleep 60' "$R" "$s2" "$tmp/flags/mnt1" &
+	"$R" exec -m sh -c '"$0" newns --shared "$1" --net-helper slirp4netns acquire && : >"$2" && exec sleep 60' "$R" "$s2" "$tmp/flags/mnt1" &
 	mpid1=$!
 	wait_for test -e "$tmp/flags/mnt1"
-	assert_exit "--shared acquire from a second mount namespace while the first holds it fails" 1 "$R" newns --shared "$s2" acquire
+	assert_exit "--shared acquire from a second mount namespace while the first holds it fails" 1 "$R" newns --shared "$s2" --net-helper slirp4netns acquire
 	assert_contains "saying live processes hold it and nothing is pinned here" "$out" "live processes hold 1 reference(s)"
 	assert_eq "the live holder's reference is kept" 1 "$(cat "$s2/refcount")"
 	kill "$mpid1"
 	wait "$mpid1" 2>/dev/null
 	assert_exit "once that holder is gone, gc from here drops its reference" 0 "$R" newns --shared "$s2" gc
 	assert_eq "and removes the pin, the helper and every file" "$clean $helpers_before" "$(leftovers "$s2") $(helpers)"
-	assert_exit "a first acquire whose helper fails" 1 env PATH="$tmp/fake:$PATH" "$R" newns --shared "$s" acquire
+	assert_exit "a first acquire whose helper fails" 1 env PATH="$tmp/fake:$PATH" "$R" newns --shared "$s" --net-helper slirp4netns acquire
 	assert_eq "leaves no pin, state file or process" "$clean $helpers_before" "$(leftovers "$s") $(helpers)"
 	# rootless: inside the user's own user and mount namespace
 	mkdir "$tmp/ush" && chown "$tuid" "$tmp/ush"
 	out=$(as_user "$R" exec -Urm sh -c '
-		"$0" newns --shared "$1" acquire && "$0" newns --shared "$1" run -- head -n1 /etc/resolv.conf &&
+		"$0" newns --shared "$1" --net-helper slirp4netns acquire && "$0" newns --shared "$1" --net-helper slirp4netns run -- head -n1 /etc/resolv.conf &&
 			"$0" newns --shared "$1" release && echo "left: $(cd "$1" && echo *)"' "$R" "$tmp/ush/s" 2>&1)
 	assert_eq "rootless --shared acquire, run and release (under exec -Urm)" "nameserver 10.0.2.3 left: *" "$(echo "$out" | words)"
 	# rootless with no exec -Urm: a keeper holds the user and mount namespace for every session
 	k=$tmp/ush/k
-	assert_exit "rootless --shared acquire as a plain user starts a keeper" 0 as_user "$R" newns --shared "$k" acquire
+	assert_exit "rootless --shared acquire as a plain user starts a keeper" 0 as_user "$R" newns --shared "$k" --net-helper slirp4netns acquire
 	kp=$(cut -d' ' -f1 "$k/keeper" 2>/dev/null)
 	assert_eq "DIR/keeper names a live rnsbox in a user namespace of its own" "rnsbox other" \
 		"$(cat "/proc/$kp/comm" 2>&1) $([ "$(stat -L -c %i "/proc/$kp/ns/user")" != "$(stat -L -c %i /proc/self/ns/user)" ] && echo other)"
-	n1=$(as_user "$R" newns --shared "$k" run -- stat -L -c %i /proc/self/ns/net 2>&1)
-	n2=$(as_user sh -c 'exec "$0" newns --shared "$1" run -- stat -L -c %i /proc/self/ns/net' "$R" "$k" 2>&1)
+	n1=$(as_user "$R" newns --shared "$k" --net-helper slirp4netns run -- stat -L -c %i /proc/self/ns/net 2>&1)
+	n2=$(as_user sh -c 'exec "$0" newns --shared "$1" --net-helper slirp4netns run -- stat -L -c %i /proc/self/ns/net' "$R" "$k" 2>&1)
 	assert_eq "two separate runs share one network namespace: the pin's, seen from the keeper" \
 		"$n1 $n1" "$n2 $(nsenter -t "$kp" -m stat -L -c %i "$k/netns" 2>&1)"
 	assert_exit "release, the last reference" 0 as_user "$R" newns --shared "$k" release
@@ -2516,20 +2588,20 @@ nameserver 10.0.2.3"
 	wait_for helpers_back
 	assert_eq "at zero the keeper and the helper end, and DIR is left empty" "gone $helpers_before left: *" \
 		"$(gone "$kp" && echo gone) $(helpers) left: $(cd "$k" && echo *)"
-	as_user "$R" newns --shared "$k" acquire
+	as_user "$R" newns --shared "$k" --net-helper slirp4netns acquire
 	kp=$(cut -d' ' -f1 "$k/keeper" 2>/dev/null)
 	kill -KILL "$kp"
 	wait_for gone "$kp"
-	out=$(as_user "$R" newns --shared "$k" acquire 2>&1)
+	out=$(as_user "$R" newns --shared "$k" --net-helper slirp4netns acquire 2>&1)
 	assert_contains "a keeper killed is noticed by the next acquire" "$out" "its keeper (pid $kp) is gone"
 	assert_eq "which starts a new one, and the namespace works again" 1 \
-		"$(as_user "$R" newns --shared "$k" run -- sh -c 'toybox ifconfig tap0 | grep -c 10.0.2.100' 2>&1)"
+		"$(as_user "$R" newns --shared "$k" --net-helper slirp4netns run -- sh -c 'toybox ifconfig tap0 | grep -c 10.0.2.100' 2>&1)"
 	kp=$(cut -d' ' -f1 "$k/keeper" 2>/dev/null)
 	as_user "$R" newns --shared "$k" release
 	wait_for gone "$kp"
 	wait_for helpers_back
 	assert_eq "and its release leaves nothing" "gone $helpers_before left: *" "$(gone "$kp" && echo gone) $(helpers) left: $(cd "$k" && echo *)"
-	as_user "$R" newns --shared "$k" acquire
+	as_user "$R" newns --shared "$k" --net-helper slirp4netns acquire
 	kp=$(cut -d' ' -f1 "$k/keeper" 2>/dev/null)
 	kill -KILL "$kp"
 	wait_for gone "$kp"
@@ -2545,17 +2617,17 @@ nameserver 10.0.2.3"
 	fi
 	# --rm of DIR/netns while references are held: refused, naming release (the pin lives
 	# in the keeper's mount namespace; unlinking the file here would unpin it there)
-	as_user "$R" newns --shared "$k" acquire
+	as_user "$R" newns --shared "$k" --net-helper slirp4netns acquire
 	kp=$(cut -d' ' -f1 "$k/keeper" 2>/dev/null)
 	assert_exit "newns --rm DIR/netns while --shared holds references: refused" 1 as_user "$R" newns --rm "$k/netns"
 	assert_contains "naming the reference count and release" "$out" \
 		"whose holders have 1 reference(s): not removed; the last 'rnsbox newns --shared=$k release' removes it"
 	assert_eq "and the namespace still works" 1 \
-		"$(as_user "$R" newns --shared "$k" run -- sh -c 'toybox ifconfig tap0 | grep -c 10.0.2.100' 2>&1)"
+		"$(as_user "$R" newns --shared "$k" --net-helper slirp4netns run -- sh -c 'toybox ifconfig tap0 | grep -c 10.0.2.100' 2>&1)"
 	# DIR/keeper that cannot be read is an error, never "no keeper" (which would start a second)
 	mode=$(stat -c %a "$k/keeper")
 	chmod 000 "$k/keeper"
-	assert_exit "--shared acquire with DIR/keeper unreadable fails" 1 as_user "$R" newns --shared "$k" acquire
+	assert_exit "--shared acquire with DIR/keeper unreadable fails" 1 as_user "$R" newns --shared "$k" --net-helper slirp4netns acquire
 	assert_contains "naming it and the cause" "$out" "read $k/keeper: Permission denied"
 	chmod "$mode" "$k/keeper"
 	assert_eq "and starts no second keeper: the first is still the one recorded, and alive" "$kp rnsbox" \
@@ -2572,10 +2644,10 @@ nameserver 10.0.2.3"
 	kq=$tmp/ush/kp p1=$((port + 1)) p2=$((port + 2))
 	port=$p2
 	assert_exit "rootless --shared --publish acquire (through the keeper)" 0 as_user "$R" newns --shared "$kq" \
-		--publish "127.0.0.1:$p1:8080" acquire
+		--net-helper slirp4netns --publish "127.0.0.1:$p1:8080" acquire
 	assert_exit "rootless --shared publish while it runs" 0 as_user "$R" newns --shared "$kq" publish "127.0.0.1:$p2:8081"
 	for pp in "$p1 8080" "$p2 8081"; do
-		serve_in "${pp#* }" tcp spawn_user "$R" newns --shared "$kq" run --
+		serve_in "${pp#* }" tcp spawn_user "$R" newns --shared "$kq" --net-helper slirp4netns run --
 		send_to "${pp% *}" "via-${pp% *}"
 		assert_eq "rootless --shared: host port ${pp% *} reaches the server on ${pp#* } inside" "via-${pp% *}" "$got"
 	done
@@ -2590,10 +2662,10 @@ nameserver 10.0.2.3"
 	assert_contains "rootless newns --veth --addr=HOST=...: the caller's end has its address" "$out" "inet addr:10.75.0.1"
 	assert_contains "and the namespace's end its own (rnsbox nsenter, toybox ifconfig)" "$out" "inet addr:10.75.0.2"
 	# the issue's own case: two exec -Urm sessions of one user share no mount namespace
-	spawn_user "$R" exec -Urm sh -c '"$0" newns --shared "$1" acquire && : >"$2" && exec sleep 60' "$R" "$tmp/ush/s" "$tmp/flags/ush1" &
+	spawn_user "$R" exec -Urm sh -c '"$0" newns --shared "$1" --net-helper slirp4netns acquire && : >"$2" && exec sleep 60' "$R" "$tmp/ush/s" "$tmp/flags/ush1" &
 	upid=$!
 	wait_for test -e "$tmp/flags/ush1"
-	assert_exit "rootless: acquire from a second exec -Urm session fails" 1 as_user "$R" exec -Urm "$R" newns --shared "$tmp/ush/s" acquire
+	assert_exit "rootless: acquire from a second exec -Urm session fails" 1 as_user "$R" exec -Urm "$R" newns --shared "$tmp/ush/s" --net-helper slirp4netns acquire
 	assert_contains "naming the live holder's references" "$out" "live processes hold 1 reference(s)"
 	assert_eq "and the first session's reference is kept" 1 "$(cat "$tmp/ush/s/refcount")"
 	kill "$upid"
@@ -2731,10 +2803,10 @@ sweep_all "exec -n --net-helper slirp4netns" "$R" exec -n --net-helper slirp4net
 # release of a reference the suite holds (then a release of the suite's own, if one is left)
 done_ok() { [ "$1" != 0 ] || { pinned "$s/netns" && [ "$(cat "$s/refcount")" = 1 ]; }; }
 after() { [ -d "$s" ] && "$R" newns --shared "$s" gc; }
-sweep_all "newns --shared acquire" "$R" newns --shared "$s" acquire
+sweep_all "newns --shared acquire" "$R" newns --shared "$s" --net-helper slirp4netns acquire
 done_ok() { [ "$1" != 0 ] || [ "$(cat "$tmp/sweep.out")" = 10.0.2.100 ]; }
-sweep_all "newns --shared run" "$R" newns --shared "$s" run sh -c 'toybox ifconfig tap0 | sed -n "s/.*inet addr:\([0-9.]*\).*/\1/p"'
-before() { "$R" newns --shared "$s" acquire; }
+sweep_all "newns --shared run" "$R" newns --shared "$s" --net-helper slirp4netns run sh -c 'toybox ifconfig tap0 | sed -n "s/.*inet addr:\([0-9.]*\).*/\1/p"'
+before() { "$R" newns --shared "$s" --net-helper slirp4netns acquire; }
 done_ok() { [ "$1" != 0 ] || [ ! -e "$s/netns" ]; }
 after() { "$R" newns --shared "$s" release; }
 sweep_all "newns --shared release" "$R" newns --shared "$s" release
