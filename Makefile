@@ -20,8 +20,11 @@ VERSION := 0.1.0$(shell git rev-parse --short HEAD >/dev/null 2>&1 && echo +g$$(
 WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
        -Wformat=2 -Wformat-nonliteral -Wswitch-default -Wundef -Wcast-align \
        -Werror=implicit-function-declaration -Wno-unused-parameter
+# -fipa-pta, no inlining of small functions, no jump tables, no IPA-SRA: 0.4 KiB less on
+# x86_64 and riscv64, 0.3 on aarch64 (rnsbox's time goes to system calls, not to calls)
 OPT = -Oz -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
-      -fno-unwind-tables -fno-ident
+      -fno-unwind-tables -fno-ident -fipa-pta -fno-inline-small-functions -fno-jump-tables \
+      -fno-ipa-sra
 CFLAGS ?= $(OPT)
 ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -DRNSBOX_VERSION='"$(VERSION)"'
 # noseparate-code: one text segment instead of page-aligned separate ones saves 8 KiB.
@@ -81,15 +84,20 @@ tests/%: tests/%.c
 CROSS_SYSROOT ?= .cross
 CROSS_ARCHS = aarch64 armhf riscv64
 SIZE_LIMIT = 131072
+# aarch64: the tiny code model (the binary is far below its 1 MiB reach) makes an address
+# one ADR instead of ADRP and ADD: 5.6 KiB less. riscv64: -msave-restore, shared routines
+# for saving and restoring registers instead of each function's own: 3.2 KiB less.
 rnsbox-aarch64: XCC = aarch64-linux-gnu-gcc
 rnsbox-aarch64: TRIPLE = aarch64-linux-musl
+rnsbox-aarch64: XFLAGS = -mcmodel=tiny
 rnsbox-armhf: XCC = arm-linux-gnueabihf-gcc
 rnsbox-armhf: TRIPLE = arm-linux-musleabihf
 rnsbox-riscv64: XCC = riscv64-linux-gnu-gcc
 rnsbox-riscv64: TRIPLE = riscv64-linux-musl
+rnsbox-riscv64: XFLAGS = -msave-restore
 $(CROSS_ARCHS:%=rnsbox-%): rnsbox.c Makefile tests/cross-sysroot.sh
 	sh tests/cross-sysroot.sh $(CROSS_SYSROOT)
-	$(XCC) -specs $(CROSS_SYSROOT)/$(TRIPLE).specs $(ALL_CFLAGS) $(STATIC_FLAGS) -o $@ rnsbox.c $(LDFLAGS)
+	$(XCC) -specs $(CROSS_SYSROOT)/$(TRIPLE).specs $(ALL_CFLAGS) $(XFLAGS) $(STATIC_FLAGS) -o $@ rnsbox.c $(LDFLAGS)
 
 # Each cross build static and within the size limit (its stripped size printed), then
 # test.sh's cross group: the armhf build booted under qemu-system-arm with Debian's armhf
@@ -100,6 +108,13 @@ check-cross: $(CROSS_ARCHS:%=rnsbox-%) rnsbox
 		s=$$(stat -c %s $$f); echo "$$f: $$s bytes, stripped and static"; \
 		if readelf -lW $$f | grep -q 'program interpreter'; then echo "$$f: has a program interpreter" >&2; exit 1; fi; \
 		if [ $$s -gt $(SIZE_LIMIT) ]; then echo "$$f: over the $(SIZE_LIMIT)-byte limit" >&2; exit 1; fi; \
+	done
+	@for a in aarch64 riscv64; do \
+		q=$$(command -v qemu-$$a-static) || { echo "rnsbox-$$a: not run (no qemu-$$a-static)"; continue; }; \
+		$$q ./rnsbox-$$a detect --json | jq -e .version >/dev/null && \
+			$$q ./rnsbox-$$a exec --help | grep -q '^usage: rnsbox exec' || \
+			{ echo "rnsbox-$$a: does not run under $$q (detect --json, exec --help)" >&2; exit 1; }; \
+		echo "rnsbox-$$a: runs under $$q (detect --json, exec --help)"; \
 	done
 	RNSBOX_CROSS_BIN=rnsbox-armhf RNSBOX_CROSS_BOOT=$(CROSS_SYSROOT)/armhf-boot ./test.sh cross
 

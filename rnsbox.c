@@ -1674,6 +1674,63 @@ static int route_add(struct nl *nl, int family, const void *dst, unsigned plen, 
 	return nl_do(nl, &b);
 }
 
+/* An IPv4 address, four decimal parts of 0 to 255 without leading zeros, alone in s: 1 with a filled, else 0. */
+static int parse_ip4(const char *s, unsigned char a[4])
+{
+	for (int i = 0; i < 4; i++, s++) {
+		unsigned v = 0, j = 0;
+		while (j < 3 && s[j] >= '0' && s[j] <= '9')
+			v = v * 10 + (unsigned)(s[j++] - '0');
+		if (!j || (j > 1 && *s == '0') || v > 255 || s[j] != (i < 3 ? '.' : '\0'))
+			return 0;
+		a[i] = (unsigned char)v;
+		s += j;
+	}
+	return 1;
+}
+
+/*
+ * An IP address in the string s, into a (network order): IPv4 (parse_ip4), AF_INET; IPv6
+ * as up to eight groups of 1 to 4 hex digits, one "::" for a run of zero groups and a
+ * dotted IPv4 address as the last 32 bits allowed, AF_INET6; else 0. inet_pton's
+ * grammar, without musl's 0.8 KiB.
+ */
+static int parse_ip(const char *s, unsigned char a[16])
+{
+	unsigned char b[16];
+	int n = 0, gap = -1;
+	if (!strchr(s, ':'))
+		return parse_ip4(s, a) ? AF_INET : 0;
+	if (*s == ':' && *++s != ':') /* a leading ':' only as "::" */
+		return 0;
+	while (*s && n < 16) {
+		unsigned v = 0, j = 0, d;
+		if (*s == ':') { /* the second ':' of "::" */
+			if (gap >= 0)
+				return 0;
+			gap = n, s++;
+			continue;
+		}
+		while (j < 4 && ((d = (unsigned)(s[j] | 32) - 'a' + 10) < 16 || (d = (unsigned)s[j] - '0') < 10))
+			v = v * 16 + d, j++;
+		if (j && s[j] == '.' && n <= 12 && parse_ip4(s, b + n)) { /* the dotted tail */
+			n += 4, s = "";
+			break;
+		}
+		if (!j || (s[j] && (s[j] != ':' || !s[j + 1])))
+			return 0;
+		b[n++] = (unsigned char)(v >> 8), b[n++] = (unsigned char)v;
+		s += j + (s[j] == ':');
+	}
+	if (*s || (gap < 0 ? n != 16 : n == 16))
+		return 0;
+	memset(a, 0, 16);
+	memcpy(a, b, gap < 0 ? 16 : (size_t)gap);
+	if (gap >= 0)
+		memcpy(a + 16 - (n - gap), b + gap, (size_t)(n - gap));
+	return AF_INET6;
+}
+
 /* ADDR[/PREFIX], IPv4 or IPv6, into family, addr and plen (the full length when absent). 0 or -1. */
 static int parse_prefix(const char *s, size_t len, unsigned char *family, unsigned char addr[16], unsigned char *plen)
 {
@@ -1686,7 +1743,7 @@ static int parse_prefix(const char *s, size_t len, unsigned char *family, unsign
 		return -1;
 	memcpy(buf, s, alen);
 	buf[alen] = '\0';
-	*family = inet_pton(AF_INET, buf, addr) == 1 ? AF_INET : inet_pton(AF_INET6, buf, addr) == 1 ? AF_INET6 : 0;
+	*family = (unsigned char)parse_ip(buf, addr);
 	v = *family == AF_INET ? 32 : 128;
 	const char *p = s + alen + 1;
 	if (!*family || (alen < len && (parse_uint(&p, v, &v) < 0 || p != s + len)))
@@ -2594,7 +2651,7 @@ static const char *nh_port(struct nhport *p, const char *arg)
 	p->host = (unsigned short)v[0], p->guest = (unsigned short)v[1];
 	if (addr && *addr == '[' && addr[strlen(addr) - 1] == ']')
 		addr++, addr[strlen(addr) - 1] = '\0';
-	if (addr && inet_pton(AF_INET, addr, a) != 1 && inet_pton(AF_INET6, addr, a) != 1)
+	if (addr && !parse_ip(addr, a))
 		return "has a HOSTIP that is not an IPv4 or IPv6 address";
 	sfmt(p->addr, sizeof(p->addr), "%s", addr ? addr : "");
 	return NULL;
