@@ -3283,6 +3283,10 @@ static char *host_gw(char ip[16])
 	return ip;
 }
 
+/* The first line of the resolv.conf rnsbox makes at /etc/netns/NAME, by which --rm knows it. */
+#define NETNS_ETC_MARK "# rnsbox newns --net-helper; newns --rm removes this\n"
+
+/* resolv.conf (hosts 0; 2: with NETNS_ETC_MARK first) or hosts (1) for the namespace, to fd. */
 static int nh_write_etc(const struct nethelper *h, int hosts, int fd)
 {
 	struct out w = {.fd = fd};
@@ -3290,6 +3294,8 @@ static int nh_write_etc(const struct nethelper *h, int hosts, int fd)
 	struct utsname u;
 	char ip[16], *line;
 	int err = 0;
+	if (hosts == 2)
+		out_s(&w, NETNS_ETC_MARK), hosts = 0;
 	if (!hosts && h->host_mode)
 		out_s(&w, "nameserver " NH_HOST_DNS "\n");
 	else if (!hosts)
@@ -3626,9 +3632,8 @@ static void nh_resolve(struct nethelper *h)
 		h->name = (h->caps & NH_PASTA) && (!h->no_host_lo || (h->caps & NH_MAP_HOST_LO)) ? "pasta"
 			: h->host_mode ? "pasta" : "slirp4netns";
 	if (h->name[0] == 'p' && h->no_host_lo && (h->caps & NH_PASTA) && !(h->caps & NH_MAP_HOST_LO))
-		die_hint(EX_FAIL, "slirp4netns can (--net-helper=slirp4netns); pasta has --map-host-loopback since 2024-08",
-			 "--disable-host-loopback: the pasta at %s has no --map-host-loopback, so .2 cannot be kept from "
-			 "reaching the host", exe);
+		die_hint(EX_FAIL, "use --net-helper=slirp4netns, or a pasta of 2024-08 or later",
+			 "--disable-host-loopback: the pasta at %s lacks --map-host-loopback", exe);
 }
 
 /*
@@ -5194,15 +5199,15 @@ static void exec_idmaps(struct exec_opts *o)
 
 static const struct opt exec_rows[] = {
 	OPT("fork", "\trun COMMAND in a child; exit with its status (128+N for signal N)", 'f', 0),
-	OPT("forward-signals", "\t-f (whose supervisor forwards every catchable signal)", OPT_FORWARD, 0),
+	OPT("forward-signals", "\t-f (which forwards every catchable signal)", OPT_FORWARD, 0),
 	OPT("kill-child", "SIG\tSIG (KILL) to COMMAND if rnsbox dies", OPT_KILL_CHILD, ARG_OPT),
 	OPT("reaper", "\treap orphans as PID 1 does (a child subreaper)", OPT_REAPER, 0),
 	OPT("map-root-user", "\tmap root to the caller's uid and gid", 'r', 0),
 	OPT("map-current-user", "\tmap the caller's uid and gid to themselves", 'c', 0),
 	OPT("map-user", "UID\tmap UID (a number or name) to the caller's uid", OPT_MAP_USER, ARG_REQ),
 	OPT("map-group", "GID\tmap GID (a number or name) to the caller's gid", OPT_MAP_GROUP, ARG_REQ),
-	OPT("map-users", "IN:OUT:N\tmap N uids from OUT on at IN (repeatable), or auto or subids;\n"
-	    "newuidmap writes ranges when unprivileged", OPT_MAP_USERS, ARG_REQ),
+	OPT("map-users", "IN:OUT:N\tmap N uids from OUT on at IN (repeatable), or auto or subids", OPT_MAP_USERS,
+	    ARG_REQ),
 	OPT("map-groups", "IN:OUT:N\tlikewise for gids", OPT_MAP_GROUPS, ARG_REQ),
 	OPT("map-auto", "\tmap the caller's ranges in /etc/subuid and /etc/subgid", OPT_MAP_AUTO, 0),
 	OPT("map-subids", "\tmap the first of those ranges, each id to itself", OPT_MAP_SUBIDS, 0),
@@ -5799,7 +5804,7 @@ struct netop {
 };
 
 enum { OPT_SYSCTL = 256, OPT_MTU, OPT_ADDR, OPT_UP, OPT_ROUTE, OPT_VETH, OPT_EXIST_OK, OPT_NS_NO_LO, OPT_RM, OPT_LIST, OPT_JSON, OPT_SHARED,
-       OPT_NS_MAP_USERS, OPT_NS_MAP_GROUPS };
+       OPT_NS_MAP_USERS, OPT_NS_MAP_GROUPS, OPT_ATTACH };
 
 struct newns_opts {
 	int ntypes, types[NS_COUNT]; /* table indices, in --type order, one PATH each */
@@ -5824,6 +5829,9 @@ struct newns_opts {
 	char absdir[PATH_MAX];       /* DIR made absolute: joining the keeper resets the working directory */
 	char pin[PATH_MAX];          /* DIR/netns */
 	sigset_t caller_mask;        /* the signal mask rnsbox started with, for run's CMD */
+	pid_t attach;                /* --attach: pin this process's namespaces; 0: make new ones */
+	char etc[PATH_MAX];          /* /etc/netns/NAME, for a helper's resolv.conf there; "" none */
+	int etc_made;                /* 1: its resolv.conf is being made or was (newns_fail removes it) */
 };
 
 /*
@@ -5986,6 +5994,28 @@ undo:
 /* Declared ahead: the first acquire of a shared namespace that fails also ends its keeper. */
 static void sh_unkeep(struct newns_opts *o);
 
+/* Whether etc/resolv.conf is rnsbox's (its first line NETNS_ETC_MARK); with rm, removed if so. */
+static int netns_etc_ours(const char *etc, int rm)
+{
+	char file[PATH_MAX + 16], head[sizeof(NETNS_ETC_MARK)];
+	sfmt(file, sizeof(file), "%s/resolv.conf", etc);
+	int ours = read_small(AT_FDCWD, file, O_NOFOLLOW, head, sizeof(head)) > 0 && !strcmp(head, NETNS_ETC_MARK);
+	if (ours && rm && unlink(file) < 0)
+		warn("unlink %s: %s", file, strerror(errno));
+	return ours;
+}
+
+/* --rm of a pin at /run/netns/NAME: rnsbox's /etc/netns/NAME/resolv.conf, and the directory if empty. */
+static void newns_unetc(const char *path)
+{
+	char etc[PATH_MAX];
+	if (strncmp(path, "/run/netns/", 11) || strchr(path + 11, '/'))
+		return;
+	sfmt(etc, sizeof(etc), "/etc/netns/%s", path + 11);
+	netns_etc_ours(etc, 1);
+	rmdir(etc); /* only if empty: what is not rnsbox's stays */
+}
+
 /* Undo what newns made, in reverse order (the veth pair, the pins, the files), and die. */
 __attribute__((noreturn)) static void newns_fail(struct newns_opts *o, const struct result *r)
 {
@@ -5996,6 +6026,8 @@ __attribute__((noreturn)) static void newns_fail(struct newns_opts *o, const str
 	}
 	if (o->pidfile[0])
 		unlink(o->pidfile);
+	if (o->etc_made)
+		newns_unetc(o->paths[0]);
 	newns_unveth(o);
 	for (int i = o->ntypes; i-- > 0;) {
 		if (o->made[i] > 1)
@@ -6027,9 +6059,36 @@ static void netns_dir(const char *dir)
 }
 
 /*
- * The paths: one given for each type, or made under the runtime directory with one
- * random name (16 bytes from getrandom): netns/net-UUID for a network namespace,
- * ns/TYPE-UUID for the others (state_dir).
+ * A pin's path as given: a PATH (with a slash) as it is; a NAME (without), as ip netns
+ * names network namespaces, at /run/netns/NAME for root, $RUNTIME_DIR/netns/NAME for
+ * others (made, as netns_dir makes it). flag: the type (0: unknown yet, --rm).
+ */
+static const char *newns_name(const char *arg, char *buf, size_t size, int flag)
+{
+	char rt[200];
+	if (strchr(arg, '/'))
+		return arg;
+	if (!*arg || !strcmp(arg, ".") || !strcmp(arg, "..") || strlen(arg) > 200)
+		die_usage("'%s': not a NAME (one path component) or a PATH", arg);
+	if (flag && flag != CLONE_NEWNET)
+		die_usage("%s: a NAME is for --type net, as in ip netns; give a PATH for --type %s", arg,
+			  ns_table[ns_index(flag)].name);
+	const char *dir = "/run/netns";
+	if (getuid()) {
+		size_t n = strlen(state_dir(rt, sizeof(rt)));
+		sfmt(rt + n, sizeof(rt) - n, "/netns");
+		if (flag)
+			netns_dir(rt);
+		dir = rt;
+	}
+	sfmt(buf, size, "%s/%s", dir, arg);
+	return buf;
+}
+
+/*
+ * The paths: one given for each type (newns_name), or made under the runtime directory
+ * with one random name (16 bytes from getrandom): netns/net-UUID for a network
+ * namespace, ns/TYPE-UUID for the others (state_dir).
  */
 static void newns_paths(struct newns_opts *o, int n, char **paths)
 {
@@ -6038,14 +6097,13 @@ static void newns_paths(struct newns_opts *o, int n, char **paths)
 	size_t u = 0;
 	if (n && n != o->ntypes)
 		die_usage("%d namespace types need %d paths, not %d", o->ntypes, o->ntypes, n);
-	for (int i = 0; i < n; i++)
-		if (strncmp(paths[i], "/run/netns/", 11) == 0 && paths[i][11] && !strchr(paths[i] + 11, '/') &&
-		    ns_table[o->types[i]].flag == CLONE_NEWNET)
+	for (int i = 0; i < n; i++) {
+		o->paths[i] = newns_name(paths[i], o->defpath[i], sizeof(o->defpath[i]), ns_table[o->types[i]].flag);
+		if (strncmp(o->paths[i], "/run/netns/", 11) == 0 && !strchr(o->paths[i] + 11, '/'))
 			netns_dir("/run/netns"); /* ip netns's directory, for ip netns exec */
-	if (n) {
-		memcpy(o->paths, paths, sizeof(char *) * (size_t)n);
-		return;
 	}
+	if (n)
+		return;
 	if (getrandom(id, sizeof(id), 0) != sizeof(id))
 		die_errno("getrandom");
 	for (int i = 0; i < 16; i++)
@@ -6206,6 +6264,31 @@ static int newns_helper(struct newns_opts *o, const char *path, struct result *r
 	return r->ok ? 0 : -1;
 }
 
+/*
+ * With a helper, for a pin at /run/netns/NAME: /etc/netns/NAME/resolv.conf with the
+ * helper's DNS (its first line NETNS_ETC_MARK), which ip netns exec binds over
+ * /etc/resolv.conf. Recorded (etc_made) before it is made; one there that is not
+ * rnsbox's is left alone, with a warning.
+ */
+static void newns_etc(struct newns_opts *o, struct result *r)
+{
+	const char *name = o->paths[0] + 11;
+	if (getuid() || strncmp(o->paths[0], "/run/netns/", 11) || strchr(name, '/'))
+		return;
+	sfmt(o->etc, sizeof(o->etc), "/etc/netns/%s", name);
+	if ((mkdir("/etc/netns", 0755) < 0 && errno != EEXIST) || (mkdir(o->etc, 0755) < 0 && errno != EEXIST))
+		return result_fail(r, NULL, "mkdir %s: %s", o->etc, strerror(errno));
+	o->etc_made = 1; /* newns_fail removes rnsbox's file there, and the directory if empty */
+	int dfd = open(o->etc, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), rc = -1;
+	for (int k = 0; dfd >= 0 && k < 2 && (rc = nh_etc_file(&o->nh, dfd, "resolv.conf", 2)) < 0 && errno == EEXIST; k++)
+		if (k || !netns_etc_ours(o->etc, 1)) /* rnsbox's, left by a newns killed: replaced */
+			warn("%s/resolv.conf exists, not rnsbox's: left as it is", o->etc), rc = 0, k = 2;
+	if (rc < 0)
+		result_fail(r, NULL, "create %s/resolv.conf: %s", o->etc, strerror(errno));
+	if (dfd >= 0)
+		close(dfd);
+}
+
 /* The paths made, one a line, with one write; where the caller cannot learn them, all is undone. */
 static int newns_print(struct newns_opts *o)
 {
@@ -6235,8 +6318,13 @@ static int newns_create(struct newns_opts *o, int n, char **paths)
 	newns_paths(o, n, paths);
 	for (int i = 0; i < o->ntypes; i++)
 		live += newns_file(o, i);
+	int pidfd = o->attach ? (int)sys_pidfd_open(o->attach, 0) : -1; /* it stays the process meant */
 	if (live && live < o->ntypes)
 		result_fail(&r, NULL, "--exist-ok: some of the paths are live pins and some are not");
+	else if (o->attach && pidfd < 0)
+		result_fail(&r, NULL, "--attach %d: %s", (int)o->attach, errno == ESRCH ? "no such process" : strerror(errno));
+	else if (o->attach)
+		sfmt(self, sizeof(self), "%d", (int)o->attach);
 	else if (live == 0 && o->veth[0][0] && (rc = nl_open(&o->host)) < 0)
 		result_fail(&r, NULL, "netlink socket: %s", strerror(-rc));
 	else if (live == 0 && ((o->flags & (CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS)) || o->nh.name)) {
@@ -6254,7 +6342,7 @@ static int newns_create(struct newns_opts *o, int n, char **paths)
 		if ((flag == CLONE_NEWNS) != (k < o->ntypes))
 			continue;
 		sfmt(src, sizeof(src), "/proc/%s/ns/%s%s", self, ns_table[ns].name,
-			 flag & (CLONE_NEWPID | CLONE_NEWTIME) ? "_for_children" : "");
+			 flag & (CLONE_NEWPID | CLONE_NEWTIME) && !o->attach ? "_for_children" : "");
 		if (pin_mount(src, ns, o->paths[i], &r) == 0)
 			o->made[i] = 2;
 	}
@@ -6264,8 +6352,13 @@ static int newns_create(struct newns_opts *o, int n, char **paths)
 			result_fail(&r, NULL, "release the child: %s", strerror(errno));
 		child_reap(&child, why);
 	}
-	if (r.ok && !live && o->nh.name)
-		newns_helper(o, o->paths[0], &r); /* --net-helper allows only --type net */
+	if (r.ok && !live && o->nh.name && newns_helper(o, o->paths[0], &r) == 0) /* only for --type net */
+		newns_etc(o, &r);
+	struct pollfd gone = {.fd = pidfd, .events = POLLIN};
+	if (r.ok && pidfd >= 0 && poll(&gone, 1, 0) != 0) /* it ended: the pid may have named another since */
+		result_fail(&r, NULL, "--attach %d: the process ended while its namespaces were pinned", (int)o->attach);
+	if (pidfd >= 0)
+		close(pidfd);
 	if (r.ok && (r.sig = sig_pending()) > 0) { /* a held signal came while the work was done */
 		char sn[8];
 		result_fail(&r, NULL, "interrupted by SIG%s: what was made is undone", sig_name(r.sig, sn));
@@ -7115,16 +7208,14 @@ static const struct opts newns_set = {
 	"       run [--] CMD|publish SPEC...|unpublish SPEC...|ports\n"
 	"Create namespaces pinned at PATHs (default $RUNTIME_DIR/netns/net-UUID or ns/TYPE-UUID)\n"
 	"without entering them, and print the PATHs; --rm unpins; --list shows the pins here.\n",
-	"--shared: one netns with a helper shared by reference count: acquire makes it and takes a\n"
-	"reference for the calling process, release drops one (the last removes it), run holds one\n"
-	"while CMD runs in it, gc drops those of processes gone; publish and unpublish change its\n"
-	"ports. Without CAP_SYS_ADMIN the pin lives in a keeper process's user and mount namespace,\n"
-	"which every session of the user joins.\n",
+	"--shared: one netns and helper shared by reference count (acquire, release; run holds one\n"
+	"while CMD runs; gc drops those of processes gone); rootless, it lives in a keeper's.\n",
 	(const struct opt[]){
 		OPT("type", "LIST\tnet (default), uts, ipc, mnt, cgroup, time, user", 't', ARG_REQ),
 		OPT("map-users", "IN:OUT:N\tthe uid map of a new user namespace (repeatable)", OPT_NS_MAP_USERS, ARG_REQ),
 		OPT("map-groups", "IN:OUT:N\tits gid map (repeatable)", OPT_NS_MAP_GROUPS, ARG_REQ),
 		OPT("exist-ok", "\treuse live pins", OPT_EXIST_OK, 0),
+		OPT("attach", "PID\tpin PID's namespaces instead of new ones (as ip netns attach)", OPT_ATTACH, ARG_REQ),
 		OPT("no-lo", "\tleave loopback down", OPT_NS_NO_LO, 0),
 		OPT("veth", "HOST:NS\ta veth pair, both ends up", OPT_VETH, ARG_REQ),
 		OPT("addr", "DEV=ADDR[/LEN]\tan address (this and the next four are repeatable)", OPT_ADDR, ARG_REQ),
@@ -7195,7 +7286,10 @@ static void newns_check(struct newns_opts *o, int argc, int created, int autom)
 		die_usage("--net-helper: only for a network namespace alone (--type net)");
 	if (o->shared && (o->mode || o->exist_ok))
 		die_usage("--shared takes a verb, not --rm, --list or --exist-ok");
-	newns_check_types(o, autom);
+	if (o->attach && (o->nops || o->veth[0][0] || o->no_lo || o->nh.name || o->shared || o->uids.n || o->gids.n))
+		die_usage("--attach: the network options, --net-helper, --shared and the maps are for new namespaces");
+	if (!o->attach)
+		newns_check_types(o, autom);
 }
 
 static void newns_parse(struct newns_opts *o, int argc, char **argv)
@@ -7218,6 +7312,14 @@ static void newns_parse(struct newns_opts *o, int argc, char **argv)
 		case OPT_ROUTE: parse_netop(o, c, "--route", optarg); break;
 		case 'p': nh_option(&o->nh, OPT_NH_PUBLISH, optarg, argc, argv); break;
 		case OPT_SHARED: o->shared = optarg; break;
+		case OPT_ATTACH: {
+			unsigned long long v;
+			const char *p = optarg;
+			if (parse_uint(&p, INT32_MAX, &v) < 0 || *p || !v)
+				die_usage("--attach: '%s' is not a process id", optarg);
+			o->attach = (pid_t)v;
+			break;
+		}
 		case OPT_NS_MAP_USERS: idmap_parse("--map-users", optarg, &o->uids, &autom); break;
 		case OPT_NS_MAP_GROUPS: idmap_parse("--map-groups", optarg, &o->gids, &autom); break;
 		case OPT_EXIST_OK: o->exist_ok = 1; break;
@@ -7253,8 +7355,14 @@ static int cmd_newns(int argc, char **argv)
 		return newns_create(&o, argc - optind, argv + optind);
 	if (optind == argc)
 		die_usage("--rm: give the PATH of each pin to remove");
-	for (int i = optind; i < argc; i++)
-		rc |= newns_rm(argv[i], NULL);
+	for (int i = optind; i < argc; i++) {
+		char buf[PATH_MAX];
+		const char *path = newns_name(argv[i], buf, sizeof(buf), 0);
+		int bad = newns_rm(path, NULL);
+		if (!bad)
+			newns_unetc(path);
+		rc |= bad;
+	}
 	return rc ? EX_FAIL : EX_OK;
 }
 
