@@ -9,7 +9,8 @@
 # by the floor and by rnsbox. userns-handle (root): 100 handles a run against
 # floor-userns, its cache hits, and fork+exec of a helper binary (UROUNDS, default 100).
 # Published ports (root): a TCP round trip through slirp4netns's and pasta's published
-# port against loopback (bench/tcp-echo; PROUNDS, default 400).
+# port against loopback (bench/tcp-echo; PROUNDS, default 400). Helper start-up: exec -Ur
+# --net-helper=pasta and =slirp4netns against exec -Ur alone (HROUNDS, default 50).
 set -u
 cd "$(dirname "$0")/.." || exit 2
 rounds=${ROUNDS:-400}
@@ -47,6 +48,21 @@ if [ "${1-}" != newns ]; then
 	echo "# exec: $(date -u +%Y-%m-%d) $(uname -r), $(nproc) cpus, $rounds interleaved rounds; ms"
 	echo "# rnsbox exec -rn and the floor also bring loopback up; the peers do not (compare --no-lo)"
 	run || exit
+	# helper start-up: rnsbox exec -Ur with each helper (start it, configure tap0, run true,
+	# end it) against exec -Ur alone, and the helper alone and rootlesskit where they can run
+	list="|exec -Ur, no helper|$here/rnsbox exec -Ur $true"
+	for h in pasta slirp4netns; do
+		command -v $h >/dev/null && list="$list|exec -Ur --net-helper=$h|$here/rnsbox exec -Ur --net-helper=$h $true"
+	done
+	# as root Debian 12's pasta --config-net never ends (it spins after failing to set
+	# ping_group_range), so pasta alone is timed only as a user
+	[ "$(id -u)" = 0 ] || add "pasta --config-net alone" pasta --config-net "$true"
+	add "rootlesskit (slirp4netns)" rootlesskit --net=slirp4netns --disable-host-loopback "$true"
+	rounds=${HROUNDS:-50}
+	echo
+	echo "# helper start-up: $(date -u +%Y-%m-%d), $rounds interleaved rounds; ms"
+	run || exit
+	rounds=${ROUNDS:-400}
 	[ "$(id -u)" = 0 ] || { echo "# newns: skipped, it needs root"; exit 0; }
 	# the newns part runs again in a private mount namespace of its own
 	exec "$here/rnsbox" exec -m sh "$0" newns
