@@ -93,6 +93,23 @@ static char *rnsbox_optarg;
 #define optopt rnsbox_optopt
 
 /*
+ * stat, lstat, fstat and fstatat as the one syscall where the kernel's struct stat is
+ * libc's (the 64-bit targets: newfstatat): musl's fstatat copies it field by field and
+ * carries fallbacks for kernels before AT_EMPTY_PATH (2.6.39), 0.5 KiB. The 32-bit
+ * targets keep musl's, whose struct stat has 64-bit times the kernel's stat64 lacks.
+ */
+#if defined(SYS_newfstatat) && UINTPTR_MAX > 0xffffffffu
+static int sys_fstatat(int fd, const char *path, struct stat *st, int flags)
+{
+	return (int)syscall(SYS_newfstatat, fd, path, st, flags);
+}
+#define fstatat(fd, path, st, flags) sys_fstatat(fd, path, st, flags)
+#define stat(path, st) sys_fstatat(AT_FDCWD, path, st, 0)
+#define lstat(path, st) sys_fstatat(AT_FDCWD, path, st, AT_SYMLINK_NOFOLLOW)
+#define fstat(fd, st) sys_fstatat(fd, "", st, AT_EMPTY_PATH)
+#endif
+
+/*
  * musl ships no Linux UAPI headers, so the few kernel constants and structs rnsbox needs
  * are defined here, named as the kernel names them. Values are ABI and never change.
  */
