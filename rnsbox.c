@@ -3613,23 +3613,29 @@ static unsigned nh_probe(const char *exe)
 		{"pasta", "--map-host-loopback", "none", "--version"},
 		{"pasta", "--map-guest-addr", NH_HOST_MAP, "--version"},
 	};
-	char rt[200], path[260], key[96], old[128], tmp[270];
+	char rt[200], why[300], path[260], key[352], old[384], tmp[270];
+	const char *src, *dir = runtime_dir(rt, sizeof(rt), &src);
 	struct stat st;
 	unsigned caps = 0;
 	if (stat(exe, &st) < 0)
 		return 0;
-	sfmt(path, sizeof(path), "%s/pasta.probe", state_dir(rt, sizeof(rt)));
+	/* a cache: where the runtime directory is unusable, pasta is asked each time */
+	sfmt(path, sizeof(path), "%s/pasta.probe", runtime_make(dir, src, why, sizeof(why)) ? "/nonexistent" : dir);
 	int n = sfmt(key, sizeof(key), "%s %llu %llu %llu %llu.%09lu ", exe, (unsigned long long)st.st_dev,
 		     (unsigned long long)st.st_ino, (unsigned long long)st.st_size, (unsigned long long)st.st_mtim.tv_sec,
 		     (unsigned long)st.st_mtim.tv_nsec);
 	if (read_small(AT_FDCWD, path, O_NOFOLLOW, old, sizeof(old)) > 0 && !strncmp(old, key, (size_t)n))
 		return (unsigned)(old[n] - '0') & 7;
-	for (int i = 0; i < 3 && (i == 0 || caps); i++)
-		caps |= run_quiet(exe, ask[i]) == 0 ? 1u << i : 0;
+	int unsure = 0; /* a probe not run or cut short by the bound: answered, but not kept */
+	for (int i = 0, rc; i < 3 && (i == 0 || caps); i++)
+		caps |= (rc = run_quiet(exe, ask[i])) == 0 ? 1u << i : 0, unsure |= rc < 0;
+	if (unsure)
+		return caps;
 	sfmt(tmp, sizeof(tmp), "%s.tmp", path); /* a cache: if it cannot be kept, the next start asks again */
 	int fd = (unlink(tmp), open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
 	sfmt(old, sizeof(old), "%s%u\n", key, caps);
-	if (fd >= 0 && (write_all(fd, old, strlen(old)) < 0 || close(fd) < 0 || rename(tmp, path) < 0))
+	int bad = fd >= 0 && write_all(fd, old, strlen(old)) < 0;
+	if (fd >= 0 && (close(fd) < 0 || bad || rename(tmp, path) < 0))
 		unlink(tmp);
 	return caps;
 }
@@ -4327,6 +4333,16 @@ static void run_fatal(void *arg, const char *msg)
 	}
 	if (r->failed_fd >= 0)
 		child_send(r->failed_fd, "f", 1);
+}
+
+/* A process id for an option (nsenter --target, newns --attach): 1 to 2^31-1, or a usage error naming it. */
+static pid_t parse_pid(const char *opt, const char *arg)
+{
+	unsigned long long v;
+	const char *p = arg;
+	if (parse_uint(&p, INT32_MAX, &v) < 0 || *p || !v)
+		die_usage("%s: '%s' is not a process id", opt, arg);
+	return (pid_t)v;
 }
 
 /* --kill-child[=SIGNAL]: the signal, KILL by default. Dies with a usage error naming it. */
@@ -5503,16 +5519,12 @@ static void nsenter_parse(struct nsenter_opts *o, int argc, char **argv)
 			o->want |= ns_table[opt_ns].flag;
 			o->file[opt_ns] = optarg ? optarg : o->file[opt_ns];
 			break;
-		case 't':
+		case 't': o->target = parse_pid("--target", optarg); break;
 		case 'N':
 			p = optarg;
-			if (parse_uint(&p, INT32_MAX, &v) < 0 || *p || (c == 't' && v == 0))
-				die_usage("--%s: '%s' is not a %s", opt_last.name, optarg,
-					  c == 't' ? "process id" : "file descriptor number");
-			if (c == 't')
-				o->target = (pid_t)v;
-			else
-				o->sock = (int)v;
+			if (parse_uint(&p, INT32_MAX, &v) < 0 || *p)
+				die_usage("--net-socket: '%s' is not a file descriptor number", optarg);
+			o->sock = (int)v;
 			break;
 		case 'a': o->all = 1; break;
 		case 'S': o->run.uid = parse_id("--setuid", optarg, 0), o->run.uid_set = 1; break;
@@ -5593,10 +5605,11 @@ static void nsenter_join(struct nsenter_opts *o)
 	}
 	/* Open every file first: once in another mount namespace, the paths change. */
 	for (int ns = 0; ns < NS_COUNT; ns++) {
-		fd[ns] = -1;
-		const char *p = nsenter_path(o, ns, path, sizeof(path));
-		if ((o->want & ns_table[ns].flag) && (fd[ns] = open(p, O_RDONLY | O_CLOEXEC)) < 0)
+		const char *p = o->want & ns_table[ns].flag ? nsenter_path(o, ns, path, sizeof(path)) : NULL;
+		if (p && (fd[ns] = open(p, O_RDONLY | O_CLOEXEC)) < 0)
 			die_errno("open %s", p);
+		else if (!p)
+			fd[ns] = -1;
 	}
 	ns_join(fd, err);
 	for (int ns = 0; ns < NS_COUNT; ns++) {
@@ -7329,14 +7342,7 @@ static void newns_parse(struct newns_opts *o, int argc, char **argv)
 		case OPT_ROUTE: parse_netop(o, c, "--route", optarg); break;
 		case 'p': nh_option(&o->nh, OPT_NH_PUBLISH, optarg, argc, argv); break;
 		case OPT_SHARED: o->shared = optarg; break;
-		case OPT_ATTACH: {
-			unsigned long long v;
-			const char *p = optarg;
-			if (parse_uint(&p, INT32_MAX, &v) < 0 || *p || !v)
-				die_usage("--attach: '%s' is not a process id", optarg);
-			o->attach = (pid_t)v;
-			break;
-		}
+		case OPT_ATTACH: o->attach = parse_pid("--attach", optarg); break;
 		case OPT_NS_MAP_USERS: idmap_parse("--map-users", optarg, &o->uids, &autom); break;
 		case OPT_NS_MAP_GROUPS: idmap_parse("--map-groups", optarg, &o->gids, &autom); break;
 		case OPT_EXIST_OK: o->exist_ok = 1; break;
