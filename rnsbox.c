@@ -3514,6 +3514,61 @@ static pid_t sh_pid(const char *path, struct nethelper *h)
 }
 
 /*
+ * The keeper of a rootless shared namespace (newns --shared), as podman's pause process:
+ * for a user who lacks CAP_SYS_ADMIN, a process in a user and a mount namespace of its
+ * own, where the pin lives, that every verb of that user joins, from any session.
+ * DIR/keeper says "PID START" (start time as for holders). keeper_pid returns the
+ * keeper's pid if it is alive, else 0; *recorded is the pid DIR/keeper names (0 if it
+ * names none), -1 without it. dfd is DIR open. Dies when DIR/keeper cannot be read.
+ */
+static pid_t keeper_pid(int dfd, const char *dir, long *recorded)
+{
+	char buf[48];
+	const char *q = buf;
+	unsigned long long pid = 0, start = 0;
+	ssize_t n = read_small(dfd, "keeper", O_NOFOLLOW, buf, sizeof(buf));
+	if (n < 0 && errno != ENOENT) /* unreadable is no "no keeper": a second one would be started */
+		die_errno("read %s/keeper", dir);
+	if (parse_uint(&q, INT32_MAX, &pid) < 0 || *q++ != ' ' || parse_uint(&q, ~0ULL, &start) < 0)
+		pid = 0;
+	*recorded = n < 0 ? -1 : (long)pid;
+	return pid && proc_start((pid_t)pid) == start ? (pid_t)pid : 0;
+}
+
+/* path made absolute in buf (path itself if it is); NULL when that cannot be done. */
+static const char *abs_path(const char *path, char *buf, size_t size)
+{
+	char cwd[PATH_MAX];
+	if (path[0] == '/')
+		return path;
+	return syscall(SYS_getcwd, cwd, sizeof(cwd)) < 0 || (size_t)sfmt(buf, size, "%s/%s", cwd, path) >= size ? NULL : buf;
+}
+
+/*
+ * Whether path is DIR/netns, the pin of a shared namespace (DIR/netns.pid exists): 1 if
+ * it is pinned here; 2 for a rootless one whose pin lives in its keeper's mount namespace
+ * (here it is an empty file, and DIR/keeper names a live keeper), with the pin as the
+ * keeper sees it, /proc/KEEPER/root/ABSPATH, made in buf; else 0.
+ */
+static int shared_pin(const char *path, char *buf, size_t size)
+{
+	char abs[PATH_MAX];
+	struct stat st;
+	long recorded;
+	pid_t pid;
+	int kind = pin_kind(path), rc = 0, dfd = -1;
+	const char *name = (path = abs_path(path, abs, sizeof(abs))) ? strrchr(path, '/') + 1 : "";
+	if (!strcmp(name, "netns") && sfmt(buf, size, "%.*s", (int)(name - path), path) &&
+	    (dfd = open(buf, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0 && fstatat(dfd, "netns.pid", &st, AT_SYMLINK_NOFOLLOW) == 0)
+		rc = kind == CLONE_NEWNET ? 1
+		     : kind == PIN_STALE && (pid = keeper_pid(dfd, buf, &recorded)) &&
+				       (size_t)sfmt(buf, size, "/proc/%d/root%s", (int)pid, path) < size ? 2 : 0;
+	if (dfd >= 0)
+		close(dfd);
+	return rc;
+}
+
+/*
  * The pid file: the pid, then how the helper was started (nh_read). Written whole to
  * PATH.tmp, made exclusively, and renamed over PATH, so a reader, and a SIGKILL, never
  * meet half a file or none; the temporary file a SIGKILL can leave goes with the pid
@@ -5388,6 +5443,12 @@ static void exec_implied(struct exec_opts *o)
 		die_usage("--mount-proc: needs a new PID namespace (-p)");
 	if (o->mount_sys && !(o->flags & CLONE_NEWNET))
 		die_usage("--mount-sys: needs a new network namespace (-n)");
+	char buf[PATH_MAX];
+	for (int ns = 0; ns < NS_COUNT; ns++)
+		if (o->persist[ns] && shared_pin(o->persist[ns], buf, sizeof(buf)))
+			die_hint(EX_USAGE, "join it with 'rnsbox nsenter --shared=DIR'",
+				 "--%s=%s: the pin of a shared namespace; a new namespace is not pinned over it",
+				 ns_table[ns].longopt, o->persist[ns]);
 }
 
 static void exec_parse(struct exec_opts *o, int argc, char **argv)
@@ -5463,9 +5524,12 @@ struct nsenter_opts {
 	const char *root, *wd; /* "" means the target's */
 	const char *wdns;     /* -W: a working directory as the joined namespaces see it */
 	char fdpath[2][24];   /* /proc/self/fd/N of the fds -N and --user-parent found */
+	const char *shared;   /* --shared DIR */
+	char pin[PATH_MAX];   /* DIR/netns */
+	int via_keeper;       /* a pin was joined through its keeper, and the keeper's user namespace */
 };
 
-enum { OPT_PRESERVE = 300, OPT_USER_PARENT };
+enum { OPT_PRESERVE = 300, OPT_USER_PARENT, OPT_NS_SHARED };
 
 static const struct opts nsenter_set = {
 	"usage: rnsbox nsenter [OPTION]... [--] [COMMAND [ARG]...]\n"
@@ -5487,6 +5551,8 @@ static const struct opts nsenter_set = {
 		OPT("join-cgroup", "\tthe target's cgroup (v2)", 'c', 0),
 		OPT("env", "\tthe target's environment", 'e', 0),
 		OPT("keep-caps", "\tkeep the joined user namespace's capabilities across exec", OPT_KEEP_CAPS, 0),
+		OPT("shared", "DIR\tthe network namespace of newns --shared=DIR, with its resolv.conf", OPT_NS_SHARED,
+		    ARG_REQ),
 		{0},
 	},
 	ARG_OPT, "FILE\tnamespace: join the target's, or the one pinned at FILE",
@@ -5539,6 +5605,10 @@ static void nsenter_parse(struct nsenter_opts *o, int argc, char **argv)
 		case OPT_KEEP_CAPS: o->run.keep_caps = 1; break;
 		case 'e': o->env = 1; break;
 		case 'W': o->wdns = optarg + (*optarg == '='); break;
+		case OPT_NS_SHARED:
+			sfmt(o->pin, sizeof(o->pin), "%s/netns", o->shared = optarg);
+			o->file[ns_index(CLONE_NEWNET)] = o->pin, o->want |= CLONE_NEWNET;
+			break;
 		default: die_option(c, argv);
 		}
 	}
@@ -5585,7 +5655,7 @@ static void nsenter_all(struct nsenter_opts *o)
 /* Join every wanted namespace; dies naming the first that cannot be joined. */
 static void nsenter_join(struct nsenter_opts *o)
 {
-	char path[64];
+	char path[64], kpath[PATH_MAX];
 	int fd[NS_COUNT], err[NS_COUNT], only_target = 1;
 	for (int ns = 0; ns < NS_COUNT; ns++)
 		if (o->file[ns])
@@ -5603,13 +5673,24 @@ static void nsenter_join(struct nsenter_opts *o)
 				return;
 		}
 	}
-	/* Open every file first: once in another mount namespace, the paths change. */
+	/*
+	 * Open every file first: once in another mount namespace, the paths change. A rootless
+	 * shared namespace's pin is opened through its keeper, whose user namespace is joined
+	 * too (as the caller, who is root there) unless another is named.
+	 */
 	for (int ns = 0; ns < NS_COUNT; ns++) {
 		const char *p = o->want & ns_table[ns].flag ? nsenter_path(o, ns, path, sizeof(path)) : NULL;
+		int sh = p ? shared_pin(p, kpath, sizeof(kpath)) : 0;
+		fd[ns] = -1;
+		if (p && p == o->pin && !sh)
+			die_hint(EX_FAIL, "'rnsbox newns --shared=DIR acquire' makes one",
+				 "--shared %s: no shared network namespace is pinned there", o->shared);
+		if (sh == 2 && (p = kpath) && !(o->want & CLONE_NEWUSER) && !o->via_keeper)
+			o->via_keeper = 1, o->file[0] = "(the keeper's user namespace)"; /* the table starts with user */
 		if (p && (fd[ns] = open(p, O_RDONLY | O_CLOEXEC)) < 0)
 			die_errno("open %s", p);
-		else if (!p)
-			fd[ns] = -1;
+		if (sh == 2 && o->via_keeper && fd[0] < 0 && (fd[0] = ioctl(fd[ns], NS_GET_USERNS)) < 0)
+			die_errno("NS_GET_USERNS %s", p);
 	}
 	ns_join(fd, err);
 	for (int ns = 0; ns < NS_COUNT; ns++) {
@@ -5765,6 +5846,22 @@ static int nsenter_env_early(const struct nsenter_opts *o, char proc[32], int *d
 	return rc;
 }
 
+/*
+ * --shared DIR, once joined: a private mount namespace with DIR's resolv.conf and hosts
+ * at /etc (what newns --shared=DIR run gives), when a helper wrote them.
+ */
+static void nsenter_shared(const struct nsenter_opts *o)
+{
+	struct nethelper h = NETHELPER_INIT;
+	char pidfile[PATH_MAX];
+	sfmt(pidfile, sizeof(pidfile), "%s.pid", o->pin);
+	if (sh_pid(pidfile, &h) < 0 || !h.name)
+		return;
+	if (unshare(CLONE_NEWNS) < 0 || mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		die_errno("make a private mount namespace");
+	nh_mounts(&h, NULL, 0, o->shared);
+}
+
 static int cmd_nsenter(int argc, char **argv)
 {
 	struct nsenter_opts o = {.sock = -1, .run = {RUN_INIT, .applet = AS_NSENTER}};
@@ -5784,6 +5881,8 @@ static int cmd_nsenter(int argc, char **argv)
 		env = nsenter_env_early(&o, proc, &dir);
 	sigprocmask(SIG_SETMASK, NULL, &o.run.mask);
 	nsenter_join(&o);
+	if (o.shared)
+		nsenter_shared(&o);
 	/* In a user namespace one takes its root unless asked otherwise, as util-linux does. */
 	if ((o.want & CLONE_NEWUSER) && !o.preserve) {
 		if (!o.run.gid_set)
@@ -6746,6 +6845,24 @@ static void sh_report(struct newns_opts *o, struct out *w)
 	out_open(w, "holders", '[');
 	sh_holders(o, 0, w, NULL);
 	out_close(w);
+	long recorded;
+	pid_t keeper = o->keeper ? keeper_pid(o->dfd, o->shared, &recorded) : 0;
+	char cmd[2 * PATH_MAX + 64], *c = cmd;
+	if (keeper) /* util-linux nsenter opens --net=FILE before it joins: the pin as the keeper sees it */
+		c += sfmt(cmd, 96, "nsenter -t %d -U --preserve-credentials --net='/proc/%d/root", (int)keeper, (int)keeper);
+	else
+		c += sfmt(cmd, 96, "nsenter --net='");
+	for (const char *q = o->pin; *q && c < cmd + sizeof(cmd) - 8; q++) /* single-quoted for a shell */
+		if (*q == '\'')
+			memcpy(c, "'\\''", 4), c += 4;
+		else
+			*c++ = *q;
+	memcpy(c, "'", 2);
+	if (keeper)
+		out_u64(w, "keeper", (unsigned long long)keeper);
+	else
+		out_none(w, "keeper", "none");
+	out_str(w, "nsenter", cmd);
 	out_open(w, "helper", '{');
 	if (h.name)
 		out_str(w, "name", h.name);
@@ -6798,34 +6915,13 @@ static void sh_put(struct newns_opts *o, const char *name, const char *text)
 		die_errno("rename %s/%s", o->shared, tmp);
 }
 
-/*
- * The keeper of a rootless shared namespace, as podman's pause process: for a user who
- * lacks CAP_SYS_ADMIN, a process in a user and a mount namespace of its own, where the
- * pin lives, that every verb of that user joins, from any session. DIR/keeper says
- * "PID START" (start time as for holders). keeper_pid returns the keeper's pid if it is
- * alive, else 0; *recorded is the pid DIR/keeper names (0 if it names none), -1 without it.
- */
-static pid_t keeper_pid(struct newns_opts *o, long *recorded)
-{
-	char buf[48];
-	const char *q = buf;
-	unsigned long long pid = 0, start = 0;
-	ssize_t n = read_small(o->dfd, "keeper", O_NOFOLLOW, buf, sizeof(buf));
-	if (n < 0 && errno != ENOENT) /* unreadable is no "no keeper": a second one would be started */
-		die_errno("read %s/keeper", o->shared);
-	if (parse_uint(&q, INT32_MAX, &pid) < 0 || *q++ != ' ' || parse_uint(&q, ~0ULL, &start) < 0)
-		pid = 0;
-	*recorded = n < 0 ? -1 : (long)pid;
-	return pid && proc_start((pid_t)pid) == start ? (pid_t)pid : 0;
-}
-
 /* End the keeper (SIGKILL through a pidfd, its pid checked after the open) and remove DIR/keeper. */
 static void sh_unkeep(struct newns_opts *o)
 {
 	long recorded;
 	int pfd = -1;
-	pid_t pid = keeper_pid(o, &recorded);
-	if (pid > 0 && (pfd = (int)sys_pidfd_open(pid, 0)) >= 0 && keeper_pid(o, &recorded) == pid)
+	pid_t pid = keeper_pid(o->dfd, o->shared, &recorded);
+	if (pid > 0 && (pfd = (int)sys_pidfd_open(pid, 0)) >= 0 && keeper_pid(o->dfd, o->shared, &recorded) == pid)
 		syscall(SYS_pidfd_send_signal, pfd, SIGKILL, NULL, 0);
 	if (pfd >= 0)
 		close(pfd);
@@ -6882,7 +6978,7 @@ static void sh_keeper(struct newns_opts *o, int make)
 	struct nethelper h = NETHELPER_INIT;
 	long recorded;
 	int made = 0;
-	pid_t pid = keeper_pid(o, &recorded);
+	pid_t pid = keeper_pid(o->dfd, o->shared, &recorded);
 	if (recorded >= 0 && !pid) {
 		warn("%s: its keeper (pid %ld) is gone, and the namespace with it; its references are dropped", o->shared,
 		     recorded);
@@ -7161,12 +7257,9 @@ static int newns_shared(struct newns_opts *o, int argc, char **argv)
 {
 	const char *verb = argc ? argv[0] : "";
 	int json = argc == 2 && strcmp(argv[1], "--json") == 0, run = strcmp(verb, "run") == 0;
-	char cwd[PATH_MAX];
-	if (o->shared[0] != '/') { /* joining the keeper's mount namespace resets the working directory */
-		if (syscall(SYS_getcwd, cwd, sizeof(cwd)) < 0 || (size_t)sfmt(o->absdir, sizeof(o->absdir), "%s/%s", cwd, o->shared) >= sizeof(o->absdir))
-			die("--shared %s: cannot make it an absolute path", o->shared);
-		o->shared = o->absdir;
-	}
+	const char *dir = o->shared;
+	if (!(o->shared = abs_path(dir, o->absdir, sizeof(o->absdir)))) /* joining the keeper resets the cwd */
+		die("--shared %s: cannot make it an absolute path", dir);
 	o->keeper = !cap_effective(21 /* CAP_SYS_ADMIN */);
 	o->keeper_make = run || !strcmp(verb, "acquire");
 	sfmt(o->pin, sizeof(o->pin), "%s/netns", o->shared);

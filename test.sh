@@ -2567,6 +2567,22 @@ nameserver 10.0.2.3"
 	out=$(shared run -- sh -c 'cat $0/refcount; head -n1 /etc/resolv.conf; toybox ifconfig tap0 | grep -c 10.0.2.100' "$s" 2>&1)
 	assert_eq "run holds a reference while CMD runs in the namespace with DIR's resolv.conf" "2 nameserver 10.0.2.3 1" "$(echo "$out" | words)"
 	assert_eq "and drops it after" 1 "$(cat "$s/refcount")"
+	# joining it from outside: rnsbox nsenter --shared, util-linux nsenter with info's command
+	pino=$(stat -L -c %i "$s/netns")
+	out=$("$R" nsenter --shared "$s" sh -c 'stat -L -c %i /proc/self/ns/net; head -n1 /etc/resolv.conf; cat $0/refcount' "$s" 2>&1)
+	assert_eq "nsenter --shared DIR: the pin's namespace, DIR's resolv.conf, and no reference taken" \
+		"$pino nameserver 10.0.2.3 1" "$(echo "$out" | words)"
+	if [ "$jqok" = 1 ]; then
+		cmd=$(shared info --json | json '"\(.keeper) \(.nsenter)"')
+		assert_eq "info --json: no keeper for root, and a util-linux nsenter command" "null nsenter --net='$s/netns'" "$cmd"
+		assert_eq "which util-linux nsenter runs into the pin's namespace" "$pino" \
+			"$(sh -c "${cmd#null } stat -L -c %i /proc/self/ns/net" 2>&1)"
+	fi
+	assert_exit "exec --net=DIR/netns (unshare's: pin a new one there) refuses a shared pin" 2 "$R" exec --net="$s/netns" true
+	assert_contains "naming it and nsenter --shared" "$out" "--net=$s/netns: the pin of a shared namespace; a new namespace is not pinned over it"
+	assert_eq "and leaves the pin as it was" "$pino 1" "$(stat -L -c %i "$s/netns") $(grep -c " $s/netns " /proc/self/mountinfo)"
+	assert_exit "nsenter --shared DIR with no shared namespace there fails" 1 "$R" nsenter --shared "$tmp/nosuch" true
+	assert_contains "saying so" "$out" "--shared $tmp/nosuch: no shared network namespace is pinned there"
 	hpid=$(head -n1 "$s/netns.pid")
 	kill -KILL "$hpid"
 	i=0
@@ -2654,6 +2670,8 @@ nameserver 10.0.2.3"
 	wait_for helpers_back
 	assert_contains "gc notices a keeper that is gone too" "$out" "its keeper (pid $kp) is gone"
 	assert_eq "and clears it all: no helper, no file" "$helpers_before left: *" "$(helpers) left: $(cd "$k" && echo *)"
+	assert_exit "rootless nsenter --shared DIR after teardown fails" 1 as_user "$R" nsenter --shared "$k" true
+	assert_contains "saying nothing is pinned there" "$out" "no shared network namespace is pinned there"
 	as_user "$R" newns --shared "$k" info >/dev/null
 	assert_eq "--shared info after teardown makes no lock file again" "left: *" "left: $(cd "$k" && echo *)"
 	if [ "$jqok" = 1 ]; then
@@ -2677,6 +2695,22 @@ nameserver 10.0.2.3"
 	chmod "$mode" "$k/keeper"
 	assert_eq "and starts no second keeper: the first is still the one recorded, and alive" "$kp rnsbox" \
 		"$(cut -d' ' -f1 "$k/keeper") $(cat "/proc/$kp/comm" 2>&1)"
+	# joining it from outside the keeper: the pin is an empty file here, opened through the keeper
+	kino=$(nsenter -t "$kp" -m stat -L -c %i "$k/netns" 2>&1)
+	out=$(as_user "$R" nsenter --shared "$k" sh -c 'stat -L -c %i /proc/self/ns/net; head -n1 /etc/resolv.conf; cat $0/refcount' "$k" 2>&1)
+	assert_eq "rootless nsenter --shared DIR: the keeper's pin, DIR's resolv.conf, no reference taken" \
+		"$kino nameserver 10.0.2.3 1" "$(echo "$out" | words)"
+	assert_eq "rootless nsenter --net=DIR/netns goes through the keeper too" "$kino" \
+		"$(as_user "$R" nsenter --net="$k/netns" stat -L -c %i /proc/self/ns/net 2>&1)"
+	if [ "$jqok" = 1 ]; then
+		cmd=$(as_user "$R" newns --shared "$k" info --json | json '"\(.keeper) \(.nsenter)"')
+		assert_eq "rootless info --json: the keeper's pid and a util-linux nsenter command through it" \
+			"$kp nsenter -t $kp -U --preserve-credentials --net='/proc/$kp/root$k/netns'" "$cmd"
+		assert_eq "which util-linux nsenter runs, as the user, into the pin's namespace" "$kino" \
+			"$(as_user sh -c "${cmd#* } stat -L -c %i /proc/self/ns/net" 2>&1)"
+	fi
+	assert_exit "rootless exec -Urm --net=DIR/netns refuses the shared pin" 2 as_user "$R" exec -Urm --net="$k/netns" true
+	assert_contains "pointing to nsenter --shared" "$out" "hint: join it with 'rnsbox nsenter --shared=DIR'"
 	as_user "$R" newns --shared "$k" release
 	wait_for gone "$kp"
 	wait_for helpers_back
