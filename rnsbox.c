@@ -3270,6 +3270,23 @@ static void nh_config(const struct nethelper *h, struct result *r)
 		result_fail(r, NULL, "--net-helper %s: configure %s: %s", h->name, NH_DEV, strerror(-rc));
 }
 
+/* In a child: enter the network namespace at fd, and configure the helper's device there. */
+struct nh_child {
+	const struct nethelper *h;
+	int fd;
+	struct result r;
+};
+
+static void nh_config_child(void *arg)
+{
+	struct nh_child *c = arg;
+	c->r.ok = 1;
+	if (nh_enter(c->fd) < 0)
+		result_fail(&c->r, NULL, "enter the network namespace: %s", strerror(errno));
+	else
+		nh_config(c->h, &c->r);
+}
+
 /*
  * The resolv.conf and hosts rnsbox shows in the namespace, written to fd: the helper's
  * DNS address first, then the host's search domains, options and nameservers, except
@@ -3624,10 +3641,10 @@ static void nh_check(const struct nethelper *h, const char *with)
 }
 
 /*
- * Run exe with argv, fds 0-2 on /dev/null and signals unblocked, for at most 2 s (then
- * SIGKILL): its exit status, or -1 (not run, or killed).
+ * Run exe with argv, fds 0-2 on /dev/null (stdout on out if that is not -1) and signals
+ * unblocked, for at most 2 s (then SIGKILL): its exit status, or -1 (not run, or killed).
  */
-static int run_quiet(const char *exe, const char *const *argv)
+static int run_quiet(const char *exe, const char *const *argv, int out)
 {
 	extern char **environ;
 	sigset_t none;
@@ -3636,7 +3653,7 @@ static int run_quiet(const char *exe, const char *const *argv)
 	if (pid == 0) {
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		if (dup2(nul, 0) == 0 && dup2(nul, 1) == 1 && dup2(nul, 2) == 2)
+		if (dup2(nul, 0) == 0 && dup2(out >= 0 ? out : nul, 1) == 1 && dup2(nul, 2) == 2)
 			execve(exe, (char *const *)argv, environ);
 		_exit(127);
 	}
@@ -3683,7 +3700,7 @@ static unsigned nh_probe(const char *exe)
 		return (unsigned)(old[n] - '0') & 7;
 	int unsure = 0; /* a probe not run or cut short by the bound: answered, but not kept */
 	for (int i = 0, rc; i < 3 && (i == 0 || caps); i++)
-		caps |= (rc = run_quiet(exe, ask[i])) == 0 ? 1u << i : 0, unsure |= rc < 0;
+		caps |= (rc = run_quiet(exe, ask[i], -1)) == 0 ? 1u << i : 0, unsure |= rc < 0;
 	if (unsure)
 		return caps;
 	sfmt(tmp, sizeof(tmp), "%s.tmp", path); /* a cache: if it cannot be kept, the next start asks again */
@@ -3761,7 +3778,7 @@ static void nh_mounts(const struct nethelper *h, const char *const *copy, int nc
  */
 struct detect_opts {
 	enum fmt fmt;
-	int quiet;
+	int quiet, net;
 };
 
 /* This process's uid_map and gid_map, read strictly; n is -1 where unreadable or malformed. */
@@ -4275,14 +4292,132 @@ static void detect_trial(struct out *o)
 	out_close(o);
 }
 
+/*
+ * A throwaway network namespace (in a user namespace of its own, without CAP_SYS_ADMIN)
+ * held by child c until rnsbox closes the pair: its fd, or -1 with errno.
+ */
+static int net_scratch(struct child *c)
+{
+	char path[40];
+	int err = 0, user = !cap_effective(21 /* CAP_SYS_ADMIN */);
+	uint32_t uid[2] = {0, geteuid()}, gid[2] = {0, getegid()};
+	if (child_start(c) < 0)
+		return -1;
+	if (c->pid == 0) {
+		if (unshare(CLONE_NEWNET | (user ? CLONE_NEWUSER : 0)) < 0 || (user && idmap_self("deny", uid, gid)))
+			err = errno;
+		child_send(c->fd, &err, sizeof(err));
+		_exit(child_recv(c->fd, &err, 1)); /* until the pair closes */
+	}
+	sfmt(path, sizeof(path), "/proc/%d/ns/net", (int)c->pid);
+	int fd = child_recv(c->fd, &err, sizeof(err)) < 0 ? (err = EPIPE, -1) : err ? -1 : open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = err ? err : errno;
+		child_reap(c, path);
+		errno = err;
+	}
+	return fd;
+}
+
+/* In a child: what nh_config_child does, then tap0's address read back from the kernel. */
+struct net_trial {
+	struct nh_child c;
+	struct ifreq ifr;
+};
+
+static void net_trial_child(void *arg)
+{
+	struct net_trial *t = arg;
+	nh_config_child(&t->c);
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	memcpy(t->ifr.ifr_name, NH_DEV, sizeof(NH_DEV));
+	if (t->c.r.ok && (s < 0 || ioctl(s, SIOCGIFADDR, &t->ifr) < 0))
+		result_fail(&t->c.r, NULL, "read %s's address: %s", NH_DEV, strerror(errno));
+}
+
+/*
+ * detect --net: for pasta and slirp4netns, where, what --version says, the command line
+ * rnsbox gives it, and a live trial: the helper started on a throwaway network namespace
+ * (net_scratch), tap0 configured from inside and its address read back, the helper
+ * ended. Then which one auto picks. 0 when that one's trial passed.
+ */
+static int detect_net(const struct detect_opts *opt)
+{
+	static const char *const names[] = {"pasta", "slirp4netns"};
+	struct out o = {.fmt = opt->fmt, .fd = opt->quiet ? open("/dev/null", O_WRONLY | O_CLOEXEC) : 0};
+	char exe[256], line[128], why[40], ip[16];
+	int ok[2] = {0, 0}, st;
+	out_open(&o, "", '{');
+	detect_tun(&o);
+	for (int i = 0; i < 2; i++) {
+		struct nethelper h = NETHELPER_INIT;
+		struct net_trial t = {.c = {&h, -1, {.ok = 1}}};
+		struct child c;
+		struct nh_cmd x = {0};
+		int mem = memfd_create("rnsbox-version", MFD_CLOEXEC);
+		h.name = names[i], h.timeout = 5;
+		out_open(&o, h.name, '{');
+		ssize_t n = 0;
+		if (path_find(h.name, exe, sizeof(exe)) < 0) {
+			out_none(&o, "path", "not found");
+		} else {
+			out_str(&o, "path", exe);
+			h.caps = i ? 0 : nh_probe(exe);
+			if (run_quiet(exe, (const char *const[]){h.name, "--version", NULL}, mem) != 0 ||
+			    (n = pread(mem, line, sizeof(line) - 1, 0)) < 0)
+				n = 0;
+		}
+		line[n] = '\0';
+		line[strcspn(line, "\n")] = '\0';
+		if (mem >= 0)
+			close(mem);
+		line[0] ? out_str(&o, "version", line) : out_unknown(&o, "version");
+		if ((t.c.fd = net_scratch(&c)) < 0)
+			result_fail(&t.c.r, NULL, "make a network namespace to try it in: %s", strerror(errno));
+		int user = nh_owner(t.c.fd);
+		nh_argv(&h, &x, t.c.fd, user, 3, 4); /* as nh_spawn makes it, but for the numbers of two fds */
+		if (user >= 0)
+			close(user);
+		out_open(&o, "argv", '[');
+		for (int k = 1; x.argv[k]; k++)
+			out_str(&o, "", x.argv[k]);
+		out_close(&o);
+		pid_t pid = t.c.r.ok ? nh_spawn(&h, t.c.fd, &t.c.r) : -1;
+		if (pid > 0 && in_child(net_trial_child, &t, sizeof(t), &st) < 0)
+			result_fail(&t.c.r, NULL, "the child configuring %s ended before it reported, %s", NH_DEV, wait_why(st, why));
+		if (pid > 0)
+			nh_stop(pid);
+		if (t.c.fd >= 0) {
+			close(t.c.fd);
+			child_reap(&c, why);
+		}
+		out_open(&o, "trial", '{');
+		out_bool(&o, "ok", ok[i] = t.c.r.ok);
+		h.net = ntohl(((struct sockaddr_in *)(void *)&t.ifr.ifr_addr)->sin_addr.s_addr);
+		if (ok[i])
+			out_str(&o, "address", nh_ip(ip, &h, 0));
+		ok[i] ? out_none(&o, "error", "none") : out_str(&o, "error", t.c.r.msg);
+		t.c.r.hint[0] ? out_str(&o, "hint", t.c.r.hint) : out_none(&o, "hint", "none");
+		out_close(&o);
+		out_close(&o);
+	}
+	struct nethelper a = NETHELPER_INIT;
+	a.name = "auto";
+	nh_resolve(&a);
+	out_str(&o, "auto", a.name);
+	out_close(&o);
+	return ok[a.name[0] == 's'] ? EX_OK : EX_FAIL;
+}
+
 static const struct opt detect_rows[] = {
 	OPT("quiet", "\tprint nothing; exit 0 if rootless, 1 if not, 2 usage, 3 cannot tell", 'q', 0),
+	OPT("net", "\tonly the network helpers, each tried live; exit 0 if auto's choice works", 'n', 0),
 	OPT("json", "\tone JSON object", 'j', 0),
 	OPT("shell", "\tKEY='value' lines, safe for eval", 's', 0),
 	{0},
 };
 static const struct opts detect_set = {
-	"usage: rnsbox detect [-q | --json | --shell]\n"
+	"usage: rnsbox detect [--net] [-q | --json | --shell]\n"
 	"Report whether this process is rootless, how its namespaces are set up, and whether\n"
 	"new namespaces will work here (a live trial in a child process).\n",
 	NULL, detect_rows, 0, NULL,
@@ -4297,11 +4432,14 @@ static int cmd_detect(int argc, char **argv)
 		case 'q': opt.quiet = 1; break;
 		case 'j': opt.fmt = FMT_JSON; break;
 		case 's': opt.fmt = FMT_SHELL; break;
+		case 'n': opt.net = 1; break;
 		default: die_option(c, argv);
 		}
 	}
 	if (optind < argc)
 		die_usage("unexpected argument '%s'", argv[optind]);
+	if (opt.net)
+		return detect_net(&opt);
 	struct detect_maps m = {.n = {0, 0}};
 	struct notes nt = {0};
 	detect_maps_read(&m, opt.quiet ? NULL : &nt);
@@ -5214,7 +5352,7 @@ static int exec_run(struct exec_opts *o)
 	if (o->persist[ns_index(CLONE_NEWNS)])
 		mntns_above(outer_mntns);
 	if (need_helper) {
-		int pin_pid = o->persist[ns_index(CLONE_NEWPID)] != NULL, fd;
+		int pin_pid = o->persist[ns_index(CLONE_NEWPID)] != NULL, fd = -1;
 		pid_t nh = 0;
 		helper_step(&o->helper, "g", 1, !pin_pid, &nh);
 		if (nh > 0 && (fd = (int)sys_pidfd_open(nh, 0)) < 0)
@@ -6311,22 +6449,6 @@ static pid_t newns_child(struct newns_opts *o, struct child *c, struct result *r
 		result_fail(r, NULL, "the child making the namespaces ended before it reported%s",
 			    (child_reap(c, why), c->pid = 0, why));
 	return c->pid;
-}
-
-struct nh_child {
-	const struct nethelper *h;
-	int fd;
-	struct result r;
-};
-
-static void nh_config_child(void *arg)
-{
-	struct nh_child *c = arg;
-	c->r.ok = 1;
-	if (nh_enter(c->fd) < 0)
-		result_fail(&c->r, NULL, "enter the network namespace: %s", strerror(errno));
-	else
-		nh_config(c->h, &c->r);
 }
 
 /*

@@ -2042,6 +2042,13 @@ else
 	assert_exit "a helper that writes two lines to stderr and exits" 1 env PATH="$tmp/fake2:$PATH" "$R" exec --net-helper slirp4netns true
 	assert_contains "shows both lines joined, no byte lost" "$out" "exited with status 3; its stderr: first line; second line"
 	env PATH="$tmp/fake3:$PATH" "$R" exec --net-helper slirp4netns true >/dev/null 2>&1
+	# detect --net where pasta cannot run: the suite's namespace has no default route yet
+	if [ "$jqok" = 1 ] && have pasta; then
+		assert_exit "detect --net with no default route: auto's pasta fails its trial" 1 "$R" detect --net --json
+		assert_eq "saying so in pasta's own words; slirp4netns's trial passes" \
+			"false true" "$(printf '%s' "$out" | json '"\(.pasta.trial.ok) \(.slirp4netns.trial.ok)"')"
+		assert_contains "pasta's words" "$(printf '%s' "$out" | json .pasta.trial.error)" "No external routable interface for IPv4"
+	fi
 	assert_eq "the helper's /dev/null is fd 0 alone (its stdout is the listing; rnsbox's fd is close-on-exec)" 0 \
 		"$(awk '$NF == "/dev/null" {print $(NF - 2)}' "$tmp/fake3.fds" | words)"
 	# the command dies with rnsbox: exec --net-helper and newns --shared run, SIGKILLed
@@ -2180,6 +2187,33 @@ nameserver 10.0.2.3"
 	else
 		skip "pasta cases: pasta or ip not installed (Debian: passt, iproute2)"
 		pasta_ok=0
+	fi
+	# detect --net: each helper found, asked its version, and tried live on a throwaway namespace
+	if [ "$jqok" = 1 ] && [ "$pasta_ok" = 1 ]; then
+		assert_exit "detect --net (root, both helpers installed)" 0 "$R" detect --net --json
+		assert_eq "detect --net: paths as the shell finds them, versions as --version's first line" \
+			"$(command -v slirp4netns) $(command -v pasta) $(slirp4netns --version | head -n1)" \
+			"$(printf '%s' "$out" | json '"\(.slirp4netns.path) \(.pasta.path) \(.slirp4netns.version)"')"
+		assert_eq "detect --net: both trials pass, tap0 read back at 10.0.2.100; auto picks pasta" \
+			"true 10.0.2.100 true 10.0.2.100 pasta" \
+			"$(printf '%s' "$out" | json '"\(.pasta.trial.ok) \(.pasta.trial.address) \(.slirp4netns.trial.ok) \(.slirp4netns.trial.address) \(.auto)"')"
+		assert_eq "detect --net: the argv rnsbox gives each (slirp4netns: --mtu; pasta: no -e)" "true false" \
+			"$(printf '%s' "$out" | json '"\(.slirp4netns.argv | index("--mtu=65520") != null) \(.pasta.argv | index("-e") != null)"')"
+		assert_exit "detect --net with a slirp4netns that fails: auto's pasta still works" 0 env PATH="$tmp/fake:$PATH" \
+			"$R" detect --net --json
+		assert_eq "and the failing trial says why, in the helper's own words" \
+			"false --net-helper slirp4netns: exited with status 3; its stderr: fake helper: no tap for you" \
+			"$(printf '%s' "$out" | json '"\(.slirp4netns.trial.ok) \(.slirp4netns.trial.error)"')"
+		assert_exit "detect --net -q: nothing printed, the exit status alone" 0 "$R" detect --net -q
+		assert_eq "detect --net -q prints nothing" "" "$out"
+		out=$("$R" detect --net --shell 2>&1)
+		assert_eq "detect --net --shell evaluates to the same facts" "1 10.0.2.100 pasta" \
+			"$(eval "$out"; echo "$RNSBOX_SLIRP4NETNS_TRIAL_OK $RNSBOX_PASTA_TRIAL_ADDRESS $RNSBOX_AUTO")"
+		assert_exit "detect --net with neither helper on PATH fails" 1 env PATH="$tmp/nobin" "$R" detect --net
+		assert_contains "saying not found, with Debian's package" "$out" "Debian's package is slirp4netns"
+		assert_eq "detect --net leaves no helper running" "$helpers_before" "$(helpers)"
+	else
+		skip "detect --net: needs jq and pasta"
 	fi
 
 	# pasta first, and probed: what the installed pasta takes is asked of the binary (OPTION
@@ -2375,7 +2409,19 @@ rnsbox: exec: --net-helper slirp4netns: not ready after 2 s" "$out"
 	assert_contains "naming the helper, /dev/net/tun and the helper's own words" "$out" "--net-helper slirp4netns: exited with status 1, /dev/net/tun: Permission denied; its stderr: open(\"/dev/net/tun\")"
 	assert_contains "with a hint" "$out" "hint: the helper makes its device through /dev/net/tun"
 	assert_eq "and leaves no helper or rnsbox" "$helpers_before 0" "$(helpers) $(procs)"
+	if [ "$jqok" = 1 ]; then
+		assert_exit "rootless detect --net with /dev/net/tun closed to the user: fails" 1 as_user "$R" detect --net --json
+		assert_eq "saying so for /dev/net/tun and each trial, with the remedy" \
+			"false false false the helper makes its device through /dev/net/tun, which this user cannot open read-write (rnsbox detect shows it)" \
+			"$(printf '%s' "$out" | json '"\(.dev_net_tun.usable) \(.slirp4netns.trial.ok) \(.pasta.trial.ok) \(.slirp4netns.trial.hint)"')"
+		assert_contains "and the helper's own words" "$(printf '%s' "$out" | json .slirp4netns.trial.error)" "/dev/net/tun: Permission denied"
+	fi
 	chmod 0666 "$tmp/tun"
+	if [ "$jqok" = 1 ] && [ "$pasta_ok" = 1 ]; then
+		assert_exit "rootless detect --net once the user may open /dev/net/tun" 0 as_user "$R" detect --net --json
+		assert_eq "both trials pass, in a user namespace of the trial's own (--userns in the argv)" \
+			"true true true" "$(printf '%s' "$out" | json '"\(.slirp4netns.trial.ok) \(.pasta.trial.ok) \(.pasta.argv | index("--userns") != null)"')"
+	fi
 	for h in slirp4netns pasta; do
 		[ "$h" = pasta ] && [ "$pasta_ok" = 0 ] && continue
 		port=$((port + 1))
