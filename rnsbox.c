@@ -3624,7 +3624,7 @@ static void nh_option(struct nethelper *h, int c, const char *arg, int argc, cha
 						: nh_parse(h, c, arg);
 	if (why)
 		die_usage("--%s: '%s' %s", opt_last.name, arg, why);
-	h->given |= c != OPT_NH;
+	h->given |= c == OPT_NH_PUBLISH ? 2 : c != OPT_NH; /* 2: only --publish, which the builtin relay takes too */
 }
 
 /*
@@ -3632,9 +3632,9 @@ static void nh_option(struct nethelper *h, int c, const char *arg, int argc, cha
  * --disable-host-loopback: its --no-map-gw makes .2 an ordinary outside address instead
  * of no way to the host at all, which is what the option means with slirp4netns.
  */
-static void nh_check(const struct nethelper *h, const char *with)
+static void nh_check(const struct nethelper *h, const char *with, int relay)
 {
-	if (h->given && !h->name)
+	if ((h->given & (relay ? 1 : 3)) && !h->name)
 		die_usage("--cidr, --mtu, --publish, --ipv6, --helper-timeout and --disable-host-loopback go with %s", with);
 	if (h->host_mode && h->name[0] == 's')
 		die_usage("--pasta-mode: only for --net-helper=pasta");
@@ -3767,6 +3767,163 @@ static void nh_mounts(const struct nethelper *h, const char *const *copy, int nc
 	if (!r.ok)
 		die_hint(EX_FAIL, r.hint[0] ? r.hint : NULL, "%s", r.msg);
 	close(dfd);
+}
+
+/*
+ * The built-in relay (exec --port-driver=builtin --publish, and --forward-unix): one small
+ * engine in the process that supervises the command, so it lives and dies with it, and
+ * needs no /dev/net/tun. Each listener accepts TCP; each connection is relayed to its
+ * target with splice(2) through a pipe each way, so no byte passes through rnsbox's
+ * memory. A socket belongs to the network namespace it was made in, whoever uses it: a
+ * --publish listener is made in the caller's namespace before unshare, and its target,
+ * 127.0.0.1:PORT, is connected from the supervisor, which is then in the new one. A
+ * --forward-unix listener is made in the new namespace, and its target is a UNIX socket
+ * of the host's, held from the start as an O_PATH fd and connected through
+ * /proc/self/fd/N (any mount namespace, any path length).
+ */
+#define RELAY_LISTEN 16
+#define RELAY_CONNS 32
+#define RELAY_CHUNK (1 << 20) /* as much as a pipe takes without privilege (fs.pipe-max-size) */
+struct relay {
+	int n, sfd;                /* listeners; the signalfd the supervisor waits on (-1 until made) */
+	struct relay_l {
+		int fd, path;      /* the listener; an O_PATH fd of a UNIX target, -1 for 127.0.0.1:port */
+		uint16_t port;
+	} l[RELAY_LISTEN];
+	struct relay_c {
+		int fd[2], pipe[2][2]; /* -1: a free slot; fd[0] accepted, fd[1] the target; pipe[d]: from fd[d] */
+		size_t pend[2];        /* bytes in pipe[d] */
+		char eof[2];
+	} c[RELAY_CONNS];
+};
+#define RELAY_FREE {{-1, -1}, {{-1, -1}, {-1, -1}}, {0, 0}, {0, 0}}
+
+static void relay_init(struct relay *rl)
+{
+	rl->sfd = -1;
+	for (int i = 0; i < RELAY_CONNS; i++)
+		rl->c[i] = (struct relay_c)RELAY_FREE;
+}
+
+/* A TCP listener on addr (a, of family fam; any address when a is NULL) and port: its fd, or -1 with errno. */
+static int relay_listen(int fam, const unsigned char *a, uint16_t port)
+{
+	struct sockaddr_in6 sa = {.sin6_family = (sa_family_t)fam, .sin6_port = htons(port)};
+	struct sockaddr_in *s4 = (struct sockaddr_in *)(void *)&sa;
+	int one = 1, fd = socket(fam, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (a)
+		fam == AF_INET ? memcpy(&s4->sin_addr, a, 4) : memcpy(&sa.sin6_addr, a, 16);
+	/* freebind: 127.0.0.1 of a new namespace exists only once loopback is up, in the child */
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    setsockopt(fd, SOL_IP, IP_FREEBIND, &one, sizeof(one)) < 0 ||
+	    bind(fd, (struct sockaddr *)&sa, fam == AF_INET ? sizeof(*s4) : sizeof(sa)) < 0 || listen(fd, 128) < 0) {
+		int err = errno;
+		if (fd >= 0)
+			close(fd);
+		errno = err;
+		return -1;
+	}
+	return fd;
+}
+
+/* Connect to listener l's target, within 2 s: a non-blocking socket, or -1. */
+static int relay_target(const struct relay_l *l)
+{
+	struct sockaddr_un su = {.sun_family = AF_UNIX};
+	struct sockaddr_in si = {.sin_family = AF_INET, .sin_port = htons(l->port), .sin_addr.s_addr = htonl(0x7f000001)};
+	int fd = socket(l->path >= 0 ? AF_UNIX : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	struct pollfd p = {.fd = fd, .events = POLLOUT};
+	sfmt(su.sun_path, sizeof(su.sun_path), "/proc/self/fd/%d", l->path);
+	if (fd >= 0 && (l->path >= 0 ? connect(fd, (struct sockaddr *)&su, sizeof(su)) : connect(fd, (struct sockaddr *)&si, sizeof(si))) < 0 &&
+	    (errno != EINPROGRESS || poll(&p, 1, 2000) != 1 || (p.revents & (POLLERR | POLLHUP))))
+		close(fd), fd = -1;
+	return fd;
+}
+
+/* Close a connection's fds (its first six ints: fd and pipe), leaving its slot free. */
+static void relay_drop(struct relay_c *c)
+{
+	for (int k = 0; k < 6; k++)
+		if (((int *)c)[k] >= 0)
+			close(((int *)c)[k]);
+	*c = (struct relay_c)RELAY_FREE;
+}
+
+/*
+ * Move what can be moved from c->fd[d] to the other side (the pipe filled from the source
+ * while it is empty, then emptied into the sink), while bytes move, a few rounds at most
+ * so the other connections get their turn: 0, or -1 when the connection is done with.
+ */
+static int relay_move(struct relay_c *c, int d)
+{
+	ssize_t k = 1;
+	for (int n = 0; k > 0 && n < 16; n++) {
+		if (!c->pend[d] && !c->eof[d] &&
+		    (k = splice(c->fd[d], NULL, c->pipe[d][1], NULL, RELAY_CHUNK, SPLICE_F_MOVE | SPLICE_F_NONBLOCK)) >= 0)
+			k ? (void)(c->pend[d] = (size_t)k) : (void)(c->eof[d] = 1, shutdown(c->fd[!d], SHUT_WR));
+		if (k < 0 && errno != EAGAIN)
+			return -1;
+		if (c->pend[d] && (k = splice(c->pipe[d][0], NULL, c->fd[!d], NULL, c->pend[d], SPLICE_F_MOVE | SPLICE_F_NONBLOCK)) > 0)
+			c->pend[d] -= (size_t)k;
+		else if (c->pend[d] && errno != EAGAIN)
+			return -1;
+	}
+	return c->eof[0] && c->eof[1] && !c->pend[0] && !c->pend[1] ? -1 : 0;
+}
+
+/* A connection on listener l: accepted, its target connected, two pipes; dropped if any of it fails. */
+static void relay_accept(const struct relay_l *l, struct relay_c *c)
+{
+	c->fd[0] = (int)syscall(SYS_accept4, l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC); /* musl's emulates old kernels */
+	if (c->fd[0] < 0 || (c->fd[1] = relay_target(l)) < 0 || pipe2(c->pipe[0], O_CLOEXEC | O_NONBLOCK) < 0 ||
+	    pipe2(c->pipe[1], O_CLOEXEC | O_NONBLOCK) < 0)
+		relay_drop(c);
+	for (int d = 0; c->fd[0] >= 0 && d < 2; d++)
+		sys_fdflags(c->pipe[d][1], F_SETPIPE_SZ, RELAY_CHUNK); /* fewer calls per byte where allowed */
+}
+
+/*
+ * The supervisor's wait when it relays (sigwaitinfo's stand-in): poll the signals (a
+ * signalfd of the blocked set all), the listeners while a slot is free, and each
+ * connection (its source for reading while its pipe is empty, its sink for writing while
+ * not), moving bytes, until a signal comes. Returns its number.
+ */
+static int relay_wait(struct relay *rl, const sigset_t *all)
+{
+	struct pollfd p[1 + RELAY_LISTEN + 2 * RELAY_CONNS];
+	struct signalfd_siginfo si;
+	if (rl->sfd < 0 && (rl->sfd = signalfd(-1, all, SFD_CLOEXEC)) < 0)
+		die_errno("signalfd");
+	for (;;) {
+		int n = 1, slot = -1; /* a free slot, if any */
+		p[0] = (struct pollfd){.fd = rl->sfd, .events = POLLIN};
+		for (int i = 0; i < RELAY_CONNS; i++) {
+			struct relay_c *c = &rl->c[i];
+			slot = c->fd[0] < 0 ? i : slot;
+			for (int d = 0; d < 2; d++)
+				p[n++] = (struct pollfd){.fd = c->fd[0] < 0 || (c->eof[d] && !c->pend[d]) ? -1
+								: c->pend[d] ? c->fd[!d] : c->fd[d],
+							 .events = c->pend[d] ? POLLOUT : POLLIN};
+		}
+		for (int i = 0; i < rl->n; i++)
+			p[n++] = (struct pollfd){.fd = slot >= 0 ? rl->l[i].fd : -1, .events = POLLIN};
+		if (poll(p, (nfds_t)n, -1) < 0)
+			continue; /* EINTR */
+		if (p[0].revents && read(rl->sfd, &si, sizeof(si)) == sizeof(si))
+			return (int)si.ssi_signo;
+		for (int i = 0; i < RELAY_CONNS; i++)
+			for (int d = 0; d < 2; d++)
+				if (p[1 + 2 * i + d].revents && rl->c[i].fd[0] >= 0 && relay_move(&rl->c[i], d) < 0)
+					relay_drop(&rl->c[i]);
+		for (int i = 0, k = 0; i < rl->n; i++)
+			while (p[1 + 2 * RELAY_CONNS + i].revents && k < RELAY_CONNS)
+				if (rl->c[k++].fd[0] < 0) { /* one a wakeup: the next poll says if more wait */
+					relay_accept(&rl->l[i], &rl->c[k - 1]);
+					if (rl->c[k - 1].fd[0] >= 0 && relay_move(&rl->c[k - 1], 0) < 0) /* what came already */
+						relay_drop(&rl->c[k - 1]);
+					break;
+				}
+	}
 }
 
 /*==== 10. detect ====*/
@@ -4509,6 +4666,7 @@ struct run {
 	int failed_fd;             /* a byte here tells the supervisor the command never ran; -1 none */
 	struct hook started;       /* run in the parent on the new child, which waits for it */
 	struct hook at_end[RUN_HOOKS]; /* run by the supervisor once the command has ended */
+	struct relay *relay;       /* the supervisor relays while it waits; NULL: none */
 };
 #define RUN_INIT .status_fd = -1, .sync_fd = -1, .failed_fd = -1
 
@@ -4621,7 +4779,7 @@ __attribute__((noreturn)) static void supervise(struct run *r, pid_t pid, const 
 {
 	for (;;) {
 		siginfo_t si;
-		int sig = sigwaitinfo(all, &si), st;
+		int sig = r->relay ? relay_wait(r->relay, all) : sigwaitinfo(all, &si), st;
 		if (sig < 0)
 			continue; /* EINTR */
 		if (sig != SIGCHLD) {
@@ -4674,6 +4832,7 @@ static pid_t fork_supervised(struct run *r, int reap_all)
 		r->sync_fd = c.fd; /* hung up when the parent is gone (--kill-child) */
 		r->forked = 1;
 		memset(r->at_end, 0, sizeof(r->at_end)); /* the supervisor's jobs, not the child's */
+		r->relay = NULL;
 		if (report) /* a fatal error says so here; a successful exec closes it */
 			r->failed_fd = c.fd;
 		if (r->started.fn && child_recv(c.fd, &go, 1) < 0)
@@ -4859,6 +5018,14 @@ struct exec_opts {
 	int ncopy;
 	const char *hostname;      /* --hostname */
 	const char *evacuate;      /* --evacuate-cgroup2 NAME */
+	int builtin;               /* --port-driver=builtin: --publish by the relay */
+	int nfwd;                  /* --forward-unix: [ADDR:]PORT:SOCKET */
+	struct fwd {
+		unsigned char a[4];
+		uint16_t port;
+		const char *path;
+	} fwd[RELAY_LISTEN];
+	struct relay relay;
 	int block_fd;              /* --block-fd; -1: none */
 	/* set while running */
 	struct child helper;       /* the helper outside, while it has work left */
@@ -5322,6 +5489,42 @@ static void exec_pin_pid(void *helper, pid_t child)
 	helper_step(helper, &child, sizeof(child), 1, NULL);
 }
 
+/*
+ * The relay's listeners (exec --port-driver=builtin, --forward-unix): before unshare
+ * (inside 0), --publish's on the host, their ports then taken from the helper, and
+ * --forward-unix's targets opened; after it (inside 1), --forward-unix's listeners in the
+ * new network namespace. Dies naming the option; what it made are fds, gone with it.
+ */
+static void exec_relay(struct exec_opts *o, int inside)
+{
+	struct relay *rl = &o->relay;
+	char spec[64], hint[200];
+	unsigned char a[16];
+	struct stat st;
+	if (!inside)
+		relay_init(rl);
+	for (int i = 0; !inside && o->builtin && i < o->nh.nports; i++) {
+		const struct nhport *p = &o->nh.ports[i];
+		struct relay_l *l = &rl->l[rl->n++];
+		*l = (struct relay_l){relay_listen(*p->addr ? parse_ip(p->addr, a) : AF_INET, *p->addr ? a : NULL, p->host), -1,
+				      p->guest};
+		if (l->fd < 0)
+			die_hint(EX_FAIL, nh_port_hint(p, 1, hint, sizeof(hint)), "--publish %s: %s",
+				 nh_port_str(p, spec, sizeof(spec)), strerror(errno));
+	}
+	o->nh.nports = o->builtin ? 0 : o->nh.nports;
+	for (int i = 0; i < o->nfwd; i++) {
+		struct relay_l *l = inside ? &rl->l[rl->n - o->nfwd + i] : &rl->l[rl->n++];
+		const struct fwd *f = &o->fwd[i];
+		if (!inside && ((l->path = open(f->path, O_PATH | O_CLOEXEC)) < 0 || fstat(l->path, &st) < 0 ||
+				(!S_ISSOCK(st.st_mode) && (errno = ENOTSOCK))))
+			die_errno("--forward-unix %s", f->path);
+		if (inside && (l->port = f->port, l->fd = relay_listen(AF_INET, f->a, f->port)) < 0)
+			die_errno("--forward-unix: listen on %u.%u.%u.%u:%u", f->a[0], f->a[1], f->a[2], f->a[3], f->port);
+	}
+	o->run.relay = rl->n ? rl : NULL;
+}
+
 static int exec_run(struct exec_opts *o)
 {
 	unsigned euid = (unsigned)geteuid(), egid = (unsigned)getegid();
@@ -5340,6 +5543,7 @@ static int exec_run(struct exec_opts *o)
 	if (o->nh.name && pipe2(exit_pipe, O_CLOEXEC) < 0)
 		die_errno("pipe");
 	o->nh.exit_fd = o->nh.name ? exit_pipe[0] : -1;
+	exec_relay(o, 0);
 	if (need_helper)
 		helper_start(o, &o->helper);
 	if (o->nh.name)
@@ -5363,6 +5567,7 @@ static int exec_run(struct exec_opts *o)
 			o->run.started = (struct hook){exec_pin_pid, &o->helper};
 	}
 	exec_maps(o, euid, egid);
+	exec_relay(o, 1);
 	exec_time_offsets(o);
 	/* In the parent, so that no mount below (cgroup2 here, later others) reaches the caller's. */
 	if ((o->flags & CLONE_NEWNS) && o->propagation && mount("none", "/", NULL, MS_REC | o->propagation, NULL) < 0)
@@ -5381,7 +5586,7 @@ enum {
 	OPT_MAP_USER = 256, OPT_MAP_GROUP, OPT_SETGROUPS, OPT_PROPAGATION, OPT_MOUNT_PROC, OPT_MOUNT_SYS,
 	OPT_NO_LO, OPT_KILL_CHILD, OPT_REAPER, OPT_KEEP_CAPS, OPT_MAP_USERS, OPT_MAP_GROUPS, OPT_MAP_AUTO,
 	OPT_MONOTONIC, OPT_BOOTTIME, OPT_BLOCK_FD, OPT_STATUS_FD, OPT_FORWARD, OPT_CLEAR_ENV, OPT_KEEP_ENV,
-	OPT_MAP_SUBIDS, OPT_HOSTNAME, OPT_EVACUATE,
+	OPT_MAP_SUBIDS, OPT_HOSTNAME, OPT_EVACUATE, OPT_PORT_DRIVER, OPT_FWD_UNIX,
 };
 
 /* An fd given on the command line: open, and made close-on-exec (it is rnsbox's, not the command's). */
@@ -5462,6 +5667,9 @@ static const struct opt exec_rows[] = {
 	OPT("mtu", "MTU\tthe helper's MTU (65520)", OPT_NH_MTU, ARG_REQ),
 	OPT("publish", "SPEC\t[HOSTIP:]HOSTPORT:PORT[/tcp|udp]: a host port to the namespace\n(repeatable)",
 	    OPT_NH_PUBLISH, ARG_REQ),
+	OPT("port-driver", "builtin\t--publish by rnsbox's own relay (TCP; no helper needed)", OPT_PORT_DRIVER, ARG_REQ),
+	OPT("forward-unix", "[ADDR:]PORT:SOCKET\tADDR:PORT inside (127.0.0.1) relayed to the host's UNIX\nSOCKET (implies -n; repeatable)",
+	    OPT_FWD_UNIX, ARG_REQ),
 	{0},
 };
 #define EXEC_NS_HELP "FILE\tnamespace: a new one, pinned at FILE if given"
@@ -5505,6 +5713,23 @@ static int exec_opt_ids(struct exec_opts *o, int c)
 }
 
 /* exec's options that take a value checked here: 0 if c is none of them. */
+/* --forward-unix [ADDR:]PORT:SOCKET (ADDR IPv4, 127.0.0.1 if not given) into f: NULL, or what is wrong. */
+static const char *parse_fwd(struct fwd *f, const char *arg)
+{
+	const char *c1 = strchr(arg, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL, *q = arg;
+	char ip[16];
+	unsigned long long v;
+	memcpy(f->a, (const unsigned char[]){127, 0, 0, 1}, 4);
+	if (c2 && c1 - arg < 16 && (sfmt(ip, sizeof(ip), "%.*s", (int)(c1 - arg), arg), parse_ip4(ip, f->a)))
+		q = c1 + 1;
+	else
+		c2 = c1;
+	if (!c2 || parse_uint(&q, 65535, &v) < 0 || q != c2 || !v || !c2[1])
+		return "is not [ADDR:]PORT:SOCKET (ADDR IPv4, PORT 1 to 65535)";
+	f->port = (uint16_t)v, f->path = c2 + 1;
+	return NULL;
+}
+
 static int exec_opt_values(struct exec_opts *o, int c)
 {
 	unsigned long long v;
@@ -5537,6 +5762,12 @@ static int exec_opt_values(struct exec_opts *o, int c)
 			       : !strcmp(optarg, "slave") ? MS_SLAVE : !strcmp(optarg, "unchanged") ? 0 : ~0UL;
 		bad = o->propagation == ~0UL ? "not private, shared, slave or unchanged" : NULL;
 		break;
+	case OPT_PORT_DRIVER:
+		bad = strcmp(optarg, "builtin") ? "not builtin" : (o->builtin = 1, NULL);
+		break;
+	case OPT_FWD_UNIX:
+		bad = o->nfwd == RELAY_LISTEN ? "given too often" : parse_fwd(&o->fwd[o->nfwd++], optarg);
+		break;
 	case OPT_COPY_UP:
 		if (o->ncopy == (int)ARRAY_LEN(o->copy) || optarg[0] != '/')
 			bad = optarg[0] != '/' ? "not an absolute path" : "given too often";
@@ -5561,7 +5792,7 @@ static void exec_implied(struct exec_opts *o)
 		o->flags |= CLONE_NEWUTS; /* never the host's name */
 	if (o->evacuate) /* the fresh cgroup2 is rooted at rnsbox's cgroup, and mounted in a namespace of its own */
 		o->flags |= CLONE_NEWCGROUP | CLONE_NEWNS;
-	nh_check(&o->nh, "--net-helper");
+	nh_check(&o->nh, "--net-helper", o->builtin);
 	if (o->nh.name)
 		o->flags |= CLONE_NEWNET | CLONE_NEWNS;
 	if (o->mount_proc || o->mount_sys || o->ncopy)
@@ -5581,6 +5812,16 @@ static void exec_implied(struct exec_opts *o)
 		die_usage("--mount-proc: needs a new PID namespace (-p)");
 	if (o->mount_sys && !(o->flags & CLONE_NEWNET))
 		die_usage("--mount-sys: needs a new network namespace (-n)");
+	if (o->nfwd)
+		o->flags |= CLONE_NEWNET;
+	if (o->builtin && (!(o->flags & CLONE_NEWNET) || !o->nh.nports))
+		die_usage("--port-driver=builtin: %s", o->nh.nports ? "needs a new network namespace (-n, or --net-helper)"
+								       : "give the ports with --publish");
+	for (int i = 0; o->builtin && i < o->nh.nports; i++)
+		if (o->nh.ports[i].udp)
+			die_usage("--publish %d/udp: the builtin port driver relays TCP only", o->nh.ports[i].host);
+	if (o->builtin || o->nfwd) /* the relay runs in the supervisor; the command dies with it */
+		o->run.fork = 1, o->run.kill_sig = o->run.kill_sig ? o->run.kill_sig : SIGKILL;
 	char buf[PATH_MAX];
 	for (int ns = 0; ns < NS_COUNT; ns++)
 		if (o->persist[ns] && shared_pin(o->persist[ns], buf, sizeof(buf)))
@@ -7526,7 +7767,7 @@ static void newns_check(struct newns_opts *o, int argc, int created, int autom)
 		die_usage("the network options need a network namespace (--type net)");
 	if (o->shared && !o->nh.name)
 		o->nh.name = "auto";
-	nh_check(&o->nh, "--net-helper or --shared");
+	nh_check(&o->nh, "--net-helper or --shared", 0);
 	if (o->nh.name && o->flags != CLONE_NEWNET)
 		die_usage("--net-helper: only for a network namespace alone (--type net)");
 	if (o->shared && (o->mode || o->exist_ok))

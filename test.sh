@@ -470,7 +470,7 @@ assert_exit "a short one too" 2 "$R" exec -R
 assert_exit "an argument to a long option that takes none is refused" 2 "$R" exec --fork=1 true
 assert_exit "an ambiguous prefix is refused" 2 "$R" exec --map true
 assert_contains "named as given" "$out" "unknown option '--map'"
-assert_eq "a unique prefix works, and short options cluster (-Uc)" "0 $(id -u)" "$("$R" exec --forw -Uc -- sh -c 'echo $? $(id -u)')"
+assert_eq "a unique prefix works, and short options cluster (-Uc)" "0 $(id -u)" "$("$R" exec --forward-s -Uc -- sh -c 'echo $? $(id -u)')"
 assert_eq "options stop at the first operand: argv is not permuted" "-r" "$("$R" exec echo -r)"
 }
 
@@ -2366,6 +2366,74 @@ nameserver 10.0.2.3"
 			"$(helpers) $(procs) $(rm -f "$tmp/xdgp/pasta.probe"; ls -A "$tmp/xdgp")"
 	done
 	assert_exit "--publish without --net-helper is a usage error" 2 "$R" exec -n --publish 1:2 true
+
+	# the built-in relay: --port-driver=builtin publishes with rnsbox's own sockets, no helper
+	port=$((port + 1))
+	serve_in 8080 tcp "$R" exec -n --port-driver=builtin --publish "127.0.0.1:$port:8080" --
+	send_to "$port" via-builtin
+	assert_eq "--port-driver=builtin --publish: a message to the host port reaches the server inside" via-builtin "$got"
+	port=$((port + 1))
+	serve_in 8080 tcp "$R" exec --net-helper slirp4netns --port-driver=builtin --publish "127.0.0.1:$port:8080" --
+	send_to "$port" via-builtin-slirp
+	assert_eq "--port-driver=builtin with slirp4netns for the way out: the relay publishes" via-builtin-slirp "$got"
+	# 8 MiB each way through the relay, byte for byte (splice, half-close). toybox nc ends
+	# once the other side has closed, so the side that only reads keeps its stdin open (a
+	# FIFO opened read-write) and the side that sends half-closes when its file ends.
+	head -c 8388608 /dev/urandom >"$tmp/big"
+	want=$(cksum <"$tmp/big")
+	mkfifo "$tmp/big.fifo"
+	port=$((port + 1))
+	"$R" exec -n --port-driver=builtin --publish "127.0.0.1:$port:8080" -- sh -c \
+		'timeout 20 toybox nc -4 -l -p 8080 <>"$0.fifo" >"$0.in"; timeout 20 toybox nc -4 -l -p 8080 <"$0"' "$tmp/big" &
+	rpid=$!
+	wait_for listens "$rpid" 8080 tcp
+	timeout 20 toybox nc -4 -q 10 127.0.0.1 "$port" <"$tmp/big" >/dev/null 2>&1
+	i=0
+	until [ -s "$tmp/big.out" ] || [ $i -ge 20 ]; do
+		timeout 20 toybox nc -4 127.0.0.1 "$port" <>"$tmp/big.fifo" >"$tmp/big.out" 2>/dev/null
+		i=$((i + 1))
+		[ -s "$tmp/big.out" ] || sleep 0.1
+	done
+	wait "$rpid"
+	assert_eq "the relay carries 8 MiB into the namespace and 8 MiB out, unchanged (cksum)" "$want $want" \
+		"$(cksum <"$tmp/big.in") $(cksum <"$tmp/big.out")"
+	assert_exit "--port-driver=builtin with a UDP port is a usage error" 2 "$R" exec -n --port-driver=builtin --publish 1:2/udp true
+	assert_contains "saying it relays TCP only" "$out" "--publish 1/udp: the builtin port driver relays TCP only"
+	assert_exit "--port-driver=builtin without a new network namespace is a usage error" 2 "$R" exec --port-driver=builtin --publish 1:2 true
+	assert_exit "--port-driver with another value is a usage error" 2 "$R" exec -n --port-driver=slirp4netns --publish 1:2 true
+	port=$((port + 1))
+	serve $port "$tmp/got"
+	assert_exit "--port-driver=builtin on a host port in use fails" 1 "$R" exec -n --port-driver=builtin --publish "127.0.0.1:$port:80" true
+	assert_contains "naming the port and the cause" "$out" "--publish 127.0.0.1:$port:80/tcp: Address in use"
+	echo "done" | toybox nc -w 2 127.0.0.1 $port
+	# --forward-unix: a namespace with no way out but ADDR:PORT, relayed to a host UNIX socket
+	toybox nc -U -s "$tmp/px.sock" -L sh -c 'read -r l; echo "proxy: $l"' &
+	pxpid=$!
+	wait_for test -S "$tmp/px.sock"
+	port=$((port + 1))
+	serve $port "$tmp/got"
+	out=$("$R" exec --forward-unix "3128:$tmp/px.sock" --forward-unix "127.0.0.2:3129:$tmp/px.sock" -- sh -c '
+		echo GET | toybox nc -w 3 127.0.0.1 3128; echo ALT | toybox nc -w 3 127.0.0.2 3129
+		for i in 1 2 3 4 5 6; do (echo "c$i" | toybox nc -w 3 127.0.0.1 3128 >"$0.$i") & done; wait; cat "$0".[1-6] | sort | tr "\n" " "; echo
+		toybox nc -w 2 127.0.0.1 3130 </dev/null; echo "other port: $?"
+		toybox nc -w 2 10.0.2.2 "$1" </dev/null; echo "outside: $?"
+		wc -l </proc/net/route; awk -F: "NR > 2 {print \$1}" /proc/net/dev | tr -d " "' "$tmp/fwc" "$port" 2>&1)
+	assert_contains "--forward-unix PORT:SOCKET: a client inside reaches the host's UNIX server" "$out" "proxy: GET"
+	assert_contains "--forward-unix ADDR:PORT:SOCKET: at the address given" "$out" "proxy: ALT"
+	assert_contains "six clients at once, each answered" "$out" "proxy: c1 proxy: c2 proxy: c3 proxy: c4 proxy: c5 proxy: c6"
+	assert_contains "another port inside answers nothing" "$out" "other port: 1"
+	assert_contains "nothing outside is reachable" "$out" "outside: 1"
+	assert_contains "no route and no device but loopback (/proc/net/route, /proc/net/dev)" "$out" "1
+lo"
+	assert_eq "and the host's server got nothing" "" "$(cat "$tmp/got")"
+	echo "done" | toybox nc -w 2 127.0.0.1 $port
+	assert_exit "--forward-unix to a file that is no socket fails" 1 "$R" exec --forward-unix 80:/etc/passwd true
+	assert_contains "naming it" "$out" "--forward-unix /etc/passwd: Not a socket"
+	assert_exit "--forward-unix to a missing socket fails" 1 "$R" exec --forward-unix "80:$tmp/nosuch" true
+	assert_contains "naming it" "$out" "--forward-unix $tmp/nosuch: No such file or directory"
+	assert_exit "--forward-unix without a socket is a usage error" 2 "$R" exec --forward-unix 80 true
+	assert_contains "naming the form" "$out" "--forward-unix '80': is not [ADDR:]PORT:SOCKET"
+	assert_eq "the relay cases leave no rnsbox" 0 "$(procs)"
 	assert_exit "--publish with a port past 65535 is a usage error" 2 "$R" exec --net-helper slirp4netns --publish 70000:80 true
 	assert_contains "naming it" "$out" "--publish: '70000:80' has a port that is not 1 to 65535"
 	assert_exit "--publish with a bad protocol is a usage error" 2 "$R" exec --net-helper slirp4netns --publish 80:80/sctp true
@@ -2409,6 +2477,19 @@ rnsbox: exec: --net-helper slirp4netns: not ready after 2 s" "$out"
 	assert_contains "naming the helper, /dev/net/tun and the helper's own words" "$out" "--net-helper slirp4netns: exited with status 1, /dev/net/tun: Permission denied; its stderr: open(\"/dev/net/tun\")"
 	assert_contains "with a hint" "$out" "hint: the helper makes its device through /dev/net/tun"
 	assert_eq "and leaves no helper or rnsbox" "$helpers_before 0" "$(helpers) $(procs)"
+	# the built-in relay needs no /dev/net/tun: rootless ports and proxy-only egress here
+	port=$((port + 1))
+	serve_in 8080 tcp spawn_user "$R" exec -Urn --port-driver=builtin --publish "127.0.0.1:$port:8080" --
+	send_to "$port" via-rootless-builtin
+	assert_eq "rootless --port-driver=builtin --publish with /dev/net/tun closed: reaches the server inside" \
+		via-rootless-builtin "$got"
+	mkdir "$tmp/upx" && chown "$tuid" "$tmp/upx"
+	spawn_user toybox nc -U -s "$tmp/upx/px.sock" -L sh -c 'read -r l; echo "proxy: $l"' &
+	upxpid=$!
+	wait_for test -S "$tmp/upx/px.sock"
+	assert_eq "rootless --forward-unix: a client inside reaches the user's UNIX server" "proxy: GET" \
+		"$(as_user "$R" exec -Ur --forward-unix "3128:$tmp/upx/px.sock" -- sh -c 'echo GET | toybox nc -w 3 127.0.0.1 3128' 2>&1)"
+	kill "$upxpid" "$pxpid" 2>/dev/null
 	if [ "$jqok" = 1 ]; then
 		assert_exit "rootless detect --net with /dev/net/tun closed to the user: fails" 1 as_user "$R" detect --net --json
 		assert_eq "saying so for /dev/net/tun and each trial, with the remedy" \

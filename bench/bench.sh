@@ -8,8 +8,9 @@
 # unshare --net=FILE + umount, then 1000 pins made and removed (PINS, default 1000),
 # by the floor and by rnsbox. userns-handle (root): 100 handles a run against
 # floor-userns, its cache hits, and fork+exec of a helper binary (UROUNDS, default 100).
-# Published ports (root): a TCP round trip through slirp4netns's and pasta's published
-# port against loopback (bench/tcp-echo; PROUNDS, default 400). Helper start-up: exec -Ur
+# Published ports (root): a TCP round trip through the builtin relay's, slirp4netns's and
+# pasta's published port against loopback (bench/tcp-echo; PROUNDS, default 400), and
+# the throughput each way (TPUT_MIB, default 1024 MiB, TROUNDS times, default 3). Helper start-up: exec -Ur
 # --net-helper=pasta and =slirp4netns against exec -Ur alone (HROUNDS, default 50).
 set -u
 cd "$(dirname "$0")/.." || exit 2
@@ -120,7 +121,8 @@ accepts() { ! bench/tcp-echo rtt 1 probe "$1" | grep -q failed; }
 p=47500 lst="direct $p" pids=''
 bench/tcp-echo serve $p &
 pids=$!
-i=1
+"$here/rnsbox" exec -n --port-driver=builtin --publish "127.0.0.1:$((p + 1)):8080" -- "$here/bench/tcp-echo" serve 8080 &
+pids="$pids $!" lst="$lst rnsbox-builtin $((p + 1))" i=2
 for h in slirp4netns pasta; do
 	command -v $h >/dev/null || { echo "# not installed, skipped: $h"; continue; }
 	"$here/rnsbox" exec --net-helper $h --publish "127.0.0.1:$((p + i)):8080" -- "$here/bench/tcp-echo" serve 8080 &
@@ -136,6 +138,10 @@ echo "# published TCP port: $(date -u +%Y-%m-%d), ${PROUNDS:-400} interleaved ro
 echo "# (connect + 1 byte out + 1 byte back + close, to 127.0.0.1; the server is the same program)"
 # shellcheck disable=SC2086 # NAME PORT pairs
 bench/tcp-echo rtt "${PROUNDS:-400}" $lst
+echo
+echo "# published TCP port throughput: $(date -u +%Y-%m-%d), ${TPUT_MIB:-1024} MiB each way, ${TROUNDS:-3} interleaved rounds; median MiB/s"
+# shellcheck disable=SC2086 # NAME PORT pairs
+bench/tcp-echo tput "${TPUT_MIB:-1024}" "${TROUNDS:-3}" $lst
 # shellcheck disable=SC2086 # the pids
 kill $pids
 wait
