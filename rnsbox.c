@@ -2591,7 +2591,7 @@ static const char *state_dir(char *buf, size_t size)
  * (add_hostfwd, at any time), or pasta's -t and -u (only when it starts).
  */
 #define NH_DEV "tap0"
-#define NH_PORTS 16
+#define NH_PORTS 32
 #define NH_HOST_DNS "169.254.1.1" /* pasta's DNS forwarder in --pasta-mode=host, as podman has it */
 #define NH_HOST_MAP "169.254.1.2" /* and the host, for host.containers.internal (--map-guest-addr) */
 
@@ -2640,13 +2640,14 @@ enum { NH_PASTA = 1, NH_MAP_HOST_LO = 2, NH_MAP_GUEST = 4 }; /* caps */
 
 /*
  * A port to publish, [HOSTIP:]HOSTPORT:PORT[/tcp|udp] as rootlesskit's and podman's -p
- * (an IPv6 HOSTIP in brackets), into p. NULL, or what is wrong with it.
+ * (an IPv6 HOSTIP in brackets), into p; or a range, HOSTPORT-END:PORT-END of one length,
+ * its first port into p and its length into *n (1 for a port). NULL, or what is wrong.
  */
-static const char *nh_port(struct nhport *p, const char *arg)
+static const char *nh_port(struct nhport *p, const char *arg, unsigned *n)
 {
 	char buf[64], *c2, *c1, *addr = buf;
 	unsigned char a[16];
-	unsigned long long v[2];
+	unsigned long long v[2], e[2];
 	const char *proto = strrchr(arg, '/'), *q;
 	size_t len = proto ? (size_t)(proto - arg) : strlen(arg);
 	*p = (struct nhport){0};
@@ -2662,9 +2663,15 @@ static const char *nh_port(struct nhport *p, const char *arg)
 		*c1++ = '\0';
 	else
 		c1 = buf, addr = NULL;
-	for (int i = 0; i < 2; i++)
-		if (q = i ? c2 : c1, parse_uint(&q, 65535, &v[i]) < 0 || *q || !v[i])
+	for (int i = 0; i < 2; i++) {
+		if (q = i ? c2 : c1, parse_uint(&q, 65535, &v[i]) < 0 || !v[i])
 			return "has a port that is not 1 to 65535";
+		e[i] = v[i];
+		if ((*q == '-' && (q++, parse_uint(&q, 65535, &e[i]) < 0 || e[i] < v[i])) || *q)
+			return "has a port that is not 1 to 65535, or a range that is not FIRST-LAST";
+	}
+	if ((*n = (unsigned)(e[0] - v[0] + 1)) != e[1] - v[1] + 1)
+		return "has ranges of two lengths";
 	p->host = (unsigned short)v[0], p->guest = (unsigned short)v[1];
 	if (addr && *addr == '[' && addr[strlen(addr) - 1] == ']')
 		addr++, addr[strlen(addr) - 1] = '\0';
@@ -2696,11 +2703,12 @@ static const char *nh_parse(struct nethelper *h, int opt, const char *arg)
 				h->name = names[i];
 		return h->name ? NULL : "is not pasta, slirp4netns or auto";
 	}
-	if (opt == OPT_NH_PUBLISH) {
-		if (h->nports == NH_PORTS)
-			return "is one too many (16 at most)";
-		const char *why = nh_port(&h->ports[h->nports], arg);
-		h->nports += !why;
+	if (opt == OPT_NH_PUBLISH) { /* a range is one port a number */
+		struct nhport p;
+		unsigned n;
+		const char *why = nh_port(&p, arg, &n);
+		for (unsigned i = 0; !why && i < n; i++, p.host++, p.guest++)
+			why = h->nports == NH_PORTS ? "is one too many (32 ports at most)" : (h->ports[h->nports++] = p, NULL);
 		return why;
 	}
 	if (opt == OPT_NH_MODE) {
@@ -2827,7 +2835,7 @@ static void nh_failed(const struct nethelper *h, int log, const char *why, struc
 /* A helper's command line, its strings beside it (nh_argv). */
 struct nh_cmd {
 	char a[10][48], spec[NH_PORTS][64];
-	const char *argv[96];
+	const char *argv[2 * NH_PORTS + 48];
 };
 
 /* slirp4netns's command line (nh_argv), from argv[1] on, with its ready pipe's write end. */
@@ -3494,7 +3502,7 @@ static int copy_up(const char *dir, const char *scratch, int i, struct result *r
  */
 static pid_t nh_read(const char *path, struct nethelper *h)
 {
-	char buf[2048], *f[6 + NH_PORTS];
+	char buf[80 * NH_PORTS + 128], *f[6 + NH_PORTS];
 	struct nethelper t = NETHELPER_INIT;
 	unsigned long long v = 0, id;
 	int n = 0;
@@ -3593,7 +3601,7 @@ static int shared_pin(const char *path, char *buf, size_t size)
  */
 static int nh_write(const char *path, const struct nethelper *h, pid_t pid)
 {
-	char text[2048], ip[16], spec[64], tmp[PATH_MAX + 4];
+	char text[80 * NH_PORTS + 128], ip[16], spec[64], tmp[PATH_MAX + 4];
 	sfmt(tmp, sizeof(tmp), "%s.tmp", path);
 	int fd = (unlink(tmp), open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
 	size_t n = (size_t)sfmt(text, sizeof(text), "%d\n%s %s/%u %u %shost-loopback%s%s", (int)pid, h->name,
@@ -7583,27 +7591,30 @@ static int sh_ports(struct newns_opts *o, const char *verb, int argc, char **arg
 		h.api = api;
 	}
 	for (int i = 0; i < argc; i++) {
-		const char *why = nh_port(&p, argv[i]);
-		int k = 0;
+		unsigned n;
+		const char *why = nh_port(&p, argv[i], &n);
 		if (why)
 			die_usage("--shared %s: '%s' %s", verb, argv[i], why);
-		while (k < h.nports && !(h.ports[k].udp == p.udp && h.ports[k].host == p.host && !strcmp(h.ports[k].addr, p.addr)))
-			k++;
-		if (verb[0] == 'p' && (k < h.nports || h.nports == NH_PORTS))
-			die("--shared publish %s: %s", argv[i], k < h.nports ? "published already" : "16 ports at most");
-		if (verb[0] == 'u' && k == h.nports)
-			die("--shared unpublish %s: not published", argv[i]);
-		if (verb[0] == 'u')
-			sfmt(req, sizeof(req), "{\"execute\": \"remove_hostfwd\", \"arguments\": {\"id\": %u}}\n", h.ports[k].id);
-		uint32_t id;
-		if (verb[0] == 'p' ? nh_publish(&h, &p, &r) < 0 : slirp_api(api, req, argv[i], &id, &r) < 0)
-			die_hint(EX_FAIL, r.hint[0] ? r.hint : NULL, "%s", r.msg);
-		if (verb[0] == 'p')
-			h.ports[h.nports++] = p;
-		else
-			memmove(&h.ports[k], &h.ports[k + 1], sizeof(p) * (size_t)(h.nports-- - k - 1));
-		if (nh_write(pidfile, &h, pid) < 0)
-			die_errno("write %s", pidfile);
+		for (unsigned j = 0; j < n; j++, p.host++, p.guest++) {
+			int k = 0;
+			while (k < h.nports && !(h.ports[k].udp == p.udp && h.ports[k].host == p.host && !strcmp(h.ports[k].addr, p.addr)))
+				k++;
+			if (verb[0] == 'p' && (k < h.nports || h.nports == NH_PORTS))
+				die("--shared publish %s: %s", argv[i], k < h.nports ? "published already" : "32 ports at most");
+			if (verb[0] == 'u' && k == h.nports)
+				die("--shared unpublish %s: not published", argv[i]);
+			if (verb[0] == 'u')
+				sfmt(req, sizeof(req), "{\"execute\": \"remove_hostfwd\", \"arguments\": {\"id\": %u}}\n", h.ports[k].id);
+			uint32_t id;
+			if (verb[0] == 'p' ? nh_publish(&h, &p, &r) < 0 : slirp_api(api, req, argv[i], &id, &r) < 0)
+				die_hint(EX_FAIL, r.hint[0] ? r.hint : NULL, "%s", r.msg);
+			if (verb[0] == 'p')
+				h.ports[h.nports++] = p;
+			else
+				memmove(&h.ports[k], &h.ports[k + 1], sizeof(p) * (size_t)(h.nports-- - k - 1));
+			if (nh_write(pidfile, &h, pid) < 0)
+				die_errno("write %s", pidfile);
+		}
 	}
 	if (verb[0] == 'p' && verb[1] == 'o') {
 		struct out w = {.fmt = FMT_TEXT};

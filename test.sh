@@ -2350,6 +2350,13 @@ nameserver 10.0.2.3"
 		[ "$h" = pasta ] && [ "$pasta_ok" = 0 ] && continue
 		pub_ok "exec --net-helper $h --publish (root)" "$h" tcp
 		pub_ok "exec --net-helper $h --publish .../udp (root)" "$h" udp
+		# a range of 20 ports (more than the 16 of before), one helper option or API call a port
+		p0=$((port + 1)) port=$((port + 20))
+		serve_in 8019 tcp env XDG_RUNTIME_DIR="$tmp/xdgp" "$R" exec --net-helper "$h" \
+			--publish "127.0.0.1:$p0-$port:8000-8019" --
+		send_to "$port" "via-$h-range"
+		assert_eq "$h --publish FIRST-LAST:FIRST-LAST (20 ports): the last host port reaches the last port inside" \
+			"via-$h-range" "$got"
 		# a host port in use: a clear error, and nothing left
 		port=$((port + 1))
 		serve $port "$tmp/got"
@@ -2404,7 +2411,7 @@ nameserver 10.0.2.3"
 	port=$((port + 1))
 	serve $port "$tmp/got"
 	assert_exit "--port-driver=builtin on a host port in use fails" 1 "$R" exec -n --port-driver=builtin --publish "127.0.0.1:$port:80" true
-	assert_contains "naming the port and the cause" "$out" "--publish 127.0.0.1:$port:80/tcp: Address in use"
+	assert_contains "naming the port and the cause (musl: in use; glibc: already in use)" "$out" "--publish 127.0.0.1:$port:80/tcp: Address"
 	echo "done" | toybox nc -w 2 127.0.0.1 $port
 	# --forward-unix: a namespace with no way out but ADDR:PORT, relayed to a host UNIX socket
 	toybox nc -U -s "$tmp/px.sock" -L sh -c 'read -r l; echo "proxy: $l"' &
@@ -2428,7 +2435,8 @@ lo"
 	assert_eq "and the host's server got nothing" "" "$(cat "$tmp/got")"
 	echo "done" | toybox nc -w 2 127.0.0.1 $port
 	assert_exit "--forward-unix to a file that is no socket fails" 1 "$R" exec --forward-unix 80:/etc/passwd true
-	assert_contains "naming it" "$out" "--forward-unix /etc/passwd: Not a socket"
+	assert_contains "naming it" "$out" "--forward-unix /etc/passwd: "
+	assert_contains "and the cause (musl: Not a socket; glibc: ... on non-socket)" "$out" "socket"
 	assert_exit "--forward-unix to a missing socket fails" 1 "$R" exec --forward-unix "80:$tmp/nosuch" true
 	assert_contains "naming it" "$out" "--forward-unix $tmp/nosuch: No such file or directory"
 	assert_exit "--forward-unix without a socket is a usage error" 2 "$R" exec --forward-unix 80 true
@@ -2436,6 +2444,11 @@ lo"
 	assert_eq "the relay cases leave no rnsbox" 0 "$(procs)"
 	assert_exit "--publish with a port past 65535 is a usage error" 2 "$R" exec --net-helper slirp4netns --publish 70000:80 true
 	assert_contains "naming it" "$out" "--publish: '70000:80' has a port that is not 1 to 65535"
+	assert_exit "--publish with ranges of two lengths is a usage error" 2 "$R" exec --net-helper slirp4netns --publish 8000-8003:80-81 true
+	assert_contains "naming it" "$out" "--publish: '8000-8003:80-81' has ranges of two lengths"
+	assert_exit "--publish of a range backwards is a usage error" 2 "$R" exec --net-helper slirp4netns --publish 8003-8000:80-83 true
+	assert_exit "--publish of more than 32 ports is a usage error" 2 "$R" exec --net-helper slirp4netns --publish 8000-8032:8000-8032 true
+	assert_contains "naming the limit" "$out" "is one too many (32 ports at most)"
 	assert_exit "--publish with a bad protocol is a usage error" 2 "$R" exec --net-helper slirp4netns --publish 80:80/sctp true
 
 	# IPv6: fd00::100/64 on tap0, the route via fd00::2 (the host's ::1), DNS fd00::3
@@ -2675,6 +2688,12 @@ nameserver 10.0.2.3"
 	assert_exit "and nothing answers on it any more" 1 toybox nc -4 -w 2 127.0.0.1 $p1 </dev/null
 	serve_stop
 	assert_exit "--shared unpublish of a port not published fails" 1 "$R" newns --shared "$sp" unpublish "127.0.0.1:$p1:8080"
+	pr=$((port + 1)) port=$((port + 2))
+	assert_exit "--shared publish of a range" 0 "$R" newns --shared "$sp" publish "127.0.0.1:$pr-$port:9000-9001"
+	assert_eq "--shared ports lists each port of it" "127.0.0.1:$p2:8081/udp 127.0.0.1:$pr:9000/tcp 127.0.0.1:$port:9001/tcp" \
+		"$("$R" newns --shared "$sp" ports | words)"
+	assert_exit "--shared unpublish of the range" 0 "$R" newns --shared "$sp" unpublish "127.0.0.1:$pr-$port:9000-9001"
+	assert_eq "and it is gone from the list" "127.0.0.1:$p2:8081/udp" "$("$R" newns --shared "$sp" ports)"
 	assert_exit "--shared publish with no SPEC is a usage error" 2 "$R" newns --shared "$sp" publish
 	assert_exit "--shared release" 0 "$R" newns --shared "$sp" release
 	assert_eq "the last release removes everything, the API socket too" "$clean $helpers_before" "$(leftovers "$sp") $(helpers)"
