@@ -3789,7 +3789,8 @@ static void nh_mounts(const struct nethelper *h, const char *const *copy, int nc
  * of the host's, held from the start as an O_PATH fd and connected through
  * /proc/self/fd/N (any mount namespace, any path length).
  */
-#define RELAY_LISTEN 16
+#define RELAY_FWD 16                     /* --forward-unix's */
+#define RELAY_LISTEN (NH_PORTS + RELAY_FWD) /* and --publish's */
 #define RELAY_CONNS 32
 #define RELAY_CHUNK (1 << 20) /* as much as a pipe takes without privilege (fs.pipe-max-size) */
 struct relay {
@@ -5032,7 +5033,7 @@ struct exec_opts {
 		unsigned char a[4];
 		uint16_t port;
 		const char *path;
-	} fwd[RELAY_LISTEN];
+	} fwd[RELAY_FWD];
 	struct relay relay;
 	int block_fd;              /* --block-fd; -1: none */
 	/* set while running */
@@ -5774,7 +5775,7 @@ static int exec_opt_values(struct exec_opts *o, int c)
 		bad = strcmp(optarg, "builtin") ? "not builtin" : (o->builtin = 1, NULL);
 		break;
 	case OPT_FWD_UNIX:
-		bad = o->nfwd == RELAY_LISTEN ? "given too often" : parse_fwd(&o->fwd[o->nfwd++], optarg);
+		bad = o->nfwd == RELAY_FWD ? "given too often" : parse_fwd(&o->fwd[o->nfwd++], optarg);
 		break;
 	case OPT_COPY_UP:
 		if (o->ncopy == (int)ARRAY_LEN(o->copy) || optarg[0] != '/')

@@ -2379,6 +2379,10 @@ nameserver 10.0.2.3"
 	serve_in 8080 tcp "$R" exec -n --port-driver=builtin --publish "127.0.0.1:$port:8080" --
 	send_to "$port" via-builtin
 	assert_eq "--port-driver=builtin --publish: a message to the host port reaches the server inside" via-builtin "$got"
+	p0=$((port + 1)) port=$((port + 32))
+	serve_in 8031 tcp "$R" exec -n --port-driver=builtin --publish "127.0.0.1:$p0-$port:8000-8031" --
+	send_to "$port" via-builtin-32
+	assert_eq "--port-driver=builtin with a range of 32 ports: the last one reaches its server" via-builtin-32 "$got"
 	port=$((port + 1))
 	serve_in 8080 tcp "$R" exec --net-helper slirp4netns --port-driver=builtin --publish "127.0.0.1:$port:8080" --
 	send_to "$port" via-builtin-slirp
@@ -2463,7 +2467,9 @@ lo"
 			until echo via-v6-$0 | timeout 3 toybox nc -6 -q 1 -w 2 fd00::2 $1; do
 				i=$((i + 1)); [ $i -lt 8 ] || break; sleep 0.2
 			done' "$h" $port 2>&1)
-		assert_eq "$h --ipv6: a command reaches a server on the host's ::1 at fd00::2" "via-v6-$h" "$(received "$tmp/got6")"
+		got=$(received "$tmp/got6")
+		assert_eq "$h --ipv6: a command reaches a server on the host's ::1 at fd00::2" "via-v6-$h" "$got"
+		[ "$got" = "via-v6-$h" ] || echo "# what the command said: $(printf '%s' "$out" | head -c 800 | tr '\n' '|')"
 		assert_contains "$h --ipv6: tap0 has fd00::100/64 (toybox ifconfig)" "$out" "inet6 addr: fd00::100/64 Scope: Global"
 		assert_contains "$h --ipv6: resolv.conf names fd00::3 second" "$out" "nameserver fd00::3"
 		kill $! 2>/dev/null
