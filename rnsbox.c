@@ -5028,6 +5028,7 @@ struct exec_opts {
 	const char *hostname;      /* --hostname */
 	const char *evacuate;      /* --evacuate-cgroup2 NAME */
 	int builtin;               /* --port-driver=builtin: --publish by the relay */
+	const char *state;         /* --state-dir DIR */
 	int nfwd;                  /* --forward-unix: [ADDR:]PORT:SOCKET */
 	struct fwd {
 		unsigned char a[4];
@@ -5222,14 +5223,18 @@ static pid_t helper_work(const struct exec_opts *o, pid_t pid, int phase, struct
 			break;
 	if (ns == NS_COUNT && o->nh.name) { /* the network helper, from the caller's namespaces */
 		struct nethelper h = o->nh;
-		char rt[200], api[PATH_MAX];
-		sfmt(api, sizeof(api), "%s/rnsbox-api-%d.sock", state_dir(rt, sizeof(rt)), (int)getpid());
+		char rt[200], api[PATH_MAX], pf[PATH_MAX];
+		if (o->state) /* kept for publish and unpublish while the session runs */
+			sfmt(api, sizeof(api), "%s/api.sock", o->state);
+		else
+			sfmt(api, sizeof(api), "%s/rnsbox-api-%d.sock", state_dir(rt, sizeof(rt)), (int)getpid());
 		sfmt(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
 		int fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
 			result_fail(r, NULL, "open %s: %s", path, strerror(errno));
-		else
-			nh = nh_start(&h, fd, api, 0, r);
+		else if ((nh = nh_start(&h, fd, api, o->state != NULL, r)) > 0 && o->state &&
+			 (sfmt(pf, sizeof(pf), "%s/netns.pid", o->state), nh_write(pf, &h, nh)) < 0)
+			result_fail(r, NULL, "write %s: %s", pf, strerror(errno)), nh_stop(nh), nh = 0;
 		close(fd);
 	}
 	if (r->ok)
@@ -5493,9 +5498,21 @@ static void exec_end_helper(void *pidfd, pid_t child)
 	nh_stop_fd((int)(intptr_t)pidfd);
 }
 
-static void exec_pin_pid(void *helper, pid_t child)
+static int sh_session(const char *dir, int delta, pid_t child);
+
+/* The started hook: the PID namespace pinned from its PID 1; --state-dir's child_pid. */
+static void exec_started(void *arg, pid_t child)
 {
-	helper_step(helper, &child, sizeof(child), 1, NULL);
+	struct exec_opts *o = arg;
+	if (o->persist[ns_index(CLONE_NEWPID)])
+		helper_step(&o->helper, &child, sizeof(child), 1, NULL);
+	if (o->state)
+		sh_session(o->state, 0, child);
+}
+
+static void exec_state_end(void *dir, pid_t child)
+{
+	sh_session(dir, -1, 0);
 }
 
 /*
@@ -5553,6 +5570,11 @@ static int exec_run(struct exec_opts *o)
 		die_errno("pipe");
 	o->nh.exit_fd = o->nh.name ? exit_pipe[0] : -1;
 	exec_relay(o, 0);
+	if (o->state) { /* write-ahead: a holder of DIR before anything is made (gc drops it if rnsbox dies) */
+		sh_session(o->state, 1, 0);
+		o->run.started = (struct hook){exec_started, o};
+		o->run.at_end[1] = (struct hook){exec_state_end, (void *)o->state};
+	}
 	if (need_helper)
 		helper_start(o, &o->helper);
 	if (o->nh.name)
@@ -5573,7 +5595,7 @@ static int exec_run(struct exec_opts *o)
 		if (nh > 0) /* the helper ends with the command */
 			o->run.at_end[0] = (struct hook){exec_end_helper, (void *)(intptr_t)fd};
 		if (pin_pid) /* the PID namespace is pinned from its PID 1, the first child */
-			o->run.started = (struct hook){exec_pin_pid, &o->helper};
+			o->run.started = (struct hook){exec_started, o};
 	}
 	exec_maps(o, euid, egid);
 	exec_relay(o, 1);
@@ -5595,7 +5617,7 @@ enum {
 	OPT_MAP_USER = 256, OPT_MAP_GROUP, OPT_SETGROUPS, OPT_PROPAGATION, OPT_MOUNT_PROC, OPT_MOUNT_SYS,
 	OPT_NO_LO, OPT_KILL_CHILD, OPT_REAPER, OPT_KEEP_CAPS, OPT_MAP_USERS, OPT_MAP_GROUPS, OPT_MAP_AUTO,
 	OPT_MONOTONIC, OPT_BOOTTIME, OPT_BLOCK_FD, OPT_STATUS_FD, OPT_FORWARD, OPT_CLEAR_ENV, OPT_KEEP_ENV,
-	OPT_MAP_SUBIDS, OPT_HOSTNAME, OPT_EVACUATE, OPT_PORT_DRIVER, OPT_FWD_UNIX,
+	OPT_MAP_SUBIDS, OPT_HOSTNAME, OPT_EVACUATE, OPT_PORT_DRIVER, OPT_FWD_UNIX, OPT_STATE_DIR,
 };
 
 /* An fd given on the command line: open, and made close-on-exec (it is rnsbox's, not the command's). */
@@ -5677,6 +5699,7 @@ static const struct opt exec_rows[] = {
 	OPT("publish", "SPEC\t[HOSTIP:]HOSTPORT:PORT[/tcp|udp]: a host port to the namespace\n(repeatable)",
 	    OPT_NH_PUBLISH, ARG_REQ),
 	OPT("port-driver", "builtin\t--publish by rnsbox's own relay (TCP; no helper needed)", OPT_PORT_DRIVER, ARG_REQ),
+	OPT("state-dir", "DIR\tthe session's pids and helper, for newns --shared=DIR's verbs", OPT_STATE_DIR, ARG_REQ),
 	OPT("forward-unix", "[ADDR:]PORT:SOCKET\tADDR:PORT inside (127.0.0.1) relayed to the host's UNIX\nSOCKET (implies -n; repeatable)",
 	    OPT_FWD_UNIX, ARG_REQ),
 	{0},
@@ -5771,6 +5794,7 @@ static int exec_opt_values(struct exec_opts *o, int c)
 			       : !strcmp(optarg, "slave") ? MS_SLAVE : !strcmp(optarg, "unchanged") ? 0 : ~0UL;
 		bad = o->propagation == ~0UL ? "not private, shared, slave or unchanged" : NULL;
 		break;
+	case OPT_STATE_DIR: o->state = optarg, o->run.fork = 1; break;
 	case OPT_PORT_DRIVER:
 		bad = strcmp(optarg, "builtin") ? "not builtin" : (o->builtin = 1, NULL);
 		break;
@@ -7196,9 +7220,15 @@ static unsigned long long sh_holders(struct newns_opts *o, int prune, struct out
 /* Whether DIR/netns is a live network namespace pin here; dies when that cannot be told. */
 static int sh_pinned(const struct newns_opts *o)
 {
+	char buf[24];
+	const char *q = buf;
+	unsigned long long pid;
 	int kind = pin_kind(o->pin);
 	if (kind == PIN_ERR)
 		die_errno("%s: cannot tell whether it is pinned", o->pin);
+	if (kind == PIN_NONE && read_small(o->dfd, "child_pid", O_NOFOLLOW, buf, sizeof(buf)) > 0 &&
+	    parse_uint(&q, INT32_MAX, &pid) == 0) /* an exec --state-dir session: live while its command is */
+		return proc_start((pid_t)pid) != 0;
 	return kind == CLONE_NEWNET;
 }
 
@@ -7444,7 +7474,7 @@ static int sh_down(struct newns_opts *o)
 {
 	/* sh_put's temporary files too: a writer killed between create and rename leaves one */
 	static const char *const files[] = {".refcount.tmp", ".info.json.tmp", ".keeper.tmp", "refcount", "info.json",
-					    "resolv.conf", "hosts", "api.sock", "holders", "lock"};
+					    "resolv.conf", "hosts", "api.sock", "child_pid", ".child_pid.tmp", "holders", "lock"};
 	int rc = newns_rm(o->pin, o->shared);
 	sh_unkeep(o);
 	for (size_t i = 0; i < ARRAY_LEN(files); i++)
@@ -7466,6 +7496,33 @@ static int sh_sync(struct newns_opts *o)
 	sh_put(o, "refcount", text);
 	sh_put(o, "info.json", NULL);
 	return 0;
+}
+
+/*
+ * exec --state-dir DIR: the session as a holder of DIR, laid out as --shared's, so that
+ * newns --shared=DIR's info, ports, publish, unpublish and gc work on it (the namespace
+ * is the command's, named by DIR/child_pid; the helper's pid file and API socket are
+ * DIR's). delta 1 when it starts (refused while DIR has live holders), -1 when it ends
+ * (at zero every file goes); with child, DIR/child_pid. Dies on failure.
+ */
+static int sh_session(const char *dir, int delta, pid_t child)
+{
+	struct newns_opts o = {.dfd = -1, .shared = dir};
+	char text[24];
+	if (!(o.shared = abs_path(dir, o.absdir, sizeof(o.absdir))))
+		die("--state-dir %s: cannot make it an absolute path", dir);
+	sfmt(o.pin, sizeof(o.pin), "%s/netns", o.shared);
+	sh_lock(&o);
+	if (delta > 0 && (sh_holders(&o, 1, NULL, NULL), sh_holders(&o, 0, NULL, NULL))) /* the gone dropped first */
+		die("--state-dir %s: in use by a live session or shared namespace", dir);
+	if (child)
+		sfmt(text, sizeof(text), "%d\n", (int)child), sh_put(&o, "child_pid", text);
+	if (delta)
+		sh_hold(&o, NULL, getpid(), delta);
+	int rc = sh_sync(&o);
+	close(o.lock);
+	close(o.dfd);
+	return rc;
 }
 
 /*

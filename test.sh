@@ -275,6 +275,7 @@ helpers() {
 	echo "$c"
 }
 helpers_back() { [ "$(helpers)" = "$helpers_before" ]; }
+helpers_back_to() { [ "$(helpers)" = "$1" ]; }
 # received FILE: what a server got, once it has it (bounded wait)
 received() {
 	i=0
@@ -2694,6 +2695,31 @@ nameserver 10.0.2.3"
 	assert_exit "and nothing answers on it any more" 1 toybox nc -4 -w 2 127.0.0.1 $p1 </dev/null
 	serve_stop
 	assert_exit "--shared unpublish of a port not published fails" 1 "$R" newns --shared "$sp" unpublish "127.0.0.1:$p1:8080"
+	# exec --state-dir: an exec session laid out as a shared namespace, so its verbs work on it
+	sd=$tmp/sess p3=$((port + 1)) p4=$((port + 2)) hb=$(helpers)
+	port=$p4
+	serve_in 8082 tcp "$R" exec --state-dir "$sd" --net-helper slirp4netns --publish "127.0.0.1:$p3:8081" --
+	assert_eq "exec --state-dir: DIR has child_pid, the helper's pid file and API socket, one holder" \
+		"api.sock child_pid holders info.json lock netns.pid refcount 1" "$(cd "$sd" && echo *) $(cat "$sd/refcount")"
+	assert_eq "child_pid is the command's, in the session's network namespace" "$(stat -L -c %i "/proc/$(cat "$tmp/flags/srv")/ns/net")" \
+		"$(stat -L -c %i "/proc/$(cat "$sd/child_pid")/ns/net")"
+	assert_eq "--shared=DIR ports lists the session's port" "127.0.0.1:$p3:8081/tcp" "$("$R" newns --shared "$sd" ports)"
+	assert_exit "--shared=DIR publish adds one while the session runs" 0 "$R" newns --shared "$sd" publish "127.0.0.1:$p4:8082"
+	send_to "$p4" via-session
+	assert_eq "and it reaches the server inside" via-session "$got"
+	wait_for test ! -e "$sd/child_pid"
+	assert_eq "once the session ends, DIR is left empty and its helper is gone" "left: * $hb" "left: $(cd "$sd" && echo *) $(helpers)"
+	"$R" exec --state-dir "$sd" --net-helper slirp4netns -- sleep 60 &
+	spid=$!
+	wait_for test -s "$sd/child_pid"
+	assert_exit "exec --state-dir on a DIR a live session holds is refused" 1 "$R" exec --state-dir "$sd" -n true
+	assert_contains "saying so" "$out" "--state-dir $sd: in use by a live session or shared namespace"
+	kill -KILL "$spid"
+	wait "$spid" 2>/dev/null
+	kill "$(cat "$sd/child_pid")" 2>/dev/null
+	assert_exit "a session killed with SIGKILL: --shared=DIR gc" 0 "$R" newns --shared "$sd" gc
+	wait_for helpers_back_to "$hb"
+	assert_eq "drops its reference and clears DIR; its helper is gone" "left: * $hb" "left: $(cd "$sd" && echo *) $(helpers)"
 	pr=$((port + 1)) port=$((port + 2))
 	assert_exit "--shared publish of a range" 0 "$R" newns --shared "$sp" publish "127.0.0.1:$pr-$port:9000-9001"
 	assert_eq "--shared ports lists each port of it" "127.0.0.1:$p2:8081/udp 127.0.0.1:$pr:9000/tcp 127.0.0.1:$port:9001/tcp" \
