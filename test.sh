@@ -2913,6 +2913,18 @@ nameserver 10.0.2.3"
 	as_user "$R" newns --shared "$kq" release
 	wait_for helpers_back
 	assert_eq "rootless --shared release: nothing left" "$helpers_before left: *" "$(helpers) left: $(cd "$kq" && echo *)"
+	# rootless exec --state-dir: the session's ports changed from outside, as the user
+	sq=$tmp/ush/sess p5=$((port + 1)) p6=$((port + 2))
+	port=$p6
+	serve_in 8082 tcp spawn_user "$R" exec -Ur --state-dir "$sq" --net-helper slirp4netns --publish "127.0.0.1:$p5:8081" --
+	assert_exit "rootless: --shared=DIR publish on an exec --state-dir session" 0 as_user "$R" newns --shared "$sq" \
+		publish "127.0.0.1:$p6:8082"
+	send_to "$p6" via-rootless-session
+	assert_eq "rootless --state-dir: the port published from outside reaches the server inside" via-rootless-session "$got"
+	wait_for test ! -e "$sq/child_pid"
+	wait_for helpers_back
+	assert_eq "rootless --state-dir: DIR left empty at the end, no helper" "$helpers_before left: *" \
+		"$(helpers) left: $(cd "$sq" && echo *)"
 	# rootless: the caller's end of a veth pair, in the user's own network namespace
 	out=$(as_user "$R" exec -Urmn sh -c '"$0" newns --veth ra0:rb0 --addr ra0=10.75.0.1/24 --addr rb0=10.75.0.2/24 "$1/p" >/dev/null &&
 		toybox ifconfig ra0 && "$0" nsenter --net="$1/p" toybox ifconfig rb0' "$R" "$tmp/ush" 2>&1)
