@@ -6371,6 +6371,7 @@ struct newns_opts {
 	char pin[PATH_MAX];          /* DIR/netns */
 	sigset_t caller_mask;        /* the signal mask rnsbox started with, for run's CMD */
 	pid_t attach;                /* --attach: pin this process's namespaces; 0: make new ones */
+	pid_t session;               /* an exec --state-dir session's command (sh_pinned); 0: none */
 	char etc[PATH_MAX];          /* /etc/netns/NAME, for a helper's resolv.conf there; "" none */
 	int etc_made;                /* 1: its resolv.conf is being made or was (newns_fail removes it) */
 };
@@ -7218,7 +7219,7 @@ static unsigned long long sh_holders(struct newns_opts *o, int prune, struct out
 }
 
 /* Whether DIR/netns is a live network namespace pin here; dies when that cannot be told. */
-static int sh_pinned(const struct newns_opts *o)
+static int sh_pinned(struct newns_opts *o)
 {
 	char buf[24];
 	const char *q = buf;
@@ -7228,7 +7229,7 @@ static int sh_pinned(const struct newns_opts *o)
 		die_errno("%s: cannot tell whether it is pinned", o->pin);
 	if (kind == PIN_NONE && read_small(o->dfd, "child_pid", O_NOFOLLOW, buf, sizeof(buf)) > 0 &&
 	    parse_uint(&q, INT32_MAX, &pid) == 0) /* an exec --state-dir session: live while its command is */
-		return proc_start((pid_t)pid) != 0;
+		return (o->session = proc_start((pid_t)pid) ? (pid_t)pid : 0) != 0;
 	return kind == CLONE_NEWNET;
 }
 
@@ -7241,7 +7242,8 @@ static void sh_report(struct newns_opts *o, struct out *w)
 	int pinned = sh_pinned(o);
 	static const char *const net[] = {"device", "address", "gateway", "dns", "mtu", "host_loopback", "ipv6", "mode"};
 	out_open(w, "", '{');
-	out_str(w, "netns", o->pin);
+	char path[32];
+	out_str(w, "netns", o->session ? sfmt(path, sizeof(path), "/proc/%d/ns/net", (int)o->session), path : o->pin);
 	out_bool(w, "pinned", pinned);
 	out_u64(w, "refcount", sh_num(o->dfd, "refcount"));
 	out_open(w, "holders", '[');
@@ -7252,14 +7254,22 @@ static void sh_report(struct newns_opts *o, struct out *w)
 	char cmd[2 * PATH_MAX + 64], *c = cmd;
 	if (keeper) /* util-linux nsenter opens --net=FILE before it joins: the pin as the keeper sees it */
 		c += sfmt(cmd, 96, "nsenter -t %d -U --preserve-credentials --net='/proc/%d/root", (int)keeper, (int)keeper);
+	else if (o->session) { /* a session: its command's network namespace, and user namespace if not the initial */
+		struct stat a;
+		sfmt(path, sizeof(path), "/proc/%d/ns/user", (int)o->session);
+		int user = stat(path, &a) == 0 && a.st_ino != USERNS_INIT_INO;
+		c += sfmt(cmd, 96, "nsenter -t %d%s -n", (int)o->session, user ? " -U --preserve-credentials" : "");
+	}
 	else
 		c += sfmt(cmd, 96, "nsenter --net='");
-	for (const char *q = o->pin; *q && c < cmd + sizeof(cmd) - 8; q++) /* single-quoted for a shell */
+	for (const char *q = o->pin; !o->session && *q && c < cmd + sizeof(cmd) - 8; q++) /* single-quoted for a shell */
 		if (*q == '\'')
 			memcpy(c, "'\\''", 4), c += 4;
 		else
 			*c++ = *q;
-	memcpy(c, "'", 2);
+	if (!o->session)
+		*c++ = '\'';
+	*c = '\0';
 	if (keeper)
 		out_u64(w, "keeper", (unsigned long long)keeper);
 	else

@@ -2704,6 +2704,13 @@ nameserver 10.0.2.3"
 	assert_eq "child_pid is the command's, in the session's network namespace" "$(stat -L -c %i "/proc/$(cat "$tmp/flags/srv")/ns/net")" \
 		"$(stat -L -c %i "/proc/$(cat "$sd/child_pid")/ns/net")"
 	assert_eq "--shared=DIR ports lists the session's port" "127.0.0.1:$p3:8081/tcp" "$("$R" newns --shared "$sd" ports)"
+	if [ "$jqok" = 1 ]; then
+		cmd=$("$R" newns --shared "$sd" info --json | json '"\(.pinned) \(.netns) \(.nsenter)"')
+		assert_eq "--shared=DIR info on a session: its command's namespace, and a util-linux nsenter line" \
+			"true /proc/$(cat "$sd/child_pid")/ns/net nsenter -t $(cat "$sd/child_pid") -n" "$cmd"
+		assert_eq "which util-linux nsenter runs into the session's network namespace" \
+			"$(stat -L -c %i "/proc/$(cat "$sd/child_pid")/ns/net")" "$(sh -c "${cmd#* * } stat -L -c %i /proc/self/ns/net" 2>&1)"
+	fi
 	assert_exit "--shared=DIR publish adds one while the session runs" 0 "$R" newns --shared "$sd" publish "127.0.0.1:$p4:8082"
 	send_to "$p4" via-session
 	assert_eq "and it reaches the server inside" via-session "$got"
@@ -2919,6 +2926,12 @@ nameserver 10.0.2.3"
 	serve_in 8082 tcp spawn_user "$R" exec -Ur --state-dir "$sq" --net-helper slirp4netns --publish "127.0.0.1:$p5:8081" --
 	assert_exit "rootless: --shared=DIR publish on an exec --state-dir session" 0 as_user "$R" newns --shared "$sq" \
 		publish "127.0.0.1:$p6:8082"
+	if [ "$jqok" = 1 ]; then
+		cmd=$(as_user "$R" newns --shared "$sq" info --json | json .nsenter)
+		assert_eq "rootless session: info's util-linux nsenter line joins its user namespace too, and runs" \
+			"nsenter -t $(cat "$sq/child_pid") -U --preserve-credentials -n $(stat -L -c %i "/proc/$(cat "$sq/child_pid")/ns/net")" \
+			"$cmd $(as_user sh -c "$cmd stat -L -c %i /proc/self/ns/net" 2>&1)"
+	fi
 	send_to "$p6" via-rootless-session
 	assert_eq "rootless --state-dir: the port published from outside reaches the server inside" via-rootless-session "$got"
 	wait_for test ! -e "$sq/child_pid"
