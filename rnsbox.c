@@ -4539,7 +4539,7 @@ static int detect_net(const struct detect_opts *opt)
 			close(mem);
 		line[0] ? out_str(&o, "version", line) : out_unknown(&o, "version");
 		if ((t.c.fd = net_scratch(&c)) < 0)
-			result_fail(&t.c.r, NULL, "make a network namespace to try it in: %s", strerror(errno));
+			result_fail(&t.c.r, NULL, "a throwaway network namespace: %s", strerror(errno));
 		int user = nh_owner(t.c.fd);
 		nh_argv(&h, &x, t.c.fd, user, 3, 4); /* as nh_spawn makes it, but for the numbers of two fds */
 		if (user >= 0)
@@ -4577,7 +4577,7 @@ static int detect_net(const struct detect_opts *opt)
 
 static const struct opt detect_rows[] = {
 	OPT("quiet", "\tprint nothing; exit 0 if rootless, 1 if not, 2 usage, 3 cannot tell", 'q', 0),
-	OPT("net", "\tonly the network helpers, each tried live; exit 0 if auto's choice works", 'n', 0),
+	OPT("net", "\tthe network helpers instead, each tried live", 'n', 0),
 	OPT("json", "\tone JSON object", 'j', 0),
 	OPT("shell", "\tKEY='value' lines, safe for eval", 's', 0),
 	{0},
@@ -5546,7 +5546,7 @@ static void exec_relay(struct exec_opts *o, int inside)
 				(!S_ISSOCK(st.st_mode) && (errno = ENOTSOCK))))
 			die_errno("--forward-unix %s", f->path);
 		if (inside && (l->port = f->port, l->fd = relay_listen(AF_INET, f->a, f->port)) < 0)
-			die_errno("--forward-unix: listen on %u.%u.%u.%u:%u", f->a[0], f->a[1], f->a[2], f->a[3], f->port);
+			die_errno("--forward-unix: listen on port %u", f->port);
 	}
 	o->run.relay = rl->n ? rl : NULL;
 }
@@ -5698,9 +5698,9 @@ static const struct opt exec_rows[] = {
 	OPT("mtu", "MTU\tthe helper's MTU (65520)", OPT_NH_MTU, ARG_REQ),
 	OPT("publish", "SPEC\t[HOSTIP:]HOSTPORT:PORT[/tcp|udp]: a host port to the namespace\n(repeatable)",
 	    OPT_NH_PUBLISH, ARG_REQ),
-	OPT("port-driver", "builtin\t--publish by rnsbox's own relay (TCP; no helper needed)", OPT_PORT_DRIVER, ARG_REQ),
-	OPT("state-dir", "DIR\tthe session's pids and helper, for newns --shared=DIR's verbs", OPT_STATE_DIR, ARG_REQ),
-	OPT("forward-unix", "[ADDR:]PORT:SOCKET\tADDR:PORT inside (127.0.0.1) relayed to the host's UNIX\nSOCKET (implies -n; repeatable)",
+	OPT("port-driver", "builtin\t--publish by rnsbox's relay (TCP), no helper", OPT_PORT_DRIVER, ARG_REQ),
+	OPT("state-dir", "DIR\tthe session's state, for newns --shared=DIR's verbs", OPT_STATE_DIR, ARG_REQ),
+	OPT("forward-unix", "[ADDR:]PORT:SOCKET\tADDR:PORT inside to the host's UNIX SOCKET (-n;\nrepeatable)",
 	    OPT_FWD_UNIX, ARG_REQ),
 	{0},
 };
@@ -5859,7 +5859,7 @@ static void exec_implied(struct exec_opts *o)
 	for (int ns = 0; ns < NS_COUNT; ns++)
 		if (o->persist[ns] && shared_pin(o->persist[ns], buf, sizeof(buf)))
 			die_hint(EX_USAGE, "join it with 'rnsbox nsenter --shared=DIR'",
-				 "--%s=%s: the pin of a shared namespace; a new namespace is not pinned over it",
+				 "--%s=%s: a shared namespace's pin; no new one is pinned over it",
 				 ns_table[ns].longopt, o->persist[ns]);
 }
 
@@ -5963,8 +5963,7 @@ static const struct opts nsenter_set = {
 		OPT("join-cgroup", "\tthe target's cgroup (v2)", 'c', 0),
 		OPT("env", "\tthe target's environment", 'e', 0),
 		OPT("keep-caps", "\tkeep the joined user namespace's capabilities across exec", OPT_KEEP_CAPS, 0),
-		OPT("shared", "DIR\tthe network namespace of newns --shared=DIR, with its resolv.conf", OPT_NS_SHARED,
-		    ARG_REQ),
+		OPT("shared", "DIR\tnewns --shared=DIR's network namespace and resolv.conf", OPT_NS_SHARED, ARG_REQ),
 		{0},
 	},
 	ARG_OPT, "FILE\tnamespace: join the target's, or the one pinned at FILE",
@@ -7520,11 +7519,11 @@ static int sh_session(const char *dir, int delta, pid_t child)
 	struct newns_opts o = {.dfd = -1, .shared = dir};
 	char text[24];
 	if (!(o.shared = abs_path(dir, o.absdir, sizeof(o.absdir))))
-		die("--state-dir %s: cannot make it an absolute path", dir);
+		die("%s %s: cannot make it an absolute path", "--state-dir", dir);
 	sfmt(o.pin, sizeof(o.pin), "%s/netns", o.shared);
 	sh_lock(&o);
 	if (delta > 0 && (sh_holders(&o, 1, NULL, NULL), sh_holders(&o, 0, NULL, NULL))) /* the gone dropped first */
-		die("--state-dir %s: in use by a live session or shared namespace", dir);
+		die("--state-dir %s: held by a live process", dir);
 	if (child)
 		sfmt(text, sizeof(text), "%d\n", (int)child), sh_put(&o, "child_pid", text);
 	if (delta)
@@ -7701,7 +7700,7 @@ static int newns_shared(struct newns_opts *o, int argc, char **argv)
 	int json = argc == 2 && strcmp(argv[1], "--json") == 0, run = strcmp(verb, "run") == 0;
 	const char *dir = o->shared;
 	if (!(o->shared = abs_path(dir, o->absdir, sizeof(o->absdir)))) /* joining the keeper resets the cwd */
-		die("--shared %s: cannot make it an absolute path", dir);
+		die("%s %s: cannot make it an absolute path", "--shared", dir);
 	o->keeper = !cap_effective(21 /* CAP_SYS_ADMIN */);
 	o->keeper_make = run || !strcmp(verb, "acquire");
 	sfmt(o->pin, sizeof(o->pin), "%s/netns", o->shared);

@@ -2720,7 +2720,7 @@ nameserver 10.0.2.3"
 	spid=$!
 	wait_for test -s "$sd/child_pid"
 	assert_exit "exec --state-dir on a DIR a live session holds is refused" 1 "$R" exec --state-dir "$sd" -n true
-	assert_contains "saying so" "$out" "--state-dir $sd: in use by a live session or shared namespace"
+	assert_contains "saying so" "$out" "--state-dir $sd: held by a live process"
 	kill -KILL "$spid"
 	wait "$spid" 2>/dev/null
 	kill "$(cat "$sd/child_pid")" 2>/dev/null
@@ -2764,7 +2764,7 @@ nameserver 10.0.2.3"
 			"$(sh -c "${cmd#null } stat -L -c %i /proc/self/ns/net" 2>&1)"
 	fi
 	assert_exit "exec --net=DIR/netns (unshare's: pin a new one there) refuses a shared pin" 2 "$R" exec --net="$s/netns" true
-	assert_contains "naming it and nsenter --shared" "$out" "--net=$s/netns: the pin of a shared namespace; a new namespace is not pinned over it"
+	assert_contains "naming it and nsenter --shared" "$out" "--net=$s/netns: a shared namespace's pin; no new one is pinned over it"
 	assert_eq "and leaves the pin as it was" "$pino 1" "$(stat -L -c %i "$s/netns") $(grep -c " $s/netns " /proc/self/mountinfo)"
 	assert_exit "nsenter --shared DIR with no shared namespace there fails" 1 "$R" nsenter --shared "$tmp/nosuch" true
 	assert_contains "saying so" "$out" "--shared $tmp/nosuch: no shared network namespace is pinned there"
