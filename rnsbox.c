@@ -54,6 +54,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -3842,19 +3843,23 @@ static int relay_target(const struct relay_l *l)
 	struct sockaddr_in si = {.sin_family = AF_INET, .sin_port = htons(l->port), .sin_addr.s_addr = htonl(0x7f000001)};
 	int fd = socket(l->path >= 0 ? AF_UNIX : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	struct pollfd p = {.fd = fd, .events = POLLOUT};
-	sfmt(su.sun_path, sizeof(su.sun_path), "/proc/self/fd/%d", l->path);
+	if (l->path >= 0)
+		sfmt(su.sun_path, sizeof(su.sun_path), "/proc/self/fd/%d", l->path);
 	if (fd >= 0 && (l->path >= 0 ? connect(fd, (struct sockaddr *)&su, sizeof(su)) : connect(fd, (struct sockaddr *)&si, sizeof(si))) < 0 &&
 	    (errno != EINPROGRESS || poll(&p, 1, 2000) != 1 || (p.revents & (POLLERR | POLLHUP))))
 		close(fd), fd = -1;
 	return fd;
 }
 
-/* Close a connection's fds (its first six ints: fd and pipe), leaving its slot free. */
+/* Close a connection's fds (fd and pipe: its first six ints), leaving its slot free. */
+_Static_assert(offsetof(struct relay_c, pipe) == 2 * sizeof(int) && offsetof(struct relay_c, pend) >= 6 * sizeof(int),
+	       "relay_drop walks fd and pipe as one array");
 static void relay_drop(struct relay_c *c)
 {
+	int *fds = c->fd;
 	for (int k = 0; k < 6; k++)
-		if (((int *)c)[k] >= 0)
-			close(((int *)c)[k]);
+		if (fds[k] >= 0)
+			close(fds[k]);
 	*c = (struct relay_c)RELAY_FREE;
 }
 
@@ -3867,11 +3872,15 @@ static int relay_move(struct relay_c *c, int d)
 {
 	ssize_t k = 1;
 	for (int n = 0; k > 0 && n < 16; n++) {
-		if (!c->pend[d] && !c->eof[d] &&
-		    (k = splice(c->fd[d], NULL, c->pipe[d][1], NULL, RELAY_CHUNK, SPLICE_F_MOVE | SPLICE_F_NONBLOCK)) >= 0)
-			k ? (void)(c->pend[d] = (size_t)k) : (void)(c->eof[d] = 1, shutdown(c->fd[!d], SHUT_WR));
-		if (k < 0 && errno != EAGAIN)
-			return -1;
+		if (!c->pend[d] && !c->eof[d]) {
+			k = splice(c->fd[d], NULL, c->pipe[d][1], NULL, RELAY_CHUNK, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+			if (k > 0)
+				c->pend[d] = (size_t)k;
+			else if (k == 0) /* the source's EOF, all it sent through: passed on as a half-close */
+				c->eof[d] = 1, shutdown(c->fd[!d], SHUT_WR);
+			else if (errno != EAGAIN)
+				return -1;
+		}
 		if (c->pend[d] && (k = splice(c->pipe[d][0], NULL, c->fd[!d], NULL, c->pend[d], SPLICE_F_MOVE | SPLICE_F_NONBLOCK)) > 0)
 			c->pend[d] -= (size_t)k;
 		else if (c->pend[d] && errno != EAGAIN)
