@@ -229,8 +229,12 @@ struct rtmsg {
 #define NSFS_MAGIC 0x6e736673
 #define CGROUP2_SUPER_MAGIC 0x63677270
 #define SYSFS_MAGIC 0x62656572
+#define PIDFS_MAGIC 0x50494446 /* Linux 6.9: a pidfd's inode names its process for the system's uptime */
 #define SIOCGSKNS 0x894C /* <linux/sockios.h>: a socket's network namespace, Linux 4.9 */
 
+/* Hints given in more than one place */
+#define NS_LIMIT_HINT "a user.max_*_namespaces limit or the user namespace nesting limit (32) is reached; ENOSPC is not a full disk"
+#define RUN_AS_ROOT "run it as root, or inside rnsbox exec -Urm (a user and mount namespace of its own)"
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define PRINTF(f, a) __attribute__((format(printf, f, a)))
 
@@ -581,6 +585,43 @@ static int contains(const char *s, const char *w)
 	return find(s, w) != NULL;
 }
 
+#ifndef __GLIBC__
+/*
+ * musl's memcpy, memmove and memset, as plain loops: on aarch64 musl's are unrolled
+ * assembly of 1 KiB, on armhf and riscv64 unrolled C; rnsbox copies structs and short
+ * strings, never bulk data (the relay splices). aarch64 -952 bytes, armhf -1,088,
+ * riscv64 -1,344, x86_64 -160. Loop distribution would turn the loops back into calls.
+ */
+#define MEM_FN __attribute__((optimize("no-tree-loop-distribute-patterns")))
+MEM_FN void *memcpy(void *restrict d, const void *restrict s, size_t n)
+{
+	unsigned char *p = d;
+	const unsigned char *q = s;
+	while (n--)
+		*p++ = *q++;
+	return d;
+}
+
+MEM_FN void *memmove(void *d, const void *s, size_t n)
+{
+	unsigned char *p = d;
+	const unsigned char *q = s;
+	if (p <= q || p >= q + n)
+		return memcpy(d, s, n);
+	while (n--)
+		p[n] = q[n];
+	return d;
+}
+
+MEM_FN void *memset(void *d, int c, size_t n)
+{
+	unsigned char *p = d;
+	while (n--)
+		*p++ = (unsigned char)c;
+	return d;
+}
+#endif
+
 /* write(2) all of buf, retrying short writes and EINTR. Returns 0 or -1 with errno. */
 static int write_all(int fd, const void *buf, size_t len)
 {
@@ -782,9 +823,10 @@ static int read_number(const char *path, unsigned long long *out)
 /*
  * Look a user or group up in /etc/passwd or /etc/group ("name:x:id:..."), read directly:
  * musl's getpw* would bring malloc, stdio and an nscd client into a static binary. With
- * name set, find its id; else find the name of *id into buf. 0, or -1 if not found.
+ * name set, find its id; else find field number field (0: the name, 6: passwd's shell) of
+ * *id's line into buf. 0, or -1 if not found.
  */
-static int idfile_lookup(const char *path, const char *name, unsigned *id, char *buf, size_t size)
+static int idfile_lookup(const char *path, const char *name, unsigned *id, char *buf, size_t size, int field)
 {
 	struct lines l;
 	char *line;
@@ -800,7 +842,9 @@ static int idfile_lookup(const char *path, const char *name, unsigned *id, char 
 		if (name ? strlen(name) == len && strncmp(line, name, len) == 0 : v == *id) {
 			if (name)
 				*id = (unsigned)v;
-			rc = name || (size_t)sfmt(buf, size, "%.*s", (int)len, line) < size ? 0 : -1;
+			for (p = line; field > 0 && p && (p = strchr(p, ':')); field--)
+				p++;
+			rc = name || (p && (size_t)sfmt(buf, size, "%.*s", (int)strcspn(p, ":"), p) < size) ? 0 : -1;
 		}
 	}
 	lines_close(&l);
@@ -2163,11 +2207,10 @@ static int pin_mount(const char *src, int ns, const char *file, struct result *r
 {
 	int flag = ns_table[ns].flag, rc = mount(src, file, NULL, MS_BIND, NULL), err = errno;
 	char dir[PATH_MAX];
-	const char *why = err != EPERM ? NULL : "this mount namespace is not owned by the caller's user namespace; "
-					       "rootless, run inside a user and mount namespace (rnsbox exec -Urm)";
+	const char *why = err != EPERM ? NULL : "this mount namespace is not the caller's; rootless, run inside rnsbox exec -Urm";
 	if (rc < 0 && err == EINVAL && flag == CLONE_NEWNS) {
-		why = "a mount namespace can be pinned only on a private mount, and binding the directory on itself "
-		      "to make one would hide the mounts below it: use a directory of its own";
+		why = "a mount namespace is pinned only on a private mount (binding the directory on itself would hide "
+		      "its submounts): use a directory of its own";
 		if (pin_dir(file, dir, sizeof(dir)) == 0 && !has_submounts(dir) && dir_propagation(dir, MS_PRIVATE) == 0) {
 			rc = mount(src, file, NULL, MS_BIND, NULL);
 			err = errno;
@@ -2323,17 +2366,17 @@ struct idmap {
 /*
  * Parse one --map-users/--map-groups value into m: "inside:outside:count" (util-linux
  * 2.39 and later) or "outside,inside,count" (2.38), told apart by the separator; "auto"
- * and "subids" set *autom (to MAP_AUTO, MAP_SUBIDS) instead. Dies with a usage error
- * naming the option.
+ * "subids" and "all" set *autom (to MAP_AUTO, MAP_SUBIDS, MAP_ALL) instead. Dies with a
+ * usage error naming the option.
  */
-enum { MAP_AUTO = 1, MAP_SUBIDS };
+enum { MAP_AUTO = 1, MAP_SUBIDS, MAP_ALL };
 static void idmap_parse(const char *opt, const char *s, struct idmap *m, int *autom)
 {
 	unsigned long long v[3];
 	const char *p = s;
 	char sep = strchr(s, ':') ? ':' : ',';
-	if (strcmp(s, "auto") == 0 || strcmp(s, "subids") == 0) {
-		*autom = s[0] == 'a' ? MAP_AUTO : MAP_SUBIDS;
+	if (strcmp(s, "auto") == 0 || strcmp(s, "subids") == 0 || strcmp(s, "all") == 0) {
+		*autom = s[0] == 's' ? MAP_SUBIDS : s[1] == 'u' ? MAP_AUTO : MAP_ALL;
 		return;
 	}
 	for (int i = 0; i < 3; i++)
@@ -2441,7 +2484,7 @@ static void idmap_auto(struct idmap *m, const char *file, unsigned self, int ide
 	struct notes nt = {0};
 	char name[64];
 	unsigned uid = (unsigned)getuid();
-	const char *user = idfile_lookup("/etc/passwd", NULL, &uid, name, sizeof(name)) == 0 ? name : NULL;
+	const char *user = idfile_lookup("/etc/passwd", NULL, &uid, name, sizeof(name), 0) == 0 ? name : NULL;
 	int n = subid_read(file, user, uid, sub, (int)ARRAY_LEN(sub), 1, &nt);
 	const char *opt = identity ? "--map-subids" : "--map-auto";
 	if (n < 0 && errno == EINVAL)
@@ -2549,8 +2592,8 @@ static const char *runtime_make(const char *dir, const char *src, char *why, siz
 	else if ((fallback ? lstat(dir, &st) : stat(dir, &st)) < 0)
 		sfmt(why, size, "stat %s: %s", dir, strerror(errno));
 	else if (!S_ISDIR(st.st_mode) || st.st_uid != getuid() || (st.st_mode & 077))
-		sfmt(why, size, "%s (from %s): not a directory of the caller's (uid %u) with mode 0700 (owner %u, mode %04o); "
-		     "refusing to use it", dir, src, (unsigned)getuid(), (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+		sfmt(why, size, "%s (from %s): not a directory of the caller's (uid %u) with mode 0700 (owner %u, mode %04o)",
+		     dir, src, (unsigned)getuid(), (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
 	else
 		return NULL;
 	return why;
@@ -2781,8 +2824,7 @@ static void join_lines(char *dst, size_t size, const char *text)
 /* Why /dev/net/tun would not open, by its errno (which may not be about the device at all). */
 static const char *tun_hint(int err)
 {
-	return err == EACCES || err == EPERM ? "the helper makes its device through /dev/net/tun, which this user "
-					       "cannot open read-write (rnsbox detect shows it)"
+	return err == EACCES || err == EPERM ? "the helper needs /dev/net/tun, which this user cannot open read-write"
 	       : err == ENOENT || err == ENODEV || err == ENXIO ? "the kernel has no tun device here (module tun, or "
 								  "no /dev/net/tun node)"
 	       : err == EMFILE || err == ENFILE ? "out of file descriptors (ulimit -n), not a problem of /dev/net/tun"
@@ -2802,8 +2844,8 @@ static const char *nh_port_hint(const struct nhport *p, int n, char *buf, size_t
 		return NULL;
 	for (int i = 0; i < n; i++)
 		if (p[i].host < start) {
-			sfmt(buf, size, "host port %u is below net.ipv4.ip_unprivileged_port_start (%llu): use a higher one, "
-			     "or lower the sysctl (as root)", p[i].host, start);
+			sfmt(buf, size, "host port %u is below net.ipv4.ip_unprivileged_port_start (%llu): use a higher one",
+			     p[i].host, start);
 			return buf;
 		}
 	return NULL;
@@ -4099,7 +4141,7 @@ static void detect_ids(struct out *o)
 	out_u64(o, "euid", e);
 	out_u64(o, "gid", rg);
 	out_u64(o, "egid", eg);
-	if (idfile_lookup("/etc/passwd", NULL, &r, name, sizeof(name)) == 0)
+	if (idfile_lookup("/etc/passwd", NULL, &r, name, sizeof(name), 0) == 0)
 		out_str(o, "user", name);
 	else if (access("/etc/passwd", R_OK) == 0)
 		out_none(o, "user", "none");
@@ -4281,7 +4323,7 @@ static void detect_subids(struct out *o, struct notes *nt)
 	struct idrange r[64];
 	char name[64];
 	unsigned uid = (unsigned)getuid();
-	const char *user = idfile_lookup("/etc/passwd", NULL, &uid, name, sizeof(name)) == 0 ? name : NULL;
+	const char *user = idfile_lookup("/etc/passwd", NULL, &uid, name, sizeof(name), 0) == 0 ? name : NULL;
 	for (int f = 0; f < 2; f++) {
 		int n = subid_read(files[f], user, (unsigned)getuid(), r, (int)ARRAY_LEN(r), 0, nt);
 		if (n < 0 && errno != ENOENT)
@@ -4410,10 +4452,7 @@ static const char *trial_hint(const struct trial *t)
 	case EUSERS:
 		if (t->step == T_USERNS && sysctl_read("user.max_user_namespaces", &v) == 0 && v == 0)
 			return "user.max_user_namespaces is 0: raise it (sysctl -w user.max_user_namespaces=15000)";
-		if (t->step == T_USERNS)
-			return "the user namespace count limit or the 32-level nesting limit is reached; ENOSPC here "
-			       "is not a full disk";
-		return "a user.max_*_namespaces limit is reached; ENOSPC here is not a full disk";
+		return NS_LIMIT_HINT;
 	case EPERM:
 	case EACCES:
 		if (seccomp == 2)
@@ -4422,8 +4461,7 @@ static const char *trial_hint(const struct trial *t)
 		if (t->step == T_USERNS && sysctl_read("kernel.unprivileged_userns_clone", &v) == 0 && v == 0)
 			return "kernel.unprivileged_userns_clone is 0: set it to 1";
 		if (apparmor)
-			return "kernel.apparmor_restrict_unprivileged_userns is 1: an AppArmor profile must allow "
-			       "userns for this program, or set the sysctl to 0";
+			return "kernel.apparmor_restrict_unprivileged_userns is 1: allow userns in an AppArmor profile, or set it to 0";
 		if (t->step == T_USERNS)
 			return "creating user namespaces is denied here (chroot, LSM policy or container runtime)";
 		if (t->step == T_UIDMAP || t->step == T_GIDMAP)
@@ -4593,8 +4631,7 @@ static const struct opt detect_rows[] = {
 };
 static const struct opts detect_set = {
 	"usage: rnsbox detect [--net] [-q | --json | --shell]\n"
-	"Report whether this process is rootless, how its namespaces are set up, and whether\n"
-	"new namespaces will work here (a live trial in a child process).\n",
+	"Whether this process is rootless, its namespaces, and whether new ones work here.\n",
 	NULL, detect_rows, 0, NULL,
 };
 
@@ -4735,7 +4772,7 @@ static uint32_t parse_id(const char *opt, const char *s, int group)
 	const char *p = s;
 	if (parse_uint(&p, UINT32_MAX - 1, &v) == 0 && !*p)
 		return (uint32_t)v;
-	if (idfile_lookup(group ? "/etc/group" : "/etc/passwd", s, &id, NULL, 0) < 0)
+	if (idfile_lookup(group ? "/etc/group" : "/etc/passwd", s, &id, NULL, 0, 0) < 0)
 		die_usage("%s: unknown %s '%s'", opt, group ? "group" : "user", s);
 	return id;
 }
@@ -4845,7 +4882,7 @@ static pid_t fork_supervised(struct run *r, int reap_all)
 	sigprocmask(SIG_BLOCK, &all, NULL);
 	if (child_start(&c) < 0) /* ENOMEM, joined: the kernel makes no process in a PID namespace whose PID 1 is gone */
 		die_hint(EX_FAIL, errno == ENOMEM && r->applet == AS_NSENTER ? "the PID namespace joined has no PID 1 any "
-			 "more: it has ended, and no process can be made in it" : NULL, "fork: %s", strerror(errno));
+			 "more, so no process" : NULL, "fork: %s", strerror(errno));
 	if (c.pid == 0) {
 		r->sync_fd = c.fd; /* hung up when the parent is gone (--kill-child) */
 		r->forked = 1;
@@ -4944,14 +4981,23 @@ static void exec_path(char **argv)
 	errno = eacces ? EACCES : ENOENT;
 }
 
-/* Run the command, or the shell; 127 when not found, 126 when it cannot run. */
+/*
+ * Run the command; 127 when not found, 126 when it cannot run. No command: the default
+ * shell as util-linux 2.42 has it ($SHELL, else the uid's passwd entry's, else /bin/sh),
+ * as a login shell (argv[0] "-NAME"), as util-linux always has.
+ */
 __attribute__((noreturn)) static void run_command(const struct run *r)
 {
-	const char *sh = getenv("SHELL");
-	char *shell[] = {(char *)(sh && *sh ? sh : "/bin/sh"), NULL};
-	char **argv = r->argv ? r->argv : shell;
-	static char listen_pid[32];
+	static char sh[PATH_MAX], login[64], listen_pid[32];
+	const char *env = getenv("SHELL");
+	unsigned uid = (unsigned)getuid();
+	char *shell[] = {login, NULL}, **argv = r->argv ? r->argv : shell;
 	extern char **environ;
+	if (!r->argv && (sfmt(sh, sizeof(sh), "%s", env ? env : ""), !*sh) &&
+	    (idfile_lookup("/etc/passwd", NULL, &uid, sh, sizeof(sh), 6) < 0 || !*sh))
+		sfmt(sh, sizeof(sh), "/bin/sh");
+	const char *base = strrchr(sh, '/');
+	sfmt(login, sizeof(login), "-%s", base ? base + 1 : sh);
 	sigprocmask(SIG_SETMASK, &r->mask, NULL);
 	if (r->env_clear) { /* --clear-env, --whitelist-env: the kept variables, in their order */
 		char **out = environ;
@@ -4966,9 +5012,12 @@ __attribute__((noreturn)) static void run_command(const struct run *r)
 			sfmt(listen_pid, sizeof(listen_pid), "LISTEN_PID=%d", (int)getpid());
 			*e = listen_pid;
 		}
-	exec_path(argv);
+	if (r->argv)
+		exec_path(argv);
+	else
+		execve(sh, argv, environ);
 	int err = errno;
-	die_hint(err == ENOENT || err == ENOTDIR ? 127 : 126, NULL, "exec %s: %s", argv[0], strerror(err));
+	die_hint(err == ENOENT || err == ENOTDIR ? 127 : 126, NULL, "exec %s: %s", r->argv ? argv[0] : sh, strerror(err));
 }
 
 /*
@@ -5027,7 +5076,12 @@ struct exec_opts {
 	const char *mount_proc;    /* where to mount a new proc; NULL: no */
 	const char *root, *wd;
 	struct idmap uids, gids;   /* --map-users, --map-groups (then the whole map) */
-	int auto_uids, auto_gids;  /* MAP_AUTO (--map-auto, "auto") or MAP_SUBIDS (--map-subids, "subids") */
+	int auto_uids, auto_gids;  /* MAP_AUTO (--map-auto, "auto"), MAP_SUBIDS (--map-subids, "subids"), MAP_ALL */
+	uid_t owner_uid;           /* --owner, when owner_set */
+	gid_t owner_gid;
+	int owner_set;
+	const char *binfmt;        /* --mount-binfmt DIR; NULL: none */
+	const char *interp;        /* --load-interp: a binfmt_misc registration */
 	const char *persist[NS_COUNT]; /* -n=FILE and so on */
 	long long offset[2];       /* --monotonic, --boottime seconds */
 	int set_offset[2];
@@ -5057,8 +5111,7 @@ struct exec_opts {
 static const char *unshare_hint(int err, int flags)
 {
 	if (err == ENOSPC || err == EUSERS)
-		return "a namespace count limit (user.max_*_namespaces) or the user namespace nesting limit "
-		       "is reached; ENOSPC is not a full disk";
+		return NS_LIMIT_HINT;
 	if ((err == EPERM || err == EACCES) && !(flags & CLONE_NEWUSER))
 		return "creating these namespaces needs CAP_SYS_ADMIN; add -U (user namespace) to run without it";
 	if (err == EPERM || err == EACCES)
@@ -5342,6 +5395,21 @@ static void exec_mount_sys(void)
 	close(cg);
 }
 
+/*
+ * --mount-binfmt, --load-interp (util-linux 2.41): the new user namespace's own
+ * binfmt_misc (Linux 6.7) at dir, and the registration interp (NULL: none) written to it.
+ */
+static void exec_binfmt(const char *dir, const char *interp)
+{
+	char reg[PATH_MAX];
+	sfmt(reg, sizeof(reg), "%s/register", dir);
+	if (mount("binfmt_misc", dir, "binfmt_misc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+		die_hint(EX_FAIL, errno == EPERM ? "a user namespace has a binfmt_misc of its own from Linux 6.7" : NULL,
+			 "--mount-binfmt %s: %s", dir, strerror(errno));
+	if (interp && write_file(reg, interp) < 0)
+		die_errno("--load-interp: write %s", reg);
+}
+
 /* A fresh cgroup2 at /sys/fs/cgroup: its root is the cgroup the new cgroup namespace began in. */
 static void exec_mount_cgroup2(void)
 {
@@ -5470,6 +5538,10 @@ __attribute__((noreturn)) static void exec_child(struct exec_opts *o)
 	}
 	if (o->hostname && sethostname(o->hostname, strlen(o->hostname)) < 0)
 		die_errno("--hostname %s: sethostname", o->hostname);
+	/* An F (fix binary) interpreter is opened as it is registered: before chroot, as util-linux does */
+	const char *fl = o->interp ? strrchr(o->interp, ':') : NULL;
+	if (fl && strchr(fl, 'F') && o->root)
+		exec_binfmt("/proc/sys/fs/binfmt_misc", o->interp), o->interp = NULL;
 	if (o->root && chroot(o->root) < 0)
 		die_errno("chroot %s", o->root);
 	if (o->root && o->evacuate)
@@ -5481,6 +5553,8 @@ __attribute__((noreturn)) static void exec_child(struct exec_opts *o)
 		exec_mount_proc(o->mount_proc);
 	if (o->mount_sys)
 		exec_mount_sys();
+	if (o->binfmt)
+		exec_binfmt(o->binfmt, o->interp);
 	run_ids(&o->run);
 	if (o->run.keep_caps)
 		run_keep_caps();
@@ -5588,6 +5662,9 @@ static int exec_run(struct exec_opts *o)
 		helper_start(o, &o->helper);
 	if (o->nh.name)
 		close(exit_pipe[0]);
+	/* --owner: the user namespace is its creator's; the helper, forked before, stays root */
+	if (o->owner_set && ((sys_setgroups(0, NULL) < 0 || sys_setgid(o->owner_gid) < 0 || sys_setuid(o->owner_uid) < 0)))
+		die_errno("--owner %u:%u", (unsigned)o->owner_uid, (unsigned)o->owner_gid);
 	if (o->flags && unshare(o->flags) < 0) { /* the helper sees EOF and exits */
 		int err = errno;
 		die_hint(EX_FAIL, unshare_hint(err, o->flags), "unshare %s: %s", ns_names(o->flags, names, sizeof(names)),
@@ -5626,7 +5703,8 @@ enum {
 	OPT_MAP_USER = 256, OPT_MAP_GROUP, OPT_SETGROUPS, OPT_PROPAGATION, OPT_MOUNT_PROC, OPT_MOUNT_SYS,
 	OPT_NO_LO, OPT_KILL_CHILD, OPT_REAPER, OPT_KEEP_CAPS, OPT_MAP_USERS, OPT_MAP_GROUPS, OPT_MAP_AUTO,
 	OPT_MONOTONIC, OPT_BOOTTIME, OPT_BLOCK_FD, OPT_STATUS_FD, OPT_FORWARD, OPT_CLEAR_ENV, OPT_KEEP_ENV,
-	OPT_MAP_SUBIDS, OPT_HOSTNAME, OPT_EVACUATE, OPT_PORT_DRIVER, OPT_FWD_UNIX, OPT_STATE_DIR,
+	OPT_MAP_SUBIDS, OPT_HOSTNAME, OPT_EVACUATE, OPT_PORT_DRIVER, OPT_FWD_UNIX, OPT_STATE_DIR, OPT_OWNER,
+	OPT_BINFMT,
 };
 
 /* An fd given on the command line: open, and made close-on-exec (it is rnsbox's, not the command's). */
@@ -5642,27 +5720,37 @@ static int parse_fd(const char *opt, const char *s)
 }
 
 /*
- * Complete the maps once every option is read: ranged maps and --map-auto make the whole
- * map (with the one-id entry, if any, in it), written by the helper; overlaps are usage
- * errors, caught before anything is created.
+ * Complete the maps once every option is read: ranged maps, --map-auto and --owner make
+ * the whole map (with the one-id entry, if any, in it), written by the helper; "all" is
+ * our own map's inside ids, each to itself (util-linux 2.40), where an identical one-id
+ * entry is one already; overlaps are usage errors, caught before anything is created.
  */
 static void exec_idmaps(struct exec_opts *o)
 {
-	char why[80];
+	char why[80], path[20];
 	struct { struct idmap *m; uint32_t single; int single_set; uint32_t self; int autom; const char *file, *opt; } t[2] = {
 		{&o->uids, o->map_uid, o->map_uid_set, geteuid(), o->auto_uids, "/etc/subuid", "--map-users"},
 		{&o->gids, o->map_gid, o->map_gid_set, getegid(), o->auto_gids, "/etc/subgid", "--map-groups"},
 	};
 	for (int i = 0; i < 2; i++) {
-		if (!t[i].m->n && !t[i].autom)
+		struct idmap *m = t[i].m;
+		if (!m->n && !t[i].autom && !(o->owner_set && t[i].single_set))
 			continue;
-		if (t[i].single_set) {
+		if (t[i].single_set && !(t[i].autom == MAP_ALL && t[i].single == t[i].self)) {
 			if (t[i].m->n == IDMAP_MAX)
 				die_usage("%s: more than %d ranges", t[i].opt, IDMAP_MAX);
 			t[i].m->r[t[i].m->n++] = (struct idrange){t[i].single, t[i].self, 1};
 		}
-		if (t[i].autom)
-			idmap_auto(t[i].m, t[i].file, t[i].self, t[i].autom == MAP_SUBIDS);
+		if (t[i].autom == MAP_ALL) {
+			sfmt(path, sizeof(path), "/proc/self/%cid_map", "ug"[i]);
+			int n = idmap_read(path, m->r + m->n, IDMAP_MAX - m->n, why, sizeof(why));
+			if (n < 0)
+				die("%s all: %s", t[i].opt, why);
+			for (; n > 0; n--, m->n++)
+				m->r[m->n].outside = m->r[m->n].inside;
+		} else if (t[i].autom) {
+			idmap_auto(m, t[i].file, t[i].self, t[i].autom == MAP_SUBIDS);
+		}
 		if (idmap_overlap(t[i].m, why, sizeof(why)))
 			die_usage("%s: %s", t[i].opt, why);
 	}
@@ -5677,12 +5765,13 @@ static const struct opt exec_rows[] = {
 	OPT("map-current-user", "\tmap the caller's uid and gid to themselves", 'c', 0),
 	OPT("map-user", "UID\tmap UID (a number or name) to the caller's uid", OPT_MAP_USER, ARG_REQ),
 	OPT("map-group", "GID\tmap GID (a number or name) to the caller's gid", OPT_MAP_GROUP, ARG_REQ),
-	OPT("map-users", "IN:OUT:N\tmap N uids from OUT on at IN (repeatable), or auto or subids", OPT_MAP_USERS,
-	    ARG_REQ),
+	OPT("map-users", "IN:OUT:N\tmap N uids from OUT on at IN (repeatable), or auto, subids or all",
+	    OPT_MAP_USERS, ARG_REQ),
 	OPT("map-groups", "IN:OUT:N\tlikewise for gids", OPT_MAP_GROUPS, ARG_REQ),
 	OPT("map-auto", "\tmap the caller's ranges in /etc/subuid and /etc/subgid", OPT_MAP_AUTO, 0),
 	OPT("map-subids", "\tmap the first of those ranges, each id to itself", OPT_MAP_SUBIDS, 0),
 	OPT("setgroups", "allow|deny\tthe new user namespace's setgroups", OPT_SETGROUPS, ARG_REQ),
+	OPT("owner", "UID:GID\tthe new user namespace's owner (as root)", OPT_OWNER, ARG_REQ),
 	OPT("setuid", "ID\tCOMMAND's uid", 'S', ARG_REQ),
 	OPT("setgid", "ID\tCOMMAND's gid", 'G', ARG_REQ),
 	OPT("keep-caps", "\tkeep capabilities across exec", OPT_KEEP_CAPS, 0),
@@ -5690,6 +5779,9 @@ static const struct opt exec_rows[] = {
 	    ARG_REQ),
 	OPT("mount-proc", "DIR\ta new proc at DIR (/proc)", OPT_MOUNT_PROC, ARG_OPT),
 	OPT("mount-sys", "\ta new sysfs at /sys (with -n)", OPT_MOUNT_SYS, 0),
+	OPT("mount-binfmt", "DIR\tthe new user namespace's binfmt_misc at DIR (/proc/sys/fs/binfmt_misc)",
+	    OPT_BINFMT, ARG_OPT),
+	OPT("load-interp", "SPEC\tregister :NAME:TYPE:OFFSET:MAGIC:MASK:INTERPRETER:FLAGS there", 'l', ARG_REQ),
 	OPT("copy-up", "DIR\ta tmpfs of symlinks to DIR's entries over DIR (implies -m)", OPT_COPY_UP, ARG_REQ),
 	OPT("root", "DIR\tchroot to DIR", 'R', ARG_REQ),
 	OPT("wd", "DIR\tchdir to DIR", 'w', ARG_REQ),
@@ -5744,6 +5836,14 @@ static int exec_opt_ids(struct exec_opts *o, int c)
 	case OPT_MAP_GROUP: o->map_gid = parse_id("--map-group", optarg, 1), o->map_gid_set = 1; break;
 	case 'S': o->run.uid = parse_id("--setuid", optarg, 0), o->run.uid_set = 1; break;
 	case 'G': o->run.gid = parse_id("--setgid", optarg, 1), o->run.gid_set = 1; break;
+	case OPT_OWNER: { /* numbers only, as util-linux */
+		unsigned long long u, g;
+		const char *p = optarg;
+		if (parse_uint(&p, UINT32_MAX - 1, &u) < 0 || *p++ != ':' || parse_uint(&p, UINT32_MAX - 1, &g) < 0 || *p)
+			die_usage("--owner: '%s' is not UID:GID", optarg);
+		o->owner_uid = (uid_t)u, o->owner_gid = (gid_t)g, o->owner_set = 1;
+		break;
+	}
 	case OPT_SETGROUPS:
 		if ((o->setgroups = strcmp(optarg, "allow") == 0 ? 1 : strcmp(optarg, "deny") == 0 ? 0 : -2) == -2)
 			die_usage("--setgroups: '%s' is not allow or deny", optarg);
@@ -5826,8 +5926,16 @@ static int exec_opt_values(struct exec_opts *o, int c)
 /* What implies what, as util-linux has it, plus rnsbox's own options; then what conflicts. */
 static void exec_implied(struct exec_opts *o)
 {
-	if (o->map_uid_set || o->map_gid_set || o->uids.n || o->gids.n)
+	if (o->map_uid_set || o->map_gid_set || o->uids.n || o->gids.n || o->owner_set)
 		o->flags |= CLONE_NEWUSER;
+	if (o->binfmt && !*o->binfmt) { /* no DIR: the one of the new /proc, as util-linux has it */
+		if (!(o->flags & CLONE_NEWPID) && !o->run.applet)
+			die_usage("--mount-binfmt: without DIR, needs -p (it goes in the new /proc)");
+		o->binfmt = "/proc/sys/fs/binfmt_misc";
+		o->mount_proc = o->mount_proc ? o->mount_proc : "/proc";
+	}
+	if (o->binfmt)
+		o->flags |= CLONE_NEWUSER | CLONE_NEWNS;
 	if (o->set_offset[0] || o->set_offset[1])
 		o->flags |= CLONE_NEWTIME;
 	if (o->hostname)
@@ -5888,6 +5996,11 @@ static void exec_parse(struct exec_opts *o, int argc, char **argv)
 		case 'f': o->run.fork = 1; break;
 		case OPT_MOUNT_PROC: o->mount_proc = optarg ? optarg : "/proc"; break;
 		case OPT_MOUNT_SYS: o->mount_sys = 1; break;
+		case 'l': /* util-linux: implies --mount-binfmt */
+		case OPT_BINFMT:
+			o->interp = c == 'l' ? optarg : o->interp;
+			o->binfmt = c == OPT_BINFMT && optarg ? optarg : o->binfmt ? o->binfmt : "";
+			break;
 		case OPT_NO_LO: o->no_lo = 1; break;
 		case OPT_KILL_CHILD: o->run.kill_sig = parse_kill(optarg); break;
 		case OPT_REAPER: o->reaper = 1; break;
@@ -5948,6 +6061,9 @@ struct nsenter_opts {
 	const char *shared;   /* --shared DIR */
 	char pin[PATH_MAX];   /* DIR/netns */
 	int via_keeper;       /* a pin was joined through its keeper, and the keeper's user namespace */
+	int follow;           /* -S follow (1), -G follow (2): the target's uid, gid */
+	unsigned long long ino; /* --target=PID:INODE: its pidfd's inode; 0: none */
+	int pidfd;            /* the target's, once checked; -1: none */
 };
 
 enum { OPT_PRESERVE = 300, OPT_USER_PARENT, OPT_NS_SHARED };
@@ -5957,10 +6073,10 @@ static const struct opts nsenter_set = {
 	"Run COMMAND (default $SHELL) in the namespaces of a process or of pinned files.\n",
 	NULL,
 	(const struct opt[]){
-		OPT("target", "PID\tthe process whose namespaces to join", 't', ARG_REQ),
+		OPT("target", "PID[:INODE]\tthe process whose namespaces to join (INODE: its pidfd's)", 't', ARG_REQ),
 		OPT("all", "\tevery namespace of PID that differs from ours", 'a', 0),
-		OPT("setuid", "UID\tthe uid to take (0 after -U)", 'S', ARG_REQ),
-		OPT("setgid", "GID\tthe gid to take (0 after -U)", 'G', ARG_REQ),
+		OPT("setuid", "UID\tthe uid to take (0 after -U; follow: the target's)", 'S', ARG_REQ),
+		OPT("setgid", "GID\tthe gid to take (0 after -U; follow: the target's)", 'G', ARG_REQ),
 		OPT("preserve-credentials", "\tkeep our uid, gid and groups", OPT_PRESERVE, 0),
 		OPT("root", "DIR\tchroot to DIR (default: the target's root)", 'r', ARG_OPT),
 		OPT("wd", "DIR\tchdir to DIR (default: the target's working directory)", 'w', ARG_OPT),
@@ -5983,8 +6099,9 @@ static void nsenter_check(const struct nsenter_opts *o)
 {
 	if (o->wdns && o->wd)
 		die_usage("--wdns and --wd exclude each other");
-	if (!o->target && (o->sock >= 0 || o->env || o->join_cgroup))
-		die_usage("%s: needs a target process (-t)", o->sock >= 0 ? "--net-socket" : o->env ? "--env" : "--join-cgroup");
+	if (!o->target && (o->sock >= 0 || o->env || o->join_cgroup || o->follow))
+		die_usage("%s: needs a target process (-t)", o->sock >= 0 ? "--net-socket" : o->env ? "--env"
+			  : o->follow ? "-S/-G follow" : "--join-cgroup");
 	if (!o->target && (o->all || (o->root && !*o->root) || (o->wd && !*o->wd)))
 		die_usage("%s: needs a target process (-t)", o->all ? "--all" : o->root && !*o->root ? "--root" : "--wd");
 	for (int ns = 0; ns < NS_COUNT; ns++)
@@ -6005,7 +6122,13 @@ static void nsenter_parse(struct nsenter_opts *o, int argc, char **argv)
 			o->want |= ns_table[opt_ns].flag;
 			o->file[opt_ns] = optarg ? optarg : o->file[opt_ns];
 			break;
-		case 't': o->target = parse_pid("--target", optarg); break;
+		case 't': /* PID, or PID:INODE (util-linux 2.42) */
+			p = optarg;
+			if (parse_uint(&p, INT32_MAX, &v) < 0 || !v ||
+			    (*p && (*p++ != ':' || parse_uint(&p, UINT64_MAX, &o->ino) < 0 || *p || !o->ino)))
+				die_usage("--target: '%s' is not PID or PID:INODE", optarg);
+			o->target = (pid_t)v;
+			break;
 		case 'N':
 			p = optarg;
 			if (parse_uint(&p, INT32_MAX, &v) < 0 || *p)
@@ -6013,8 +6136,16 @@ static void nsenter_parse(struct nsenter_opts *o, int argc, char **argv)
 			o->sock = (int)v;
 			break;
 		case 'a': o->all = 1; break;
-		case 'S': o->run.uid = parse_id("--setuid", optarg, 0), o->run.uid_set = 1; break;
-		case 'G': o->run.gid = parse_id("--setgid", optarg, 1), o->run.gid_set = 1; break;
+		case 'S':
+		case 'G':
+			if (strcmp(optarg, "follow") == 0)
+				o->follow |= c == 'S' ? 1 : 2;
+			else if (c == 'S')
+				o->run.uid = parse_id("--setuid", optarg, 0);
+			else
+				o->run.gid = parse_id("--setgid", optarg, 1);
+			*(c == 'S' ? &o->run.uid_set : &o->run.gid_set) = 1;
+			break;
 		case OPT_PRESERVE: o->preserve = 1; break;
 		case 'r': o->root = optarg ? optarg : ""; break;
 		case 'w': o->wd = optarg ? optarg : ""; break;
@@ -6083,15 +6214,11 @@ static void nsenter_join(struct nsenter_opts *o)
 	if (!o->want)
 		return; /* --all found every namespace already ours */
 	if (only_target) {
-		long pidfd = sys_pidfd_open(o->target, 0);
+		long pidfd = o->pidfd >= 0 ? o->pidfd : sys_pidfd_open(o->target, 0);
 		if (pidfd < 0 && errno == ESRCH)
 			die("--target %d: no such process", (int)o->target);
-		if (pidfd >= 0) {
-			int rc = setns((int)pidfd, o->want);
-			close((int)pidfd);
-			if (rc == 0)
-				return;
-		}
+		if (pidfd >= 0 && setns((int)pidfd, o->want) == 0)
+			return;
 	}
 	/*
 	 * Open every file first: once in another mount namespace, the paths change. A rootless
@@ -6124,6 +6251,30 @@ static void nsenter_join(struct nsenter_opts *o)
 						    : NULL,
 			 "setns %s (%s): %s", ns_table[ns].name, nsenter_path(o, ns, path, sizeof(path)), strerror(err[ns]));
 	}
+}
+
+/*
+ * --target=PID:INODE (util-linux 2.42): refused unless PID's pidfd has inode INODE (pidfs,
+ * Linux 6.9, numbers them uniquely while the system runs), i.e. PID is still the process
+ * meant; the pidfd is kept for nsenter_alive.
+ */
+static void nsenter_pidfd(struct nsenter_opts *o)
+{
+	struct statfs sf;
+	struct stat st;
+	if ((o->pidfd = (int)sys_pidfd_open(o->target, 0)) < 0 || fstatfs(o->pidfd, &sf) < 0 || fstat(o->pidfd, &st) < 0)
+		die_errno("--target %d: pidfd_open", (int)o->target);
+	if (sf.f_type != PIDFS_MAGIC || (unsigned long long)st.st_ino != o->ino)
+		die_hint(EX_FAIL, sf.f_type != PIDFS_MAGIC ? "pidfds have inodes of their own from Linux 6.9 (pidfs)" : NULL,
+			 "--target %d:%llu: its pidfd's inode is %llu", (int)o->target, o->ino, (unsigned long long)st.st_ino);
+}
+
+/* Once every /proc/PID file is open: a target that has ended since might have been another by then. */
+static void nsenter_alive(const struct nsenter_opts *o)
+{
+	struct pollfd p = {.fd = o->pidfd, .events = POLLIN};
+	if (o->pidfd >= 0 && poll(&p, 1, 0) != 0)
+		die("--target %d: ended while being joined", (int)o->target);
 }
 
 /*
@@ -6284,10 +6435,13 @@ static void nsenter_shared(const struct nsenter_opts *o)
 
 static int cmd_nsenter(int argc, char **argv)
 {
-	struct nsenter_opts o = {.sock = -1, .run = {RUN_INIT, .applet = AS_NSENTER}};
-	char rbuf[64], wbuf[64], proc[32], cgpath[PATH_MAX];
+	struct nsenter_opts o = {.sock = -1, .pidfd = -1, .run = {RUN_INIT, .applet = AS_NSENTER}};
+	char rbuf[64], wbuf[64], ibuf[64], proc[32], cgpath[PATH_MAX];
+	const char *self = "";
 	int cg = -1, dir = -1, env = -1;
 	nsenter_parse(&o, argc, argv);
+	if (o.ino)
+		nsenter_pidfd(&o);
 	if (o.all)
 		nsenter_all(&o);
 	if (o.sock >= 0)
@@ -6295,14 +6449,23 @@ static int cmd_nsenter(int argc, char **argv)
 	if (o.user_parent)
 		nsenter_user_parent(&o);
 	int root = nsenter_dir(&o, &o.root, "root", rbuf), wd = nsenter_dir(&o, &o.wd, "cwd", wbuf);
+	int ids = o.follow ? nsenter_dir(&o, &self, "", ibuf) : -1; /* -S/-G follow: its owner, seen once joined */
 	if (o.join_cgroup)
 		cg = nsenter_cgroup(&o, cgpath, sizeof(cgpath));
 	if (o.env)
 		env = nsenter_env_early(&o, proc, &dir);
 	sigprocmask(SIG_SETMASK, NULL, &o.run.mask);
 	nsenter_join(&o);
+	nsenter_alive(&o);
 	if (o.shared)
 		nsenter_shared(&o);
+	struct stat st;
+	if (ids >= 0 && fstat(ids, &st) < 0)
+		die_errno("fstat %s", self);
+	if (o.follow & 1)
+		o.run.uid = st.st_uid;
+	if (o.follow & 2)
+		o.run.gid = st.st_gid;
 	/* In a user namespace one takes its root unless asked otherwise, as util-linux does. */
 	if ((o.want & CLONE_NEWUSER) && !o.preserve) {
 		if (!o.run.gid_set)
@@ -6846,8 +7009,7 @@ static int newns_create(struct newns_opts *o, int n, char **paths)
 	int rc, live = 0;
 	struct child child = {0, -1};
 	if (!cap_effective(21 /* CAP_SYS_ADMIN */))
-		die_hint(EX_FAIL, "run it as root, or rootless inside a user and mount namespace: rnsbox exec -Urm "
-			 "rnsbox newns ... (the pins then live in that mount namespace)",
+		die_hint(EX_FAIL, RUN_AS_ROOT,
 			 "creating and pinning namespaces needs CAP_SYS_ADMIN, which this process lacks");
 	newns_paths(o, n, paths);
 	for (int i = 0; i < o->ntypes; i++)
@@ -7092,8 +7254,8 @@ static int newns_rm(const char *path, const char *shared)
 	if (!shared && !strcmp(slash ? slash + 1 : path, "netns") && (dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0)
 		refs = sh_num(dfd, "refcount"), close(dfd);
 	if (refs) {
-		warn("%s: the pin of the shared namespace %s, whose holders have %llu reference(s): not removed; the last "
-		     "'rnsbox newns --shared=%s release' removes it", path, dir, refs, dir);
+		warn("%s: the pin of --shared=%s, whose holders have %llu reference(s): not removed; the last release does it",
+		     path, dir, refs);
 		return -1;
 	}
 	/* while the pin still tells the inode, by which a helper whose pid was never recorded is found */
@@ -7123,8 +7285,8 @@ static int newns_rm(const char *path, const char *shared)
 		return -1;
 	}
 	if (n == 0)
-		warn("%s: not mounted in this mount namespace: a stale pin, or one made in another mount namespace, "
-		     "which removing the file unpins there too", path);
+		warn("%s: not mounted in this mount namespace: a stale pin, or another's (there, removing the file unpins it)",
+		     path);
 	if (unlink(path) < 0 && errno != ENOENT) {
 		warn("unlink %s: %s", path, strerror(errno));
 		return -1;
@@ -7576,8 +7738,7 @@ static void sh_acquire(struct newns_opts *o, pid_t holder)
 		sh_holders(o, 1, NULL, NULL); /* the references of holders that are gone go */
 		if ((live = sh_holders(o, 0, NULL, first))) {
 			sh_sync(o);
-			die_hint(EX_FAIL, "use it from the mount namespace it was made in (rootless: the same "
-				 "'rnsbox exec -Urm' session); its references are kept",
+			die_hint(EX_FAIL, "use it from the mount namespace it was made in; its references are kept",
 				 "%s: live processes hold %llu reference(s) (holder %s), but nothing is pinned at %s in this "
 				 "mount namespace", o->shared, live, first, o->pin);
 		}
@@ -7779,10 +7940,8 @@ static const struct opts newns_set = {
 	"usage: rnsbox newns [OPTION]... [PATH]...   |   --rm PATH...   |   --list [--json]\n"
 	"   or: rnsbox newns --shared=DIR [--net-helper=...] VERB: acquire|release|gc|info [--json]|\n"
 	"       run [--] CMD|publish SPEC...|unpublish SPEC...|ports\n"
-	"Create namespaces pinned at PATHs (default $RUNTIME_DIR/netns/net-UUID or ns/TYPE-UUID)\n"
-	"without entering them, and print the PATHs; --rm unpins; --list shows the pins here.\n",
-	"--shared: one netns and helper shared by reference count (acquire, release; run holds one\n"
-	"while CMD runs; gc drops those of processes gone); rootless, it lives in a keeper's.\n",
+	"Pin new namespaces at PATHs ($RUNTIME_DIR/netns/net-UUID, ns/TYPE-UUID), not entering them.\n",
+	"--shared: a netns and helper shared by reference count (run holds one while CMD runs).\n",
 	(const struct opt[]){
 		OPT("type", "LIST\tnet (default), uts, ipc, mnt, cgroup, time, user", 't', ARG_REQ),
 		OPT("map-users", "IN:OUT:N\tthe uid map of a new user namespace (repeatable)", OPT_NS_MAP_USERS, ARG_REQ),
@@ -8247,8 +8406,8 @@ enum { OPT_UH_USERS = 256, OPT_UH_GROUPS, OPT_UH_PATH, OPT_UH_FD, OPT_UH_IDMAP, 
 
 static const struct opts uh_set = {
 	"usage: rnsbox userns-handle --map-users=MAP --map-groups=MAP [USE]... [--] [COMMAND [ARG]...]\n"
-	"A user namespace with exactly these maps, as a handle: pinned, id-mapped mounts, an fd.\n"
-	"The maps apply to the uses after them; maps after a use start the next mapping.\n",
+	"A user namespace with these maps as a handle: pinned, id-mapped mounts, an fd. Maps\n"
+	"apply to the uses after them.\n",
 	"COMMAND gets the last mapping's handle at the fd in RNSBOX_USERNS_FD.\n",
 	(const struct opt[]){
 		OPT("map-users", "IN:OUT:N\tthe uid map (or OUT,IN,N; repeatable)", OPT_UH_USERS, ARG_REQ),
@@ -8396,7 +8555,7 @@ static int cmd_userns_handle(int argc, char **argv)
 	for (int q = 0; q < o->nreqs; q++)
 		pins = o->reqs[q].use == 'p' && !pins ? "--path" : pins;
 	if (pins && !cap_effective(21 /* CAP_SYS_ADMIN */))
-		die_hint(EX_FAIL, "run it as root, or inside a user and mount namespace (rnsbox exec -Urm)",
+		die_hint(EX_FAIL, RUN_AS_ROOT,
 			 "%s needs CAP_SYS_ADMIN to pin, which this process lacks", pins);
 	if (o->cache && !*o->cache) {
 		sfmt(o->cachebuf, sizeof(o->cachebuf), "%s/userns", state_dir(rt, sizeof(rt)));
@@ -8452,12 +8611,12 @@ static const struct cmd {
 	int applet;
 	const char *summary;
 } cmd_table[] = {
-	{"detect", cmd_detect, 0, "report rootless state, namespaces, limits, and whether namespaces work here"},
+	{"detect", cmd_detect, 0, "rootless or not, namespaces, limits; whether namespaces work here"},
 	{"exec", cmd_exec, 0, "create namespaces and run a command in them"},
-	{"newns", cmd_newns, 0, "create namespaces pinned at paths, set up their network; remove and list pins"},
-	{"userns-handle", cmd_userns_handle, 0, "a user namespace with exact id maps as a handle; id-mapped mounts"},
-	{"nsenter", cmd_nsenter, 1, "join the namespaces of a process or of pinned files, and run a command"},
-	{"unshare", cmd_unshare, 1, "the util-linux unshare applet (rnsbox exec with its exact behaviour)"},
+	{"newns", cmd_newns, 0, "pin new namespaces, with their network; remove and list pins"},
+	{"userns-handle", cmd_userns_handle, 0, "a user namespace with given id maps as a handle; id-mapped mounts"},
+	{"nsenter", cmd_nsenter, 1, "run a command in the namespaces of a process or of pinned files"},
+	{"unshare", cmd_unshare, 1, "the util-linux unshare applet"},
 };
 
 static const struct cmd *cmd_find(const char *name)
@@ -8477,12 +8636,10 @@ static int run_cmd(const struct cmd *c, int argc, char **argv)
 static int main_help(void)
 {
 	struct out o = {.fmt = FMT_TEXT};
-	out_s(&o, "usage: rnsbox SUBCOMMAND [OPTION]... (or a link named rnsbox-SUBCOMMAND)\n"
-		  "A namespace toolbox for initramfs scripts, minimal images and rootless containers.\n\n");
+	out_s(&o, "usage: rnsbox SUBCOMMAND [OPTION]... (or a link named rnsbox-SUBCOMMAND)\n\n");
 	for (size_t i = 0; i < ARRAY_LEN(cmd_table); i++)
 		out_f(&o, "  %-14s %s\n", cmd_table[i].name, cmd_table[i].summary);
-	out_s(&o, "\n  --help, --version (of every subcommand too)\n"
-		  "'rnsbox help SUBCOMMAND' or 'rnsbox SUBCOMMAND --help' shows a subcommand's options; man rnsbox.\n");
+	out_s(&o, "\n  --help, --version (every subcommand's too)\n'rnsbox help SUBCOMMAND': its options; man rnsbox.\n");
 	out_flush(&o);
 	return EX_OK;
 }

@@ -176,7 +176,7 @@ mkdir "$tmp/flags" && chmod 1777 "$tmp/flags"
 cp "${RNSBOX_BIN:-rnsbox}" "$tmp/rnsbox" || exit 2
 san=${RNSBOX_SANITIZED:-0} eloop='Symbolic link loop'
 [ "$san" = 1 ] && eloop='Too many levels of symbolic links'
-cp tests/seccomp-deny tests/listen-fds tests/foreign-socket "$tmp/" 2>/dev/null
+cp tests/seccomp-deny tests/listen-fds tests/foreign-socket tests/pidfd-ino "$tmp/" 2>/dev/null
 R=$tmp/rnsbox
 
 root=0
@@ -398,7 +398,7 @@ assert_contains "and the suite goes on to the end" "$w" "ok 2 - the suite goes o
 # --- build and dispatch
 group_dispatch() {
 assert_contains "--version prints the stamped version" "$("$R" --version)" "rnsbox 0.1.0"
-assert_contains "--help lists detect with a summary" "$("$R" --help)" "detect         report"
+assert_contains "--help lists detect with a summary" "$("$R" --help)" "detect         rootless or not"
 assert_exit "detect --help exits 0" 0 "$R" detect --help
 assert_contains "detect --help prints detect's usage" "$out" "usage: rnsbox detect"
 assert_exit "no subcommand is a usage error" 2 "$R"
@@ -567,7 +567,7 @@ if [ "$jqok" = 1 ]; then
 		rep=$(as_user "$R" detect --json)
 		assert_contains "a fallback directory not the user's with mode 0700 is refused, saying so" \
 			"$(printf '%s' "$rep" | json '"\(.runtime_dir.error) \(.unreadable|join(","))"')" \
-			"/tmp/rnsbox-$tuid (from fallback): not a directory of the caller's (uid $tuid) with mode 0700 (owner 0, mode 0755); refusing to use it runtime_dir /tmp/rnsbox-$tuid"
+			"/tmp/rnsbox-$tuid (from fallback): not a directory of the caller's (uid $tuid) with mode 0700 (owner 0, mode 0755) runtime_dir /tmp/rnsbox-$tuid"
 		rm -rf "/tmp/rnsbox-$tuid"
 		rep=$(as_user "$R" detect --json)
 	fi
@@ -1128,6 +1128,37 @@ if [ -n "$made_cg" ]; then
 else
 	skip "nsenter -c: needs root and a cgroup v2 hierarchy (to make a cgroup of the test's own)"
 fi
+# -S follow, -G follow (2.39): the target's ids, as its user namespace sees them (5:5 in mpid's)
+assert_eq "nsenter -S follow -G follow: the target's uid and gid in its user namespace" "5 5" \
+	"$(as_user "$R" nsenter -t "$mpid" -U -n -S follow -G follow sh -c 'echo $(id -u) $(id -g)')"
+if [ $root = 1 ]; then
+	setpriv --reuid=4321 --regid=8765 --clear-groups sleep 30 &
+	fpid=$!
+	wait_for comm_is "$fpid" sleep
+	assert_eq "nsenter -S follow -G follow as root: the target's uid and gid (/proc/PID/status)" \
+		"$(awk '/^Uid:/ {u = $2} /^Gid:/ {g = $2} END {print u, g}' "/proc/$fpid/status")" \
+		"$("$R" nsenter -t "$fpid" -m -S follow -G follow sh -c 'echo $(id -u) $(id -g)')"
+	assert_eq "nsenter -S follow alone: the target's uid, our gid" "4321 0" \
+		"$("$R" nsenter -t "$fpid" -m -S follow sh -c 'echo $(id -u) $(id -g)')"
+	kill "$fpid"
+fi
+assert_exit "nsenter -S follow without a target is a usage error" 2 "$R" nsenter -m=/proc/self/ns/mnt -S follow true
+assert_contains "naming it" "$out" "-S/-G follow: needs a target process (-t)"
+# --target=PID:INODE (2.42): the inode of the target's pidfd (pidfs, Linux 6.9), here from the fixture
+if ino=$("$tmp/pidfd-ino" "$tpid") && [ "${ino#* }" = pidfs ]; then
+	ino=${ino% *}
+	assert_eq "nsenter -t PID:INODE of that process joins it" "$(stat -L -c %i "/proc/$tpid/ns/net")" \
+		"$(as_user "$R" nsenter -t "$tpid:$ino" -U -n stat -L -c %i /proc/self/ns/net)"
+	assert_exit "nsenter -t PID:INODE of another process (a reused pid) is refused" 1 \
+		as_user "$R" nsenter -t "$tpid:$((ino + 1))" -U -n true
+	assert_contains "saying what the pid's pidfd is now" "$out" "--target $tpid:$((ino + 1)): its pidfd's inode is $ino"
+else
+	skip "nsenter -t PID:INODE: no pidfs here (pidfd-ino: $ino)"
+fi
+for bad in "$tpid:" "$tpid:0" "$tpid:x" ":5" "$tpid:5:6"; do
+	assert_exit "nsenter -t '$bad' is a usage error" 2 "$R" nsenter -t "$bad" -n true
+done
+assert_contains "naming the form" "$out" "--target: '$tpid:5:6' is not PID or PID:INODE"
 kill "$tpid" "$mpid" "$ppid_" 2>/dev/null
 wait
 }
@@ -1164,6 +1195,75 @@ for kc in "" --kill-child; do
 done
 got=$(as_user "$R" exec -r --forward-signals sh -c 'echo $PPID; cat /proc/$PPID/comm' | words)
 assert_contains "exec --forward-signals forks: the command's parent is rnsbox" "$got" " rnsbox"
+# The default command (2.42): $SHELL, else the shell of the uid's passwd entry, else /bin/sh,
+# as a login shell ($0 is -NAME), as util-linux runs it
+echo 'echo "$0"' >"$tmp/dollar0"
+assert_eq "exec without COMMAND: \$SHELL, as a login shell (\$0 -sh)" -sh "$(as_user env SHELL=/bin/sh "$R" exec -r <"$tmp/dollar0")"
+rsh=$(awk -F: '$3 == 0 {print $7; exit}' /etc/passwd)
+assert_eq "without \$SHELL: uid 0's passwd shell (-r), $rsh" "-${rsh##*/}" "$(as_user "$R" exec -r <"$tmp/dollar0" 2>/dev/null)"
+if ! awk -F: '$3 == 4242 {f = 1} END {exit !f}' /etc/passwd; then
+	assert_eq "without \$SHELL, for a uid without a passwd entry: /bin/sh" -sh \
+		"$(as_user "$R" exec --map-user=4242 --map-group=4242 <"$tmp/dollar0")"
+fi
+assert_eq "the unshare applet likewise" -sh "$(as_user env SHELL=/bin/sh "$tmp/unshare" -r <"$tmp/dollar0")"
+if [ $root = 1 ]; then
+	assert_eq "nsenter without COMMAND likewise" "-${rsh##*/}" "$(env -u SHELL "$R" nsenter -m=/proc/self/ns/mnt <"$tmp/dollar0")"
+fi
+assert_exit "a \$SHELL that cannot run: 127, naming it" 127 env SHELL=/nonexistent/sh "$R" exec -U
+assert_contains "naming it" "$out" "exec /nonexistent/sh: No such file or directory"
+# --map-users=all, --map-groups=all (2.40): each id of the caller's namespace to itself
+# (rootless, in a namespace where the user is root: the one id there is)
+got=$(as_user "$R" exec -r "$R" exec --map-users=all --map-groups=all cat /proc/self/uid_map /proc/self/gid_map | words)
+assert_eq "exec --map-users=all --map-groups=all, nested rootless: the outer map's ids, to themselves" "0 0 1 0 0 1" "$got"
+if [ $root = 1 ]; then
+	got=$("$tmp/unshare" --map-users=all --map-groups=all -r cat /proc/self/uid_map /proc/self/gid_map | words)
+	assert_eq "unshare --map-users=all --map-groups=all -r as root: every id (-r's root is one of them)" \
+		"$(awk '{print $1, $1, $3}' /proc/self/uid_map /proc/self/gid_map | words)" "$got"
+fi
+assert_exit "--map-users=all with --map-user of another id is a usage error (rnsbox does not punch holes)" 2 \
+	as_user "$R" exec --map-users=all --map-user=5 true
+assert_contains "naming the overlap" "$out" "--map-users: 5:$(as_user id -u):1 overlaps"
+# --owner=UID:GID (2.42): root makes the user namespace, maps it and gives it to UID, who
+# may then join it (util-linux nsenter, needing CAP_SYS_ADMIN there); no one else may
+if [ $root = 1 ]; then
+	"$R" exec --owner="$tuid:$tgid" --map-users="0:$tuid:1" --map-groups="0:$tgid:1" sleep 30 &
+	opid=$!
+	wait_for comm_is "$opid" sleep
+	assert_eq "exec --owner: the maps root wrote for it (/proc/PID/uid_map, gid_map)" "0 $tuid 1 0 $tgid 1" \
+		"$(cat "/proc/$opid/uid_map" "/proc/$opid/gid_map" | words)"
+	assert_eq "exec --owner: the owner joins the user namespace (util-linux nsenter)" "0 $(stat -L -c %i "/proc/$opid/ns/user")" \
+		"$(as_user nsenter -t "$opid" -U sh -c 'echo $(id -u) $(stat -L -c %i /proc/self/ns/user)' 2>&1)"
+	assert_exit "exec --owner: another user may not join it" 1 setpriv --reuid=4242 --regid=4242 --clear-groups \
+		nsenter -t "$opid" -U --preserve-credentials true
+	kill "$opid"
+	"$R" exec --map-users="0:$tuid:1" --map-groups="0:$tgid:1" sleep 30 &
+	opid=$!
+	wait_for comm_is "$opid" sleep
+	assert_exit "without --owner, root's: the user may not join it (the check can fail)" 1 as_user nsenter -t "$opid" -U true
+	kill "$opid"
+fi
+assert_exit "exec --owner rootless fails" 1 as_user "$R" exec --owner=0:0 true
+assert_contains "naming it and the cause" "$out" "--owner 0:0: Operation not permitted"
+assert_exit "exec --owner with a name is a usage error (numbers, as util-linux)" 2 "$R" exec --owner=root:0 true
+# --load-interp (2.41; Linux 6.7): an interpreter registered in the new user namespace's own
+# binfmt_misc, mounted in the new /proc: a file with magic RNSB runs through cat there only
+printf 'RNSBinterpreted\n' >"$tmp/magic"
+chmod +x "$tmp/magic"
+got=$(as_user "$R" exec -rpf --load-interp=":rnsbox-test:M::RNSB::/bin/cat:" sh -c \
+	'"$0"; cat /proc/sys/fs/binfmt_misc/rnsbox-test' "$tmp/magic" 2>&1 | words)
+case $got in
+*"mount binfmt_misc"*|*"binfmt_misc of its own"*) skip "exec --load-interp: this kernel has no binfmt_misc per user namespace: $got" ;;
+*) assert_eq "exec --load-interp, rootless: the file runs through the interpreter; the kernel's entry says so" \
+	"RNSBinterpreted enabled interpreter /bin/cat flags: offset 0 magic 524e5342" "$got" ;;
+esac
+assert_eq "outside, the file is no binary: cat does not print it (the check can fail)" "" "$("$tmp/magic" 2>/dev/null)"
+assert_eq "and the caller's binfmt_misc has no such entry" absent \
+	"$([ -e /proc/sys/fs/binfmt_misc/rnsbox-test ] || echo absent)"
+assert_eq "exec --mount-binfmt=DIR: an empty binfmt_misc there (register, status)" "register status" \
+	"$(as_user "$R" exec -r --mount-binfmt="$tmp/flags" ls "$tmp/flags" | words)"
+assert_exit "exec --load-interp with a malformed registration fails" 1 as_user "$R" exec -rpf --load-interp=:bad true
+assert_contains "naming the file written and the cause" "$out" "--load-interp: write /proc/sys/fs/binfmt_misc/register: Invalid argument"
+assert_exit "exec --mount-binfmt without DIR and without -p is a usage error" 2 "$R" exec -r --mount-binfmt true
 }
 
 # --- the applets exactly as util-linux (rnsbox exec keeps its own ways; README's table)
@@ -1581,7 +1681,7 @@ else
 	mkdir "$sh" && toybox mount -t tmpfs none "$sh" && toybox mount -o shared none "$sh" && mkdir "$sh/a" "$sh/b"
 	"$R" newns "$sh/b/n" >/dev/null
 	assert_exit "newns --type mnt on a shared mount with pins below: refused" 1 "$R" newns --type mnt "$sh/b/m"
-	assert_contains "and says why (binding the directory would hide them)" "$out" "would hide the mounts below it"
+	assert_contains "and says why (binding the directory would hide them)" "$out" "would hide its submounts"
 	assert_eq "and the pin below is still there, nothing added" "net 1" "$(nsfs_at "$sh/b/n" | cut -c1-3) $(($(pins) - base))"
 	assert_exit "newns --type mnt,uts on a shared mount: the directory is made private first" 0 "$R" newns --type uts,mnt "$sh/a/u" "$sh/a/m"
 	assert_contains "the mount namespace pin is there" "$(nsfs_at "$sh/a/m")" "mnt:["
@@ -1603,7 +1703,7 @@ else
 			"$("$R" newns --list --json | jq -r --arg p "$deep/n" '.[] | select(.path == $p) | .path')"
 	fi
 	assert_exit "newns --type mnt beside that pin (a shared mount): refused" 1 "$R" newns --type mnt "$tmp/deep/m"
-	assert_contains "saying binding would hide the mounts below" "$out" "would hide the mounts below it"
+	assert_contains "saying binding would hide the mounts below" "$out" "would hide its submounts"
 	assert_eq "and the long-named pin is still there" "nsfs" "$(stat -f -c %T "$deep/n")"
 	"$R" newns --rm "$deep/n"
 	umount -l "$tmp/deep"
@@ -2496,7 +2596,7 @@ rnsbox: exec: --net-helper slirp4netns: not ready after 2 s" "$out"
 	fi
 	assert_exit "rootless with /dev/net/tun closed to the user: fails" 1 as_user "$R" exec -Ur --net-helper slirp4netns true
 	assert_contains "naming the helper, /dev/net/tun and the helper's own words" "$out" "--net-helper slirp4netns: exited with status 1, /dev/net/tun: Permission denied; its stderr: open(\"/dev/net/tun\")"
-	assert_contains "with a hint" "$out" "hint: the helper makes its device through /dev/net/tun"
+	assert_contains "with a hint" "$out" "hint: the helper needs /dev/net/tun"
 	assert_eq "and leaves no helper or rnsbox" "$helpers_before 0" "$(helpers) $(procs)"
 	# the built-in relay needs no /dev/net/tun: rootless ports and proxy-only egress here
 	port=$((port + 1))
@@ -2514,7 +2614,7 @@ rnsbox: exec: --net-helper slirp4netns: not ready after 2 s" "$out"
 	if [ "$jqok" = 1 ]; then
 		assert_exit "rootless detect --net with /dev/net/tun closed to the user: fails" 1 as_user "$R" detect --net --json
 		assert_eq "saying so for /dev/net/tun and each trial, with the remedy" \
-			"false false false the helper makes its device through /dev/net/tun, which this user cannot open read-write (rnsbox detect shows it)" \
+			"false false false the helper needs /dev/net/tun, which this user cannot open read-write" \
 			"$(printf '%s' "$out" | json '"\(.dev_net_tun.usable) \(.slirp4netns.trial.ok) \(.pasta.trial.ok) \(.slirp4netns.trial.hint)"')"
 		assert_contains "and the helper's own words" "$(printf '%s' "$out" | json .slirp4netns.trial.error)" "/dev/net/tun: Permission denied"
 	fi
@@ -2870,7 +2970,7 @@ nameserver 10.0.2.3"
 	kp=$(cut -d' ' -f1 "$k/keeper" 2>/dev/null)
 	assert_exit "newns --rm DIR/netns while --shared holds references: refused" 1 as_user "$R" newns --rm "$k/netns"
 	assert_contains "naming the reference count and release" "$out" \
-		"whose holders have 1 reference(s): not removed; the last 'rnsbox newns --shared=$k release' removes it"
+		"whose holders have 1 reference(s): not removed; the last release does it"
 	assert_eq "and the namespace still works" 1 \
 		"$(as_user "$R" newns --shared "$k" --net-helper slirp4netns run -- sh -c 'toybox ifconfig tap0 | grep -c 10.0.2.100' 2>&1)"
 	# DIR/keeper that cannot be read is an error, never "no keeper" (which would start a second)
