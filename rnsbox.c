@@ -224,6 +224,7 @@ struct rtmsg {
 
 /* <linux/nsfs.h> and <linux/magic.h> */
 #define NS_GET_USERNS 0xb701 /* _IO(0xb7, 0x1), Linux 4.9 */
+#define NS_GET_PARENT 0xb702 /* _IO(0xb7, 0x2), Linux 4.9 */
 #define NS_GET_NSTYPE 0xb703 /* _IO(0xb7, 0x3), Linux 4.11 */
 #define NS_GET_MNTNS_ID 0x8008b705 /* _IOR(0xb7, 0x5, __u64), Linux 6.9 */
 #define NSFS_MAGIC 0x6e736673
@@ -5082,6 +5083,9 @@ struct exec_opts {
 	int owner_set;
 	const char *binfmt;        /* --mount-binfmt DIR; NULL: none */
 	const char *interp;        /* --load-interp: a binfmt_misc registration */
+	int no_init;               /* --no-init: with -p, COMMAND is PID 1 */
+	int map_back;              /* --map-back: COMMAND in a nested user namespace as the caller */
+	uint32_t caller[2];        /* the caller's euid and egid, for --map-back */
 	const char *persist[NS_COUNT]; /* -n=FILE and so on */
 	long long offset[2];       /* --monotonic, --boottime seconds */
 	int set_offset[2];
@@ -5555,6 +5559,13 @@ __attribute__((noreturn)) static void exec_child(struct exec_opts *o)
 		exec_mount_sys();
 	if (o->binfmt)
 		exec_binfmt(o->binfmt, o->interp);
+	if (o->map_back) { /* all that needed root is done: the caller's ids, mapped onto ours, from here on */
+		uint32_t uid[2] = {o->caller[0], geteuid()}, gid[2] = {o->caller[1], getegid()};
+		int step = unshare(CLONE_NEWUSER) < 0 ? -1 : idmap_self("deny", uid, gid);
+		if (step)
+			die_errno("--map-back: %s", step < 0 ? "unshare a user namespace" : step == 1 ? "write setgroups"
+						    : step == 2 ? "write uid_map" : "write gid_map");
+	}
 	run_ids(&o->run);
 	if (o->run.keep_caps)
 		run_keep_caps();
@@ -5568,8 +5579,8 @@ __attribute__((noreturn)) static void exec_child(struct exec_opts *o)
 			;
 		close(o->block_fd);
 	}
-	/* PID 1 of a new PID namespace stays as its init and runs the command as PID 2. */
-	if (!o->run.applet && (o->flags & CLONE_NEWPID) && getpid() == 1)
+	/* PID 1 of a new PID namespace stays as its init and runs the command as PID 2 (unless --no-init). */
+	if (!o->run.applet && !o->no_init && (o->flags & CLONE_NEWPID) && getpid() == 1)
 		fork_supervised(&o->run, 1);
 	run_command(&o->run);
 }
@@ -5636,7 +5647,7 @@ static void exec_relay(struct exec_opts *o, int inside)
 
 static int exec_run(struct exec_opts *o)
 {
-	unsigned euid = (unsigned)geteuid(), egid = (unsigned)getegid();
+	unsigned euid = o->caller[0] = (unsigned)geteuid(), egid = o->caller[1] = (unsigned)getegid();
 	char names[64];
 	int need_helper = o->uids.n || o->gids.n || o->nh.name, exit_pipe[2];
 	for (int ns = 0; ns < NS_COUNT; ns++)
@@ -5704,7 +5715,7 @@ enum {
 	OPT_NO_LO, OPT_KILL_CHILD, OPT_REAPER, OPT_KEEP_CAPS, OPT_MAP_USERS, OPT_MAP_GROUPS, OPT_MAP_AUTO,
 	OPT_MONOTONIC, OPT_BOOTTIME, OPT_BLOCK_FD, OPT_STATUS_FD, OPT_FORWARD, OPT_CLEAR_ENV, OPT_KEEP_ENV,
 	OPT_MAP_SUBIDS, OPT_HOSTNAME, OPT_EVACUATE, OPT_PORT_DRIVER, OPT_FWD_UNIX, OPT_STATE_DIR, OPT_OWNER,
-	OPT_BINFMT,
+	OPT_BINFMT, OPT_NO_INIT, OPT_MAP_BACK,
 };
 
 /* An fd given on the command line: open, and made close-on-exec (it is rnsbox's, not the command's). */
@@ -5761,6 +5772,7 @@ static const struct opt exec_rows[] = {
 	OPT("forward-signals", "\t-f (which forwards every catchable signal)", OPT_FORWARD, 0),
 	OPT("kill-child", "SIG\tSIG (KILL) to COMMAND if rnsbox dies", OPT_KILL_CHILD, ARG_OPT),
 	OPT("reaper", "\treap orphans as PID 1 does (a child subreaper)", OPT_REAPER, 0),
+	OPT("no-init", "\twith -p, COMMAND is PID 1 (rnsbox waits outside)", OPT_NO_INIT, 0),
 	OPT("map-root-user", "\tmap root to the caller's uid and gid", 'r', 0),
 	OPT("map-current-user", "\tmap the caller's uid and gid to themselves", 'c', 0),
 	OPT("map-user", "UID\tmap UID (a number or name) to the caller's uid", OPT_MAP_USER, ARG_REQ),
@@ -5772,6 +5784,8 @@ static const struct opt exec_rows[] = {
 	OPT("map-subids", "\tmap the first of those ranges, each id to itself", OPT_MAP_SUBIDS, 0),
 	OPT("setgroups", "allow|deny\tthe new user namespace's setgroups", OPT_SETGROUPS, ARG_REQ),
 	OPT("owner", "UID:GID\tthe new user namespace's owner (as root)", OPT_OWNER, ARG_REQ),
+	OPT("map-back", "\tset up as root (-r), then run COMMAND as the caller, in a nested\nuser namespace",
+	    OPT_MAP_BACK, 0),
 	OPT("setuid", "ID\tCOMMAND's uid", 'S', ARG_REQ),
 	OPT("setgid", "ID\tCOMMAND's gid", 'G', ARG_REQ),
 	OPT("keep-caps", "\tkeep capabilities across exec", OPT_KEEP_CAPS, 0),
@@ -5926,6 +5940,10 @@ static int exec_opt_values(struct exec_opts *o, int c)
 /* What implies what, as util-linux has it, plus rnsbox's own options; then what conflicts. */
 static void exec_implied(struct exec_opts *o)
 {
+	if (o->map_back && (o->run.uid_set || o->run.gid_set))
+		die_usage("--map-back: COMMAND runs as the caller; -S and -G are not for it");
+	if (o->map_back && !o->map_uid_set && !o->uids.n) /* root, to set up as */
+		o->map_uid = o->map_gid = 0, o->map_uid_set = o->map_gid_set = 1;
 	if (o->map_uid_set || o->map_gid_set || o->uids.n || o->gids.n || o->owner_set)
 		o->flags |= CLONE_NEWUSER;
 	if (o->binfmt && !*o->binfmt) { /* no DIR: the one of the new /proc, as util-linux has it */
@@ -5958,8 +5976,8 @@ static void exec_implied(struct exec_opts *o)
 		o->run.fork = 1;
 	if (o->setgroups == 1 && o->map_gid_set && !o->gids.n)
 		die_usage("--setgroups=allow: the kernel takes a one-id gid map only after setgroups is denied");
-	if (o->mount_proc && !(o->flags & CLONE_NEWPID) && !o->run.applet) /* util-linux mounts it all the same */
-		die_usage("--mount-proc: needs a new PID namespace (-p)");
+	if ((o->mount_proc || o->no_init) && !(o->flags & CLONE_NEWPID) && !o->run.applet) /* util-linux mounts it all the same */
+		die_usage("%s: needs a new PID namespace (-p)", o->no_init ? "--no-init" : "--mount-proc");
 	if (o->mount_sys && !(o->flags & CLONE_NEWNET))
 		die_usage("--mount-sys: needs a new network namespace (-n)");
 	if (o->nfwd)
@@ -6004,6 +6022,8 @@ static void exec_parse(struct exec_opts *o, int argc, char **argv)
 		case OPT_NO_LO: o->no_lo = 1; break;
 		case OPT_KILL_CHILD: o->run.kill_sig = parse_kill(optarg); break;
 		case OPT_REAPER: o->reaper = 1; break;
+		case OPT_NO_INIT: o->no_init = 1; break;
+		case OPT_MAP_BACK: o->map_back = 1; break;
 		case 'R': o->root = optarg; break;
 		case 'w': o->wd = optarg; break;
 		case OPT_KEEP_CAPS: o->run.keep_caps = 1; break;
@@ -7296,6 +7316,21 @@ static int newns_rm(const char *path, const char *shared)
 }
 
 /* --list: every nsfs mount in this mount namespace; mountinfo gives its root as "TYPE:[INODE]". */
+/*
+ * The inode of the namespace ioctl req (NS_GET_PARENT, NS_GET_USERNS) gives for fd: lsns's
+ * PNS and ONS. 0 where there is none (EINVAL: a type without parents; the initial user
+ * namespace) or it is out of the caller's reach (EPERM), as lsns shows them.
+ */
+static unsigned long long ns_related(int fd, unsigned long req)
+{
+	struct stat st;
+	int r = fd < 0 ? -1 : ioctl(fd, req);
+	unsigned long long ino = r >= 0 && fstat(r, &st) == 0 ? (unsigned long long)st.st_ino : 0;
+	if (r >= 0)
+		close(r);
+	return ino;
+}
+
 static int newns_list(int json)
 {
 	struct lines l;
@@ -7313,8 +7348,12 @@ static int newns_list(int json)
 		ino += 2;
 		if (parse_uint((const char **)&ino, ~0ULL, &v) < 0)
 			continue;
+		int fd = open(mp, O_RDONLY | O_CLOEXEC);
+		unsigned long long pns = ns_related(fd, NS_GET_PARENT), ons = ns_related(fd, NS_GET_USERNS);
+		if (fd >= 0)
+			close(fd);
 		if (!json) {
-			out_f(&o, "%-6s %-11llu ", root, v);
+			out_f(&o, "%-6s %-11llu %-11llu %-11llu ", root, v, pns, ons);
 			out_escaped(&o, mp);
 			out_s(&o, "\n");
 			continue;
@@ -7323,6 +7362,8 @@ static int newns_list(int json)
 		out_str(&o, "path", mp);
 		out_str(&o, "type", root);
 		out_u64(&o, "inode", v);
+		out_u64(&o, "pns", pns);
+		out_u64(&o, "ons", ons);
 		out_close(&o);
 	}
 	if (errno)

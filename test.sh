@@ -850,6 +850,21 @@ assert_eq "exec -p: the command is PID 2 under rnsbox as PID 1" "2 rnsbox" "$(pr
 got=$(as_user "$tmp/unshare" -rpf --mount-proc sh -c 'echo $$')
 assert_eq "unshare applet -rpf: the command is PID 1, as util-linux has it" "1" "$got"
 assert_exit "exec --mount-proc without -p is a usage error" 2 "$R" exec -r --mount-proc true
+assert_contains "exec --mount-proc without -p says why" "$out" "--mount-proc: needs a new PID namespace (-p)"
+# --no-init: COMMAND itself is PID 1, as util-linux makes it, with rnsbox waiting outside
+got=$(as_user "$R" exec -rp --no-init --mount-proc sh -c 'echo $$; cat /proc/1/comm')
+assert_eq "exec -p --no-init: the command is PID 1 (/proc/1/comm of the new proc)" "1 sh" "$(printf '%s' "$got" | words)"
+spawn_user "$R" exec -rp --no-init sleep 30 &
+ni=$!
+wait_for child_of "$ni" sleep >/dev/null
+nc=$(child_of "$ni" sleep)
+assert_eq "exec -p --no-init: rnsbox waits outside; its child is PID 1 inside (NSpid)" "1" \
+	"$(awk '/^NSpid:/ {print $3}' "/proc/$nc/status")"
+kill "$ni"
+wait "$ni" 2>/dev/null
+assert_exit "exec -p --no-init: rnsbox exits with the command's status" 7 as_user "$R" exec -rp --no-init sh -c 'exit 7'
+assert_exit "exec --no-init without -p is a usage error" 2 "$R" exec -r --no-init true
+assert_contains "naming it" "$out" "--no-init: needs a new PID namespace (-p)"
 if [ $root = 1 ] && [ "$tb" = 1 ]; then
 	: >"$tmp/empty"
 	got=$(toybox unshare -m sh -c 'toybox mount -o rprivate none / && toybox mount -o bind "$1" /proc/version || exit 99
@@ -858,7 +873,6 @@ if [ $root = 1 ] && [ "$tb" = 1 ]; then
 	assert_contains "exec --mount-proc under a masked /proc: the mount is refused" "$got" "mount proc on /proc: Operation not permitted"
 	assert_contains "exec --mount-proc under a masked /proc: the hint says why, exit 1" "$got" "masked paths (a container's) prevents it exit=1"
 fi
-assert_contains "exec --mount-proc without -p says why" "$out" "--mount-proc: needs a new PID namespace (-p)"
 # An orphan that exits must be reaped by PID 1. The command leaves one, which exits once the
 # command has exec'd sleep (which never reaps); a checker waits (bounded) for the orphan to
 # end, then up to 1 s for it to be reaped: 0, or 1 if it is still a zombie. It then ends the
@@ -1474,6 +1488,18 @@ fi
 # --- exec: mounts, root, ids
 group_exec_mounts() {
 host_prop=$(prop)
+# --map-back: set up as root of the new user namespace (a new proc, the hostname), then run
+# COMMAND as the caller, in a nested user namespace mapping the caller's ids onto root's
+mkdir -p "$tmp/mb" && chmod 777 "$tmp/mb"
+got=$(as_user "$R" exec --map-back -pf --mount-proc --hostname=mapped sh -c \
+	'id -u; id -g; cat /proc/sys/kernel/hostname /proc/1/comm /proc/self/uid_map; : >"$0/file"' "$tmp/mb" | words)
+assert_eq "exec --map-back: COMMAND runs as the caller (id), the mounts and hostname made as root are there" \
+	"$tuid $tgid mapped rnsbox $tuid 0 1" "$got"
+assert_eq "exec --map-back: a file COMMAND makes on a host directory is the caller's" "$tuid:$tgid" \
+	"$(stat -c %u:%g "$tmp/mb/file" 2>&1)"
+assert_eq "exec --map-back: no capabilities left to COMMAND" 0000000000000000 \
+	"$(as_user "$R" exec --map-back -m awk '/^CapEff:/ {print $2}' /proc/self/status)"
+assert_exit "exec --map-back with -S is a usage error" 2 "$R" exec --map-back -S 0 true
 got=$(as_user "$R" exec -rm sh -c 'awk '\''$5 == "/" {o=""; for (i = 7; $i != "-"; i++) o = o $i " "; print o}'\'' /proc/self/mountinfo')
 assert_eq "exec -m: / is private by default (no shared or master tag)" "" "$got"
 got=$(as_user "$R" exec -rm --propagation=shared sh -c 'awk '\''$5 == "/" {print $7}'\'' /proc/self/mountinfo')
@@ -1611,8 +1637,9 @@ else
 	kill "$hold" 2>/dev/null
 	wait "$hold" 2>/dev/null
 	got=$("$R" newns --list | grep " $d/n")
-	assert_eq "newns --list: type, inode and path of each pin (the inodes as stat sees them)" \
-		"net $(stat -L -c %i "$d/n1") $d/n1 net $(stat -L -c %i "$d/n2") $d/n2" "$(echo "$got" | words)"
+	assert_eq "newns --list: type, inode, parent (none), owner and path of each pin (the inodes as stat sees them)" \
+		"net $(stat -L -c %i "$d/n1") 0 $(nsino user) $d/n1 net $(stat -L -c %i "$d/n2") 0 $(nsino user) $d/n2" \
+		"$(echo "$got" | words)"
 	if [ "$jqok" = 1 ]; then
 		assert_eq "newns --list --json: the same as JSON" "net $(stat -L -c %i "$d/n2")" \
 			"$("$R" newns --list --json | json ".[] | select(.path == \"$d/n2\") | \"\(.type) \(.inode)\"")"
@@ -1784,6 +1811,18 @@ else
 	assert_eq "which outlive it: nsenter joins the pins" "$aw" \
 		"$("$R" nsenter --net="$d/an" --uts="$d/au" sh -c 'echo $(stat -L -c %i /proc/self/ns/net) $(stat -L -c %i /proc/self/ns/uts)' 2>&1)"
 	"$R" newns --rm "$d/an" "$d/au"
+	# lsns's PNS and ONS (util-linux 2.38 prints them) of the pins of a process two user namespaces down
+	spawn_user "$R" exec -r -- "$R" exec -rn sleep 30 &
+	lp=$!
+	wait_for comm_is "$lp" sleep
+	"$R" newns --attach="$lp" -t user,net "$d/lu" "$d/ln" >/dev/null
+	got=$("$R" newns --list --json | json ".[] | select(.path == \"$d/lu\" or .path == \"$d/ln\") | \"\(.type) \(.pns) \(.ons)\"" | sort | words)
+	assert_eq "newns --list --json: pns and ons of a nested user and its network namespace, as lsns has them" \
+		"$({ lsns -n -p "$lp" -t net -o TYPE,PNS,ONS; lsns -n -p "$lp" -t user -o TYPE,PNS,ONS; } | words)" "$got"
+	assert_eq "and the user namespace's parent is the outer rnsbox's (the check can fail)" 1 \
+		"$([ "$(echo "$got" | awk '{print $5}')" != 0 ] && [ "$(echo "$got" | awk '{print $5}')" != "$(nsino user)" ] && echo 1)"
+	kill "$lp"
+	"$R" newns --rm "$d/lu" "$d/ln"
 	assert_exit "--attach of a process that does not exist fails" 1 "$R" newns --attach=2147483647 "$d/ax"
 	assert_contains "naming it" "$out" "--attach 2147483647: no such process"
 	assert_eq "and leaves no file" no "$([ -e "$d/ax" ] && echo yes || echo no)"
