@@ -437,13 +437,16 @@ static size_t elide(char *dst, size_t size, const char *src, size_t n)
 /*
  * The only mutable global, the diagnostics state: the prefix ("rnsbox" or "rnsbox:
  * SUBCMD", set once by dispatch) and a hook that also gets each fatal message, with its
- * argument (exec reports through it on --json-status-fd); NULL where unused.
+ * argument (exec reports through it on --json-status-fd); NULL where unused. dry is
+ * --dry-run's (1 text, 2 JSON lines): the steps are told (plan) instead of done, which
+ * every wrapper of a call that changes something must see, however deep it is.
  */
 static struct {
 	char prefix[48];
 	void (*fatal)(void *arg, const char *msg);
 	void *fatal_arg;
-} diag = {"rnsbox", NULL, NULL};
+	int dry;
+} diag = {"rnsbox", NULL, NULL, 0};
 
 /* Length of the valid UTF-8 sequence at s (1-4), or 0 if it is not one. */
 static int utf8_len(const unsigned char *s)
@@ -837,6 +840,71 @@ int isatty(int fd)
 	struct winsize w;
 	return syscall(SYS_ioctl, fd, TIOCGWINSZ, &w) == 0;
 }
+
+/*
+ * And those whose musl wrappers convert 64-bit time structures on 32-bit targets, which
+ * none of rnsbox's calls pass (its ioctls, prctls and messages carry no times), or fill
+ * in what the kernel leaves: 0.6 KiB on aarch64.
+ */
+int ioctl(int fd, int req, ...)
+{
+	va_list ap;
+	va_start(ap, req);
+	void *arg = va_arg(ap, void *);
+	va_end(ap);
+	return (int)syscall(SYS_ioctl, fd, (unsigned)req, arg);
+}
+
+int prctl(int op, ...)
+{
+	unsigned long x[4];
+	va_list ap;
+	va_start(ap, op);
+	for (int i = 0; i < 4; i++)
+		x[i] = va_arg(ap, unsigned long);
+	va_end(ap);
+	return (int)syscall(SYS_prctl, op, x[0], x[1], x[2], x[3]);
+}
+
+ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	return syscall(SYS_recvmsg, fd, msg, flags); /* the callers zero msghdr's padding */
+}
+
+void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+#ifdef SYS_mmap2
+	return (void *)syscall(SYS_mmap2, addr, len, prot, flags, fd, (long)(off / 4096));
+#else
+	return (void *)syscall(SYS_mmap, addr, len, prot, flags, fd, off);
+#endif
+}
+
+pid_t tcgetpgrp(int fd)
+{
+	int pgrp = -1;
+	return ioctl(fd, TIOCGPGRP, &pgrp) < 0 ? -1 : pgrp;
+}
+
+int tcsetpgrp(int fd, pid_t pgrp)
+{
+	int p = pgrp;
+	return ioctl(fd, TIOCSPGRP, &p);
+}
+
+int sched_getaffinity(pid_t pid, size_t size, cpu_set_t *set)
+{
+	long n = syscall(SYS_sched_getaffinity, pid, size, set);
+	if (n < 0)
+		return -1;
+	memset((char *)set + n, 0, size - (size_t)n);
+	return 0;
+}
+
+int sched_setaffinity(pid_t pid, size_t size, const cpu_set_t *set)
+{
+	return (int)syscall(SYS_sched_setaffinity, pid, size, set);
+}
 #endif
 
 /* write(2) all of buf, retrying short writes and EINTR. Returns 0 or -1 with errno. */
@@ -855,9 +923,50 @@ static int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+/*
+ * --dry-run (exec, newns, userns-handle): every step that would change the system or the
+ * process (a file written, a mount, unshare, setns, an id, a netlink request, a program
+ * run) goes through plan() where it is done, so what is printed is what the code would
+ * do, in its order, from the same code path. Without --dry-run plan() returns 0: do it.
+ * With it, the step goes to standard output ("STEP WHAT", or a JSON line with --json)
+ * and plan() returns 1: skip it, as if it had worked.
+ */
+PRINTF(2, 3) static int plan(const char *step, const char *fmt, ...)
+{
+	char what[1024], esc[1024], line[2200];
+	va_list ap;
+	if (!diag.dry)
+		return 0;
+	va_start(ap, fmt);
+	size_t k = (size_t)vsfmt(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	for (k = k < sizeof(what) ? k : sizeof(what) - 1; k > 0 && what[k - 1] == '\n';)
+		what[--k] = '\0'; /* a file's text, its lines joined by commas */
+	for (char *c = what; (c = strchr(c, '\n'));)
+		*c = ',';
+	json_escape(esc, sizeof(esc), what);
+	size_t n = (size_t)sfmt(line, sizeof(line), diag.dry == 2 ? "{\"step\": \"%s\", \"what\": \"%s\"}\n" : "%-7s %s\n",
+				step, diag.dry == 2 ? esc : what);
+	if (write_all(STDOUT_FILENO, line, n < sizeof(line) ? n : sizeof(line) - 1) < 0)
+		die_errno("write the plan to standard output");
+	return 1;
+}
+
+/* plan() of running the program path with argv: the command line, words with a blank or empty quoted. */
+static int plan_argv(const char *path, char *const *argv)
+{
+	char cmd[1024];
+	size_t n = (size_t)sfmt(cmd, sizeof(cmd), "%s", path);
+	for (int i = 1; diag.dry && argv[i]; i++)
+		n = sfmt_at(cmd, sizeof(cmd), n, *argv[i] && !strpbrk(argv[i], " \t'\"") ? " %s" : " '%s'", argv[i]);
+	return plan("exec", "%s", cmd);
+}
+
 /* Write a short string to a file that must exist (proc and sys files). 0 or -1 with errno. */
 static int write_file(const char *path, const char *text)
 {
+	if (plan("write", "%s: %s", path, text))
+		return 0;
 	int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return -1;
@@ -1577,23 +1686,153 @@ static int sys_fdflags(int fd, int cmd, int flags)
 #endif
 static long sys_setuid(uid_t uid)
 {
-	return syscall(SYS_ID_SETUID, uid);
+	return plan("ids", "setuid %u", (unsigned)uid) ? 0 : syscall(SYS_ID_SETUID, uid);
 }
 
 static long sys_setgid(gid_t gid)
 {
-	return syscall(SYS_ID_SETGID, gid);
+	return plan("ids", "setgid %u", (unsigned)gid) ? 0 : syscall(SYS_ID_SETGID, gid);
 }
 
 static long sys_setgroups(size_t n, const gid_t *list)
 {
-	return syscall(SYS_ID_SETGROUPS, n, list);
+	return plan("ids", "setgroups (%zu)", n) ? 0 : syscall(SYS_ID_SETGROUPS, n, list);
+}
+
+/*
+ * plan() of a step on path, relative to dfd: AT_FDCWD, or a directory fd, named by its
+ * /proc/self/fd link (read only in a dry run). more follows the path.
+ */
+static int plan_at(const char *step, int dfd, const char *path, const char *more)
+{
+	char d[PATH_MAX], link[32];
+	ssize_t n = -1;
+	if (!diag.dry)
+		return 0;
+	sfmt(link, sizeof(link), "/proc/self/fd/%d", dfd);
+	if (dfd != AT_FDCWD && (n = readlink(link, d, sizeof(d) - 2)) > 0 && *path)
+		d[n++] = '/';
+	d[n < 0 ? 0 : n] = '\0';
+	return plan(step, "%s%s%s", d, path, more);
 }
 
 static long sys_move_mount(int from_dfd, const char *from, int to_dfd, const char *to, unsigned flags)
 {
-	return syscall(SYS_move_mount, from_dfd, from, to_dfd, to, flags);
+	char m[PATH_MAX + 16];
+	if (diag.dry) /* the tree of from_dfd (open_tree's) to to, relative to the working directory */
+		sfmt(m, sizeof(m), " moved to %s", to);
+	return plan_at("mount", from_dfd, from, m) ? 0 : syscall(SYS_move_mount, from_dfd, from, to_dfd, to, flags);
 }
+
+/*
+ * The calls of libc that change the system, each through plan() first, and their names
+ * redirected to these (below), so that no call site can do one unplanned. (name)(...)
+ * calls the real one: a function-like macro is not expanded before ')'. unshare and
+ * setns follow the namespace table. In a dry run, a file opened to be written is
+ * /dev/null, so what is written to it goes nowhere.
+ */
+static const char *mount_flags(unsigned long f, char *buf, size_t size)
+{
+	/* MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_MOVE, MS_REC, MS_PRIVATE, MS_SLAVE, MS_SHARED */
+	static const char names[][8] = {"ro", "nosuid", "nodev", "noexec", "remount", "bind", "move", "rec", "private",
+					"slave", "shared"};
+	static const unsigned char bit[] = {0, 1, 2, 3, 5, 12, 13, 14, 18, 19, 20};
+	size_t n = 0;
+	*buf = '\0';
+	for (size_t i = 0; i < sizeof(bit); i++)
+		if (f >> bit[i] & 1)
+			n = sfmt_at(buf, size, n, "%s%s", n ? "," : "", names[i]);
+	return buf;
+}
+
+static int dry_mount(const char *src, const char *dst, const char *type, unsigned long flags, const void *data)
+{
+	char f[80];
+	return plan("mount", "%s on %s type %s (%s)", src, dst, type ? type : "-", mount_flags(flags, f, sizeof(f)))
+		       ? 0 : (mount)(src, dst, type, flags, data);
+}
+#define mount(...) dry_mount(__VA_ARGS__)
+
+static int dry_umount2(const char *dst, int flags)
+{
+	return plan("umount", "%s", dst) ? 0 : (umount2)(dst, flags);
+}
+#define umount2(...) dry_umount2(__VA_ARGS__)
+
+static int dry_openat(int dfd, const char *path, int flags, ...)
+{
+	va_list ap;
+	va_start(ap, flags);
+	mode_t mode = flags & O_CREAT ? (mode_t)va_arg(ap, unsigned) : 0;
+	va_end(ap);
+	if ((flags & (O_CREAT | O_WRONLY | O_RDWR)) && strcmp(path, "/dev/null") &&
+	    plan_at(flags & O_CREAT ? "create" : "open", dfd, path, flags & O_CREAT ? "" : " (to write)"))
+		return (openat)(AT_FDCWD, "/dev/null", O_RDWR | O_CLOEXEC);
+	return (openat)(dfd, path, flags, mode);
+}
+#define openat(...) dry_openat(__VA_ARGS__)
+#define open(...) dry_openat(AT_FDCWD, __VA_ARGS__)
+
+/* A dry run says what would fail for what is there: mkdir of what exists, unlink of what does not. */
+static int dry_mkdir(int dfd, const char *path, mode_t mode)
+{
+	struct stat st;
+	if (diag.dry && fstatat(dfd, path, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		return errno = EEXIST, -1;
+	return plan_at("mkdir", dfd, path, "") ? 0 : (mkdirat)(dfd, path, mode);
+}
+#define mkdirat(...) dry_mkdir(__VA_ARGS__)
+#define mkdir(...) dry_mkdir(AT_FDCWD, __VA_ARGS__)
+
+static int dry_unlinkat(int dfd, const char *path, int flags)
+{
+	struct stat st;
+	if (diag.dry && fstatat(dfd, path, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -1;
+	return plan_at(flags ? "rmdir" : "unlink", dfd, path, "") ? 0 : (unlinkat)(dfd, path, flags);
+}
+#define unlinkat(...) dry_unlinkat(__VA_ARGS__)
+#define unlink(p) dry_unlinkat(AT_FDCWD, p, 0)
+#define rmdir(p) dry_unlinkat(AT_FDCWD, p, AT_REMOVEDIR)
+
+static int dry_renameat(int dfd, const char *from, int dfd2, const char *to)
+{
+	return plan_at("rename", dfd, from, " (over the next)") + plan_at("to", dfd2, to, "") ? 0
+	       : (renameat)(dfd, from, dfd2, to);
+}
+#define renameat(...) dry_renameat(__VA_ARGS__)
+#define rename(a, b) dry_renameat(AT_FDCWD, a, AT_FDCWD, b)
+
+static int dry_symlink(const char *target, const char *path)
+{
+	return plan("symlink", "%s -> %s", path, target) ? 0 : (symlink)(target, path);
+}
+#define symlink(...) dry_symlink(__VA_ARGS__)
+
+static int dry_chmod(const char *path, mode_t mode)
+{
+	return plan("chmod", "%s %o", path, (unsigned)mode) ? 0 : (chmod)(path, mode);
+}
+#define chmod(...) dry_chmod(__VA_ARGS__)
+
+static int dry_sethostname(const char *name, size_t len)
+{
+	return plan("uts", "hostname %.*s", (int)len, name) ? 0 : (sethostname)(name, len);
+}
+#define sethostname(...) dry_sethostname(__VA_ARGS__)
+
+static int dry_chroot(const char *path)
+{
+	return plan("chroot", "%s", path) ? 0 : (chroot)(path);
+}
+#define chroot(...) dry_chroot(__VA_ARGS__)
+
+static int dry_chdir(int fd, const char *path)
+{
+	return plan_at("chdir", path ? AT_FDCWD : fd, path ? path : "", "") ? 0 : path ? (chdir)(path) : (fchdir)(fd);
+}
+#define chdir(p) dry_chdir(-1, p)
+#define fchdir(fd) dry_chdir(fd, NULL)
 
 /* This process's capability sets (capget works without /proc). 0, or -1 with errno. */
 static int caps_get(struct cap_data c[2])
@@ -1873,6 +2112,11 @@ static int link_set(struct nl *nl, const char *name, int up, unsigned mtu, int d
 {
 	unsigned char buf[128];
 	struct nlbuf b = NLBUF(buf);
+	char m[24] = "";
+	if (mtu)
+		sfmt(m, sizeof(m), " mtu %u", mtu);
+	if (plan("netlink", "ip link %s %s%s%s", del ? "delete" : "set", name, up ? " up" : "", m))
+		return 0;
 	nl_put_hdr(&b, del ? RTM_DELLINK : RTM_NEWLINK, 0);
 	struct ifinfomsg *ifi = nl_put_extra(&b, sizeof(*ifi));
 	if (ifi && up)
@@ -1898,6 +2142,8 @@ static int veth_add(struct nl *nl, const char *name, const char *peer, int netns
 	unsigned char buf[256];
 	struct nlbuf b = NLBUF(buf);
 	size_t nest[3];
+	if (plan("netlink", "ip link add %s up type veth peer %s netns (the new one)", name, peer))
+		return 0;
 	nl_put_hdr(&b, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
 	struct ifinfomsg *ifi = nl_put_extra(&b, sizeof(*ifi));
 	if (ifi)
@@ -1915,12 +2161,29 @@ static int veth_add(struct nl *nl, const char *name, const char *peer, int netns
 	return nl_do(nl, &b);
 }
 
-/* An address on the link with index dev; IPv6 skips duplicate address detection. 0 or -errno. */
-static int addr_add(struct nl *nl, int dev, int family, const void *addr, unsigned plen)
+/* An address as ip prints it: IPv4 dotted, IPv6 as eight groups (never shortened). */
+static const char *ip_str(char buf[40], int family, const void *a)
+{
+	const unsigned char *b = a;
+	size_t n = 0;
+	for (int i = 0; i < (family == AF_INET ? 4 : 8); i++)
+		n = family == AF_INET ? sfmt_at(buf, 40, n, "%s%u", i ? "." : "", b[i])
+				      : sfmt_at(buf, 40, n, "%s%x", i ? ":" : "", (unsigned)(b[2 * i] << 8 | b[2 * i + 1]));
+	return buf;
+}
+
+/* An address on the link name (ENODEV: none); IPv6 skips duplicate address detection. 0 or -errno. */
+static int addr_add(struct nl *nl, const char *name, int family, const void *addr, unsigned plen)
 {
 	unsigned char buf[128];
+	char ip[40];
 	struct nlbuf b = NLBUF(buf);
 	size_t len = family == AF_INET ? 4 : 16;
+	if (plan("netlink", "ip address add %s/%u dev %s", ip_str(ip, family, addr), plen, name))
+		return 0;
+	int dev = nl_index(nl, name);
+	if (!dev)
+		return -ENODEV;
 	nl_put_hdr(&b, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL);
 	struct ifaddrmsg *a = nl_put_extra(&b, sizeof(*a));
 	if (a)
@@ -1933,13 +2196,22 @@ static int addr_add(struct nl *nl, int dev, int family, const void *addr, unsign
 
 /*
  * A route in the main table to dst/plen (0: default), via gw (NULL: on-link) and out of
- * the link with index dev (0: any). 0 or -errno.
+ * the link name ("": any; ENODEV: no such link). 0 or -errno.
  */
-static int route_add(struct nl *nl, int family, const void *dst, unsigned plen, const void *gw, int dev)
+static int route_add(struct nl *nl, int family, const void *dst, unsigned plen, const void *gw, const char *name)
 {
 	unsigned char buf[128];
+	char ip[2][48];
 	struct nlbuf b = NLBUF(buf);
 	size_t len = family == AF_INET ? 4 : 16;
+	if (plen)
+		sfmt(ip[0] + strlen(ip_str(ip[0], family, dst)), 8, "/%u", plen);
+	if (plan("netlink", "ip route add %s%s%s%s%s", plen ? ip[0] : "default", gw ? " via " : "",
+		 gw ? ip_str(ip[1], family, gw) : "", *name ? " dev " : "", name))
+		return 0;
+	int dev = *name ? nl_index(nl, name) : 0;
+	if (*name && !dev)
+		return -ENODEV;
 	nl_put_hdr(&b, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
 	struct rtmsg *r = nl_put_extra(&b, sizeof(*r));
 	if (r) /* RT_TABLE_MAIN, RTPROT_BOOT, RT_SCOPE_UNIVERSE or RT_SCOPE_LINK, RTN_UNICAST */
@@ -2070,6 +2342,22 @@ static const char *ns_names(int flags, char *buf, size_t size)
 			n = sfmt_at(buf, size, n, "%s%s", n ? "," : "", ns_table[i].name);
 	return buf;
 }
+
+/* unshare and setns through plan(), as the calls of section 5 (namespaces by their names, flags in hex). */
+static int dry_unshare(int flags)
+{
+	char n[64];
+	return plan("unshare", "%s (clone flags 0x%x)", ns_names(flags, n, sizeof(n)), (unsigned)flags) ? 0 : (unshare)(flags);
+}
+#define unshare(...) dry_unshare(__VA_ARGS__)
+
+static int dry_setns(int fd, int flags)
+{
+	char n[64], m[72];
+	sfmt(m, sizeof(m), " (%s)", ns_names(flags, n, sizeof(n)));
+	return plan_at("setns", fd, "", m) ? 0 : (setns)(fd, flags);
+}
+#define setns(...) dry_setns(__VA_ARGS__)
 
 /*
  * The one way rnsbox joins namespaces by their files (nsenter, the network helper's
@@ -2332,7 +2620,7 @@ static uint64_t mntns_id(void)
 static void mntns_above(uint64_t outer)
 {
 	cpu_set_t was, one;
-	if (!outer || mntns_id() > outer || sched_getaffinity(0, sizeof(was), &was) < 0)
+	if (!outer || diag.dry || mntns_id() > outer || sched_getaffinity(0, sizeof(was), &was) < 0)
 		return;
 	for (int cpu = 0; cpu < CPU_SETSIZE && mntns_id() <= outer; cpu++) {
 		CPU_ZERO(&one);
@@ -2437,7 +2725,7 @@ static int pin_mount(const char *src, int ns, const char *file, struct result *r
 		result_fail(r, why, "bind %s on %s: %s", src, file, strerror(err));
 		return -1;
 	}
-	if (pin_kind(file) == flag)
+	if (diag.dry || pin_kind(file) == flag)
 		return 0;
 	umount2(file, MNT_DETACH | UMOUNT_NOFOLLOW);
 	result_fail(r, NULL, "%s: not a %s namespace file after the bind mount", file, ns_table[ns].name);
@@ -2574,11 +2862,13 @@ static int subid_read(const char *path, const char *user, unsigned id, struct id
 	return err ? -1 : n;
 }
 
-/* A uid or gid map being built for a new user namespace. */
+/* A uid or gid map being built for a new user namespace; from: where each range came from (IDMAP_FROM_*). */
 struct idmap {
 	int n;
 	struct idrange r[IDMAP_MAX];
+	unsigned char from[IDMAP_MAX];
 };
+enum { IDMAP_FROM_OPTION, IDMAP_FROM_ONE, IDMAP_FROM_SUBIDS, IDMAP_FROM_ALL };
 
 /*
  * Parse one --map-users/--map-groups value into m: "inside:outside:count" (util-linux
@@ -2803,9 +3093,11 @@ static const char *runtime_dir(char *buf, size_t size, const char **source)
 static const char *runtime_make(const char *dir, const char *src, char *why, size_t size)
 {
 	struct stat st;
-	int fallback = strcmp(src, "fallback") == 0;
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+	int fallback = strcmp(src, "fallback") == 0, rc;
+	if ((rc = mkdir(dir, 0700)) < 0 && errno != EEXIST)
 		sfmt(why, size, "mkdir %s (from %s): %s", dir, src, strerror(errno));
+	else if (rc == 0 && diag.dry)
+		return NULL; /* made now in the run planned, so the caller's and 0700 */
 	else if ((fallback ? lstat(dir, &st) : stat(dir, &st)) < 0)
 		sfmt(why, size, "stat %s: %s", dir, strerror(errno));
 	else if (!S_ISDIR(st.st_mode) || st.st_uid != getuid() || (st.st_mode & 077))
@@ -3299,7 +3591,9 @@ static pid_t nh_spawn(const struct nethelper *h, int netns, struct result *r)
 			    "not found on PATH", h->name);
 	else if (log < 0 || (slirp ? pipe2(ready, O_CLOEXEC) : (pidmem = memfd_create("rnsbox-helper-pid", MFD_CLOEXEC))) < 0)
 		result_fail(r, NULL, "--net-helper %s: %s", h->name, strerror(errno));
-	else if (nh_argv(h, &x, netns, user, ready[1], pidmem), (pid = _Fork()) < 0)
+	else if (nh_argv(h, &x, netns, user, ready[1], pidmem), plan_argv(exe, (char *const *)x.argv))
+		pid = 0; /* a dry run: no helper */
+	else if ((pid = _Fork()) < 0)
 		result_fail(r, NULL, "fork: %s", strerror(errno));
 	else if (pid == 0)
 		nh_exec(h, exe, &x, (const int[]){netns, user, ready[1], pidmem, h->exit_fd}, log);
@@ -3326,6 +3620,8 @@ static int slirp_api(const char *path, const char *req, const char *what, uint32
 	size_t got = 0;
 	ssize_t k;
 	unsigned long long id = 0;
+	if (plan("api", "%s: %.*s", path, (int)strlen(req) - 1, req))
+		return 0;
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (strlen(path) >= sizeof(sa.sun_path))
 		errno = ENAMETOOLONG;
@@ -3389,7 +3685,7 @@ static pid_t nh_start(struct nethelper *h, int netns, const char *api, int keep,
 	if (h->api)
 		unlink(api); /* left by a helper that was killed */
 	pid_t pid = nh_spawn(h, netns, r);
-	for (int i = 0; pid > 0 && h->api && i < h->nports; i++)
+	for (int i = 0; (pid > 0 || (diag.dry && r->ok)) && h->api && i < h->nports; i++)
 		if (nh_publish(h, &h->ports[i], r) < 0)
 			nh_stop(pid), pid = -1;
 	if (h->api && (!keep || pid < 0))
@@ -3525,14 +3821,14 @@ static void nh_config(const struct nethelper *h, struct result *r)
 		return; /* pasta --config-net did it */
 	struct nl nl;
 	uint32_t addr = htonl(h->net + 100), gw = htonl(h->net + 2);
-	int rc = nl_open(&nl), dev = 0;
+	int rc = nl_open(&nl);
 	if (rc == 0 && (rc = link_set(&nl, NH_DEV, 1, h->mtu, 0)) == 0)
-		rc = !(dev = nl_index(&nl, NH_DEV)) ? -ENODEV : addr_add(&nl, dev, AF_INET, &addr, h->plen);
+		rc = addr_add(&nl, NH_DEV, AF_INET, &addr, h->plen);
 	if (rc == 0)
-		rc = route_add(&nl, AF_INET, NULL, 0, &gw, dev);
+		rc = route_add(&nl, AF_INET, NULL, 0, &gw, NH_DEV);
 	unsigned char a6[16] = {0xfd, [14] = 1}, g6[16] = {0xfd, [15] = 2}; /* fd00::100, fd00::2 */
-	if (rc == 0 && h->ipv6 && (rc = addr_add(&nl, dev, AF_INET6, a6, 64)) == 0)
-		rc = route_add(&nl, AF_INET6, NULL, 0, g6, dev);
+	if (rc == 0 && h->ipv6 && (rc = addr_add(&nl, NH_DEV, AF_INET6, a6, 64)) == 0)
+		rc = route_add(&nl, AF_INET6, NULL, 0, g6, NH_DEV);
 	nl_close(&nl);
 	if (rc < 0)
 		result_fail(r, NULL, "--net-helper %s: configure %s: %s", h->name, NH_DEV, strerror(-rc));
@@ -3738,7 +4034,7 @@ static int copy_up(const char *dir, const char *scratch, int i, struct result *r
 	unsigned m = (unsigned)st.st_mode;
 	sfmt(opts, sizeof(opts), "mode=%u%u%u%u", m >> 9 & 7, m >> 6 & 7, m >> 3 & 7, m & 7); /* sfmt has no %o */
 	if (mkdir(ro, 0755) < 0 || mount(dir, ro, NULL, MS_BIND | MS_REC, NULL) < 0 ||
-	    mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0 || dents_open(&d, AT_FDCWD, ro) < 0)
+	    mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0 || dents_open(&d, AT_FDCWD, diag.dry ? dir : ro) < 0)
 		return result_fail(r, NULL, "--copy-up %s: %s", dir, strerror(errno)), -1;
 	size_t len = strlen(ro);
 	while ((name = dents_next(&d))) {
@@ -4077,6 +4373,9 @@ static void relay_init(struct relay *rl)
 /* A TCP listener on addr (a, of family fam; any address when a is NULL) and port: its fd, or -1 with errno. */
 static int relay_listen(int fam, const unsigned char *a, uint16_t port)
 {
+	char ip[40];
+	if (plan("listen", "tcp %s port %u", a ? ip_str(ip, fam, a) : "any", port))
+		return (openat)(AT_FDCWD, "/dev/null", O_RDONLY | O_CLOEXEC); /* an fd, never polled */
 	struct sockaddr_in6 sa = {.sin6_family = (sa_family_t)fam, .sin6_port = htons(port)};
 	struct sockaddr_in *s4 = (struct sockaddr_in *)(void *)&sa;
 	int one = 1, fd = socket(fam, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -5093,6 +5392,12 @@ static pid_t fork_supervised(struct run *r, int reap_all)
 	sigset_t all;
 	struct child c;
 	char go;
+	if (plan("fork", "the child goes on; rnsbox waits, forwarding signals%s", reap_all ? ", reaping" : "")) {
+		if (r->started.fn) /* with the child's pid: 0 */
+			r->started.fn(r->started.arg, 0);
+		r->started.fn = NULL;
+		return 0;
+	}
 	int tty = !r->applet && isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp();
 	int report = r->status_fd >= 0 && !r->forked;
 	supervised_signals(r, &all);
@@ -5130,6 +5435,8 @@ static void run_keep_caps(void)
 {
 	struct cap_header h = {CAP_VERSION_3, 0};
 	struct cap_data c[2];
+	if (plan("caps", "the permitted capabilities inheritable and ambient (--keep-caps)"))
+		return;
 	if (caps_get(c) < 0)
 		die_errno("capget");
 	c[0].inheritable = c[0].permitted;
@@ -5148,6 +5455,8 @@ static void run_keep_caps(void)
 static void run_kill_child(const struct run *r)
 {
 	struct pollfd p = {.fd = r->sync_fd, .events = POLLIN};
+	if (plan("prctl", "parent-death signal %d", r->kill_sig))
+		return;
 	if (prctl(PR_SET_PDEATHSIG, r->kill_sig, 0, 0, 0) < 0)
 		die_errno("set parent-death signal");
 	if (poll(&p, 1, 0) > 0 && (p.revents & POLLHUP))
@@ -5229,6 +5538,8 @@ __attribute__((noreturn)) static void run_command(const struct run *r)
 			sfmt(listen_pid, sizeof(listen_pid), "LISTEN_PID=%d", (int)getpid());
 			*e = listen_pid;
 		}
+	if (plan_argv(r->argv ? argv[0] : sh, argv))
+		_exit(EX_OK); /* the last step of a dry run */
 	if (r->argv)
 		exec_path(argv);
 	else
@@ -5392,6 +5703,8 @@ static int run_mapper(const char *tool, pid_t pid, const struct idmap *m, struct
 			argv[2 + 3 * i + k] = args[1 + 3 * i + k];
 		}
 	argv[2 + 3 * m->n] = NULL;
+	if (plan_argv(path, argv))
+		return 0;
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return result_fail(r, NULL, "pipe: %s", strerror(errno)), -1;
 	pid_t c = _Fork();
@@ -5570,6 +5883,22 @@ static void helper_step(struct child *h, const void *msg, size_t len, int last, 
 		die_hint(EX_FAIL, r.hint[0] ? r.hint : NULL, "%s", r.msg);
 }
 
+/*
+ * The helper's phase (1: pid is rnsbox, after unshare; 2: pid is the new PID 1), ended
+ * after it when last; the network helper's pid from phase 1. A dry run does its steps here.
+ */
+static pid_t exec_helper(struct exec_opts *o, int phase, pid_t pid, int last)
+{
+	struct result r = {0};
+	pid_t nh = 0;
+	if (!diag.dry)
+		helper_step(&o->helper, phase == 1 ? (const void *)"g" : &pid, phase == 1 ? 1 : sizeof(pid), last,
+			    phase == 1 ? &nh : NULL);
+	else if ((nh = helper_work(o, pid, phase, &r)), !r.ok)
+		die_hint(EX_FAIL, r.hint[0] ? r.hint : NULL, "%s", r.msg);
+	return nh;
+}
+
 /* --monotonic and --boottime, before any process enters the new time namespace. */
 static void exec_time_offsets(const struct exec_opts *o)
 {
@@ -5727,7 +6056,8 @@ static void exec_status_start(const struct exec_opts *o)
 	}
 	n = sfmt_at(line, sizeof(line), n, "}%s%s%s}\n", o->nh.name ? ", \"net-helper\": \"" : "",
 		    o->nh.name ? o->nh.name : "", o->nh.name ? "\"" : "");
-	if (write_all(o->run.status_fd, line, n) < 0)
+	if (!plan("write", "--json-status-fd %d: %.*s", o->run.status_fd, (int)n - 1, line) &&
+	    write_all(o->run.status_fd, line, n) < 0)
 		die_errno("write --json-status-fd %d", o->run.status_fd);
 }
 
@@ -5789,14 +6119,14 @@ __attribute__((noreturn)) static void exec_child(struct exec_opts *o)
 		run_kill_child(&o->run);
 	if (o->run.status_fd >= 0)
 		exec_status_start(o);
-	if (o->block_fd >= 0) {
+	if (o->block_fd >= 0 && !plan("wait", "for a byte or EOF on --block-fd %d", o->block_fd)) {
 		char c;
 		while (read(o->block_fd, &c, 1) < 0 && errno == EINTR)
 			;
 		close(o->block_fd);
 	}
 	/* PID 1 of a new PID namespace stays as its init and runs the command as PID 2 (unless --no-init). */
-	if (!o->run.applet && !o->no_init && (o->flags & CLONE_NEWPID) && getpid() == 1)
+	if (!o->run.applet && !o->no_init && (o->flags & CLONE_NEWPID) && (getpid() == 1 || diag.dry))
 		fork_supervised(&o->run, 1);
 	run_command(&o->run);
 }
@@ -5815,7 +6145,7 @@ static void exec_started(void *arg, pid_t child)
 {
 	struct exec_opts *o = arg;
 	if (o->persist[ns_index(CLONE_NEWPID)])
-		helper_step(&o->helper, &child, sizeof(child), 1, NULL);
+		exec_helper(o, 2, child, 1);
 	if (o->state)
 		sh_session(o->state, 0, child);
 }
@@ -5885,7 +6215,7 @@ NOINLINE static int exec_run(struct exec_opts *o)
 		o->run.started = (struct hook){exec_started, o};
 		o->run.at_end[1] = (struct hook){exec_state_end, (void *)o->state};
 	}
-	if (need_helper)
+	if (need_helper && !diag.dry) /* a dry run does the helper's steps inline (exec_helper) */
 		helper_start(o, &o->helper);
 	if (o->nh.name)
 		close(exit_pipe[0]);
@@ -5901,8 +6231,7 @@ NOINLINE static int exec_run(struct exec_opts *o)
 		mntns_above(outer_mntns);
 	if (need_helper) {
 		int pin_pid = o->persist[ns_index(CLONE_NEWPID)] != NULL, fd = -1;
-		pid_t nh = 0;
-		helper_step(&o->helper, "g", 1, !pin_pid, &nh);
+		pid_t nh = exec_helper(o, 1, getpid(), !pin_pid);
 		if (nh > 0 && (fd = (int)sys_pidfd_open(nh, 0)) < 0)
 			die_errno("pidfd_open %d (the network helper)", (int)nh);
 		if (nh > 0) /* the helper ends with the command */
@@ -5919,7 +6248,7 @@ NOINLINE static int exec_run(struct exec_opts *o)
 	if (o->evacuate)
 		exec_evacuate(o->evacuate);
 	/* Set in the parent before fork: a child does not inherit it, but exec would keep it. */
-	if (o->reaper && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+	if (o->reaper && !plan("prctl", "child subreaper") && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
 		die_errno("become a subreaper");
 	if (o->run.fork)
 		fork_supervised(&o->run, o->reaper);
@@ -5931,7 +6260,7 @@ enum {
 	OPT_NO_LO, OPT_KILL_CHILD, OPT_REAPER, OPT_KEEP_CAPS, OPT_MAP_USERS, OPT_MAP_GROUPS, OPT_MAP_AUTO,
 	OPT_MONOTONIC, OPT_BOOTTIME, OPT_BLOCK_FD, OPT_STATUS_FD, OPT_FORWARD, OPT_CLEAR_ENV, OPT_KEEP_ENV,
 	OPT_MAP_SUBIDS, OPT_HOSTNAME, OPT_EVACUATE, OPT_PORT_DRIVER, OPT_FWD_UNIX, OPT_STATE_DIR, OPT_OWNER,
-	OPT_BINFMT, OPT_NO_INIT, OPT_MAP_BACK,
+	OPT_BINFMT, OPT_NO_INIT, OPT_MAP_BACK, OPT_DRY_RUN, OPT_DRY_JSON,
 };
 
 /* An fd given on the command line: open, and made close-on-exec (it is rnsbox's, not the command's). */
@@ -5961,12 +6290,17 @@ static void exec_idmaps(struct exec_opts *o)
 	};
 	for (int i = 0; i < 2; i++) {
 		struct idmap *m = t[i].m;
-		if (!m->n && !t[i].autom && !(o->owner_set && t[i].single_set))
+		int n0 = m->n;
+		if (!m->n && !t[i].autom && !(o->owner_set && t[i].single_set)) {
+			if (t[i].single_set) /* written by rnsbox itself (exec_maps) */
+				plan("idmap", "%cid %u %u 1: the caller's own, one id", "ug"[i], t[i].single, t[i].self);
 			continue;
+		}
 		if (t[i].single_set && !(t[i].autom == MAP_ALL && t[i].single == t[i].self)) {
-			if (t[i].m->n == IDMAP_MAX)
+			if (m->n == IDMAP_MAX)
 				die_usage("%s: more than %d ranges", t[i].opt, IDMAP_MAX);
-			t[i].m->r[t[i].m->n++] = (struct idrange){t[i].single, t[i].self, 1};
+			m->from[m->n] = IDMAP_FROM_ONE, n0++;
+			m->r[m->n++] = (struct idrange){t[i].single, t[i].self, 1};
 		}
 		if (t[i].autom == MAP_ALL) {
 			sfmt(path, sizeof(path), "/proc/self/%cid_map", "ug"[i]);
@@ -5978,8 +6312,13 @@ static void exec_idmaps(struct exec_opts *o)
 		} else if (t[i].autom) {
 			idmap_auto(m, t[i].file, t[i].self, t[i].autom == MAP_SUBIDS);
 		}
+		for (int k = n0; k < m->n; k++)
+			m->from[k] = t[i].autom == MAP_ALL ? IDMAP_FROM_ALL : IDMAP_FROM_SUBIDS;
 		if (idmap_overlap(t[i].m, why, sizeof(why)))
 			die_usage("%s: %s", t[i].opt, why);
+		for (int k = 0; diag.dry && k < m->n; k++) /* where each range came from */
+			plan("idmap", "%cid %u %u %u: %s", "ug"[i], m->r[k].inside, m->r[k].outside, m->r[k].count,
+			     (const char *[]){t[i].opt, "the caller's own, one id", t[i].file, path}[m->from[k]]);
 	}
 }
 
@@ -6023,6 +6362,8 @@ static const struct opt exec_rows[] = {
 	OPT("whitelist-env", "VAR[,VAR]...\tkeep only these variables (repeatable)", OPT_KEEP_ENV, ARG_REQ),
 	OPT("no-lo", "\tleave loopback down", OPT_NO_LO, 0),
 	OPT("block-fd", "FD\twait for a byte or EOF on FD first", OPT_BLOCK_FD, ARG_REQ),
+	OPT("dry-run", "\tprint each step, in order, and do none (--json: as JSON lines)", OPT_DRY_RUN, 0),
+	OPT("json", "", OPT_DRY_JSON, 0),
 	OPT("json-status-fd", "FD\tJSON lines on FD: {pid, namespaces}, then {exit-code}", OPT_STATUS_FD, ARG_REQ),
 	NH_ROWS,
 	OPT("mtu", "MTU\tthe helper's MTU (65520)", OPT_NH_MTU, ARG_REQ),
@@ -6238,6 +6579,8 @@ static void exec_parse(struct exec_opts *o, int argc, char **argv)
 		case OPT_KILL_CHILD: o->run.kill_sig = parse_kill(optarg); break;
 		case OPT_REAPER: o->reaper = 1; break;
 		case OPT_NO_INIT: o->no_init = 1; break;
+		case OPT_DRY_RUN: diag.dry |= 1; break;
+		case OPT_DRY_JSON: diag.dry |= 4; break;
 		case OPT_MAP_BACK: o->map_back = 1; break;
 		case 'R': o->root = optarg; break;
 		case 'w': o->wd = optarg; break;
@@ -6251,6 +6594,9 @@ static void exec_parse(struct exec_opts *o, int argc, char **argv)
 	}
 	if (optind < argc)
 		o->run.argv = argv + optind;
+	if (diag.dry == 4)
+		die_usage("--json: goes with --dry-run");
+	diag.dry = diag.dry ? 1 + (diag.dry > 1) : 0; /* 1 text, 2 JSON lines */
 	exec_idmaps(o);
 	exec_implied(o);
 }
@@ -6885,17 +7231,15 @@ static int sysctl_write(const char *arg)
 static int netop_apply(struct newns_opts *o, const struct netop *op, struct result *r)
 {
 	struct nl *nl = o->veth[0][0] && !strcmp(op->dev, o->veth[0]) ? &o->host : &o->nl;
-	int dev = 0, rc;
-	if ((op->kind == OPT_ADDR || op->kind == OPT_ROUTE) && op->dev[0] && !(dev = nl_index(nl, op->dev)))
-		rc = -ENODEV;
-	else if (op->kind == OPT_SYSCTL)
+	int rc;
+	if (op->kind == OPT_SYSCTL)
 		rc = sysctl_write(op->arg);
 	else if (op->kind == OPT_MTU || op->kind == OPT_UP)
 		rc = link_set(nl, op->dev, op->kind == OPT_UP, op->mtu, 0);
 	else if (op->kind == OPT_ADDR)
-		rc = addr_add(nl, dev, op->family, op->addr, op->plen);
+		rc = addr_add(nl, op->dev, op->family, op->addr, op->plen);
 	else
-		rc = route_add(nl, op->family, op->addr, op->plen, op->has_via ? op->via : NULL, dev);
+		rc = route_add(nl, op->family, op->addr, op->plen, op->has_via ? op->via : NULL, op->dev);
 	if (rc < 0)
 		result_fail(r, NULL, "%s %s: %s", op->opt, op->arg, strerror(-rc));
 	return rc;

@@ -12,7 +12,7 @@ set -u
 cd "$(dirname "$0")" || exit 2
 # The groups, in the order ./test.sh runs them; ./test.sh GROUP... runs those alone, and
 # ./test.sh --list names each with what it tests. cross and watchdog run only when named.
-groups="harness dispatch detect quiet rootless subids output brokenproc initramfs seccomp exec_ns exec_pid1 exec_maps nsenter unshare_new applets cgroups exec_fds exec_mounts newns newns_rootless userns network interrupt hygiene fuzz install shellcheck"
+groups="harness dispatch detect quiet rootless subids output brokenproc initramfs seccomp exec_ns exec_pid1 exec_maps nsenter unshare_new dryrun applets cgroups exec_fds exec_mounts newns newns_rootless userns network interrupt hygiene fuzz install shellcheck"
 if [ "${1-}" = --list ]; then
 	awk '/^# --- / {last = substr($0, 7)} /^group_[a-z_0-9]*\(\) \{$/ {sub(/^group_/, ""); sub(/\(\) \{$/, ""); print $0 ": " last}' "$0"
 	exit 0
@@ -1278,6 +1278,63 @@ assert_eq "exec --mount-binfmt=DIR: an empty binfmt_misc there (register, status
 assert_exit "exec --load-interp with a malformed registration fails" 1 as_user "$R" exec -rpf --load-interp=:bad true
 assert_contains "naming the file written and the cause" "$out" "--load-interp: write /proc/sys/fs/binfmt_misc/register: Invalid argument"
 assert_exit "exec --mount-binfmt without DIR and without -p is a usage error" 2 "$R" exec -r --mount-binfmt true
+}
+
+# --- --dry-run: the steps printed, in order, are those a real run makes (strace), and none is done
+# The steps of a plan and of a real run, as lines "STEP ARG" to compare: unshares (their
+# flags), files opened to be written, mounts, the hostname, chroot and chdir, and the exec
+# of the command; the plan's other steps (idmap, fork, netlink...) have no counterpart.
+plan_steps() {
+	awk '$1 == "unshare" {sub(/\)$/, "", $NF); print "unshare", $NF} $1 == "write" || $1 == "create" {sub(/:$/, "", $2); print "open", $2}
+		$1 == "mount" {print "mount", $2, $4} $1 == "uts" {print "sethostname", $3} $1 == "chroot" || $1 == "chdir" {print $1, $2}
+		$1 == "exec" {n = split($2, p, "/"); print "exec", p[n]}'
+}
+strace_steps() {
+	awk -F'"' 'function hex(s,  n, i) { for (i = 3; i <= length(s); i++) n = n * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1; return n }
+		NR == 1 {next} /^[0-9]+ +unshare\(/ {sub(/.*unshare\(/, ""); sub(/\).*/, ""); print "unshare", $0; next}
+		/openat\(/ {match($3, /0x[0-9a-f]+/); f = hex(substr($3, RSTART, RLENGTH)); if (f % 4 || int(f / 64) % 2) print "open", $2; next}
+		/ mount\(/ {print "mount", $2, $4; next} /sethostname\(/ {print "sethostname", $2; next}
+		/ (chroot|chdir)\(/ {d = $2; sub(/^[0-9]+ +/, ""); sub(/\(.*/, ""); print $0, d; next}
+		/execve\(.*= 0$/ {n = split($2, p, "/"); print "exec", p[n]; exit}'
+}
+group_dryrun() {
+if have strace; then
+	for who in root user; do
+		[ $who = root ] && [ $root = 0 ] && continue
+		if [ $who = root ]; then run=""; else run=as_user; fi
+		$run "$R" exec --dry-run -rm -p --mount-proc --hostname=planned -w /tmp true >"$tmp/plan" 2>&1
+		$run strace -f -qq -X raw -e trace=unshare,mount,sethostname,openat,execve,chroot,chdir -e signal=none \
+			-o "$tmp/flags/st-$who" "$R" exec -rm -p --mount-proc --hostname=planned -w /tmp true
+		got=$(plan_steps <"$tmp/plan" | words)
+		assert_eq "exec --dry-run ($who): the steps of the plan are those strace sees a real run make, in order" \
+			"$(strace_steps <"$tmp/flags/st-$who" | words)" "$got"
+		assert_contains "and there are such steps (the check can fail)" "$got" "unshare 0x34020000 open /proc/self/setgroups open /proc/self/uid_map open /proc/self/gid_map mount none /"
+	done
+else
+	skip "exec --dry-run against a real run: needs strace"
+fi
+got=$(as_user "$R" exec --dry-run -r -n -p --mount-proc --hostname=planned sh -c 'true' | words)
+assert_contains "exec --dry-run: each step with what it is, loopback as the ip command would do it" "$got" \
+	"idmap uid 0 $tuid 1: the caller's own, one id idmap gid 0 $tgid 1: the caller's own, one id unshare user,uts,net,pid,mnt (clone flags 0x74020000)"
+assert_contains "and the network and the command line" "$got" "netlink ip link set lo up"
+assert_contains "and the command line last" "$got" "exec sh -c true"
+# nothing is done: no pin, no file, no command run, the hostname the same
+hn=$(cat /proc/sys/kernel/hostname)
+rm -f "$tmp/dry-ran"
+as_user "$R" exec --dry-run -r --net="$tmp/dry-pin" --hostname=dry touch "$tmp/dry-ran" >"$tmp/plan"
+assert_eq "exec --dry-run: exits 0 and does nothing: no pin file, the command not run" "absent absent" \
+	"$([ -e "$tmp/dry-pin" ] && echo present || echo absent) $([ -e "$tmp/dry-ran" ] && echo present || echo absent)"
+assert_contains "the pin is planned: the file created, then the bind mount" "$(words <"$tmp/plan")" \
+	"create $tmp/dry-pin mount /proc/"
+assert_eq "and the hostname is the host's" "$hn" "$(cat /proc/sys/kernel/hostname)"
+# --json: one JSON object a step, the same steps in the same order
+as_user "$R" exec --dry-run --json -rn -p --mount-proc true >"$tmp/plan.json"
+as_user "$R" exec --dry-run -rn -p --mount-proc true >"$tmp/plan.txt"
+assert_eq "exec --dry-run --json: JSON lines (jq), the steps of the text plan" "$(awk '{print $1}' "$tmp/plan.txt" | words)" \
+	"$(jq -r .step <"$tmp/plan.json" | words)"
+assert_exit "exec --json without --dry-run is a usage error" 2 "$R" exec --json true
+assert_contains "saying so" "$out" "--json: goes with --dry-run"
+assert_exit "exec --dry-run with a bad option is a usage error all the same" 2 "$R" exec --dry-run --setgroups=maybe true
 }
 
 # --- the applets exactly as util-linux (rnsbox exec keeps its own ways; README's table)
