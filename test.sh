@@ -2185,7 +2185,9 @@ fi
 
 # --- user-mode networking: slirp4netns and pasta, resolv.conf and hosts, copy-up, the shared netns
 group_network() {
-port=47100
+# the ports the cases listen on, below the ephemeral range (32768 up by default), where
+# any connection on the machine, the cases' own clients too, may have taken one
+port=27100
 if [ "${RNSBOX_TEST_NS-}" != 1 ] || [ "$tb" = 0 ] || ! have slirp4netns; then
 	skip "network helper cases: they need root, toybox and slirp4netns"
 else
