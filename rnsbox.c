@@ -5515,15 +5515,17 @@ static void exec_path(char **argv)
 __attribute__((noreturn)) static void run_command(const struct run *r)
 {
 	static char sh[PATH_MAX], login[64], listen_pid[32];
-	const char *env = getenv("SHELL");
-	unsigned uid = (unsigned)getuid();
 	char *shell[] = {login, NULL}, **argv = r->argv ? r->argv : shell;
 	extern char **environ;
-	if (!r->argv && (sfmt(sh, sizeof(sh), "%s", env ? env : ""), !*sh) &&
-	    (idfile_lookup("/etc/passwd", NULL, &uid, sh, sizeof(sh), 6) < 0 || !*sh))
-		sfmt(sh, sizeof(sh), "/bin/sh");
-	const char *base = strrchr(sh, '/');
-	sfmt(login, sizeof(login), "-%s", base ? base + 1 : sh);
+	if (!r->argv) { /* the passwd lookup only when there is no command */
+		const char *env = getenv("SHELL"), *base;
+		unsigned uid = (unsigned)getuid();
+		if ((sfmt(sh, sizeof(sh), "%s", env ? env : ""), !*sh) &&
+		    (idfile_lookup("/etc/passwd", NULL, &uid, sh, sizeof(sh), 6) < 0 || !*sh))
+			sfmt(sh, sizeof(sh), "/bin/sh");
+		base = strrchr(sh, '/');
+		sfmt(login, sizeof(login), "-%s", base ? base + 1 : sh);
+	}
 	sigprocmask(SIG_SETMASK, &r->mask, NULL);
 	if (r->env_clear) { /* --clear-env, --whitelist-env: the kept variables, in their order */
 		char **out = environ;
@@ -6798,7 +6800,10 @@ static void nsenter_join(struct nsenter_opts *o)
 		long pidfd = o->pidfd >= 0 ? o->pidfd : sys_pidfd_open(o->target, 0);
 		if (pidfd < 0 && errno == ESRCH)
 			die("--target %d: no such process", (int)o->target);
-		if (pidfd >= 0 && setns((int)pidfd, o->want) == 0)
+		int rc = pidfd >= 0 ? setns((int)pidfd, o->want) : -1;
+		if (pidfd >= 0 && pidfd != o->pidfd)
+			close((int)pidfd); /* --target=PID:INODE's is kept for nsenter_alive */
+		if (rc == 0)
 			return;
 	}
 	/*
