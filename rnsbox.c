@@ -14,9 +14,10 @@
  * Diagnostics go through one family of functions that format into a stack buffer and
  * emit a line with one write(2), so they are safe in forked children. Children
  * are made with _Fork() (POSIX 2024's fork without atfork handlers, of which rnsbox has
- * none; musl's fork links its thread-lock machinery and the vDSO clock, 2.8 KiB), so libc
- * stays consistent in them; they talk to rnsbox through one protocol (child_start). The
- * one raw clone is userns-handle's helper (CLONE_VM, raw syscalls only, for speed). Every
+ * none; musl's fork links its thread-lock machinery and the vDSO clock, 2.8 KiB; with
+ * musl, rnsbox's _Fork is the bare call), so libc stays consistent in them; they talk to
+ * rnsbox through one protocol (child_start). The one raw clone is userns-handle's
+ * helper (CLONE_VM, raw syscalls only, for speed). Every
  * fd is close-on-exec from birth. Kernel features are probed with deliberately bad
  * arguments, never inferred from version numbers.
  *
@@ -905,6 +906,78 @@ int sched_setaffinity(pid_t pid, size_t size, const cpu_set_t *set)
 {
 	return (int)syscall(SYS_sched_setaffinity, pid, size, set);
 }
+
+/*
+ * poll as ppoll where there is no poll (aarch64, riscv64), statfs and fstatfs (statfs64
+ * on 32-bit targets, as musl's: the same struct), sigwaitinfo, and the signal set bits
+ * without musl's checks for the signals it reserves (rnsbox names none): no cancellation
+ * points, no conversions. clone with CLONE_VM (userns-handle's helper, its only one) is
+ * musl's own __clone, the assembly under its clone, which in musl 1.2.5 also handles
+ * fork-like flags; without musl's C wrapper there is no stack-protector code linked.
+ */
+int poll(struct pollfd *p, nfds_t n, int ms)
+{
+#ifdef SYS_poll
+	return (int)syscall(SYS_poll, p, n, ms);
+#else
+	struct timespec ts = {ms / 1000, ms % 1000 * 1000000L};
+	return (int)syscall(SYS_ppoll, p, n, ms < 0 ? NULL : &ts, NULL, 0);
+#endif
+}
+
+#ifdef SYS_statfs64
+#define STATFS(call, a, buf) syscall(call##64, a, sizeof(*buf), buf)
+#else
+#define STATFS(call, a, buf) syscall(call, a, buf)
+#endif
+int statfs(const char *path, struct statfs *buf)
+{
+	return (int)STATFS(SYS_statfs, path, buf);
+}
+
+int fstatfs(int fd, struct statfs *buf)
+{
+	return (int)STATFS(SYS_fstatfs, fd, buf);
+}
+
+int sigwaitinfo(const sigset_t *restrict set, siginfo_t *restrict info)
+{
+	return (int)syscall(SYS_rt_sigtimedwait, set, info, NULL, _NSIG / 8);
+}
+
+#define SIG_WORD(set, sig) ((unsigned long *)(set))[((unsigned)(sig) - 1) / (8 * sizeof(long))]
+#define SIG_BIT(sig) (1UL << ((unsigned)(sig) - 1) % (8 * sizeof(long)))
+int sigaddset(sigset_t *set, int sig)
+{
+	SIG_WORD(set, sig) |= SIG_BIT(sig);
+	return 0;
+}
+
+int sigdelset(sigset_t *set, int sig)
+{
+	SIG_WORD(set, sig) &= ~SIG_BIT(sig);
+	return 0;
+}
+
+/*
+ * _Fork as the bare call: musl's also takes its abort lock and sets the child's thread id,
+ * which only raise, pthread_kill and stdio's locks read, none of which rnsbox calls.
+ */
+pid_t _Fork(void)
+{
+#ifdef SYS_fork
+	return (pid_t)syscall(SYS_fork);
+#else
+	return (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+#endif
+}
+
+int __clone(int (*fn)(void *), void *stack, int flags, void *arg, ...);
+int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
+{
+	int pid = __clone(fn, stack, flags, arg, (pid_t *)0, (void *)0, (pid_t *)0);
+	return pid < 0 ? (errno = -pid, -1) : pid;
+}
 #endif
 
 /* write(2) all of buf, retrying short writes and EINTR. Returns 0 or -1 with errno. */
@@ -1355,11 +1428,14 @@ static int child_reap(struct child *c, char why[40])
  * Run fn(res) in a child and copy *res (len bytes) back. The child may change its own
  * credentials and namespaces freely; the caller's are untouched. Blocks until the child
  * exits. 0, or -1 if it ended before reporting (errno EPIPE; *status its wait status).
+ * A dry run does fn's steps itself.
  */
 static int in_child(void (*fn)(void *), void *res, size_t len, int *status)
 {
 	struct child c;
 	char why[40];
+	if (plan("fork", "a child does the next steps"))
+		return fn(res), 0;
 	if (child_start(&c) < 0)
 		return -1;
 	if (c.pid == 0) {
@@ -1643,16 +1719,6 @@ static long sys_clone3(void *args, size_t size)
 	return syscall(SYS_clone3, args, size);
 }
 
-static long sys_open_tree(int dfd, const char *path, unsigned flags)
-{
-	return syscall(SYS_open_tree, dfd, path, flags);
-}
-
-static long sys_mount_setattr(int dfd, const char *path, unsigned flags, void *attr, size_t size)
-{
-	return syscall(SYS_mount_setattr, dfd, path, flags, attr, size);
-}
-
 static long sys_pidfd_getfd(int pidfd, int fd)
 {
 	return syscall(SYS_pidfd_getfd, pidfd, fd, 0);
@@ -1699,29 +1765,45 @@ static long sys_setgroups(size_t n, const gid_t *list)
 	return plan("ids", "setgroups (%zu)", n) ? 0 : syscall(SYS_ID_SETGROUPS, n, list);
 }
 
-/*
- * plan() of a step on path, relative to dfd: AT_FDCWD, or a directory fd, named by its
- * /proc/self/fd link (read only in a dry run). more follows the path.
- */
+/* path, relative to dfd (AT_FDCWD, or a directory fd named by its /proc/self/fd link), into buf. */
+static char *at_path(int dfd, const char *path, char buf[PATH_MAX])
+{
+	char link[32];
+	ssize_t n = -1;
+	sfmt(link, sizeof(link), "/proc/self/fd/%d", dfd);
+	if (dfd != AT_FDCWD && (n = readlink(link, buf, PATH_MAX - 2)) > 0 && *path)
+		buf[n++] = '/';
+	sfmt(buf + (n < 0 ? 0 : n), PATH_MAX - (size_t)(n < 0 ? 0 : n), "%s", path);
+	return buf;
+}
+
+/* plan() of a step on path, relative to dfd (at_path; read only in a dry run). more follows the path. */
 static int plan_at(const char *step, int dfd, const char *path, const char *more)
 {
-	char d[PATH_MAX], link[32];
-	ssize_t n = -1;
-	if (!diag.dry)
-		return 0;
-	sfmt(link, sizeof(link), "/proc/self/fd/%d", dfd);
-	if (dfd != AT_FDCWD && (n = readlink(link, d, sizeof(d) - 2)) > 0 && *path)
-		d[n++] = '/';
-	d[n < 0 ? 0 : n] = '\0';
-	return plan(step, "%s%s%s", d, path, more);
+	char d[PATH_MAX];
+	return diag.dry && plan(step, "%s%s", at_path(dfd, path, d), more);
+}
+
+/*
+ * rnsbox's new mount API calls: a copy of a tree (open_tree, OPEN_TREE_CLONE: done in a
+ * dry run too, as it is no change until it is moved), its attributes (attr_set, the first
+ * field of attr: userns-handle's id map), the copy moved into place.
+ */
+static long sys_open_tree(int dfd, const char *path, unsigned flags)
+{
+	plan("mount", "a copy of %s (open_tree)", path);
+	return syscall(SYS_open_tree, dfd, path, flags);
+}
+
+static long sys_mount_setattr(int dfd, const char *path, unsigned flags, void *attr, size_t size)
+{
+	return plan("mount", "the copy's attributes 0x%llx set", attr ? *(unsigned long long *)attr : 0)
+		       ? 0 : syscall(SYS_mount_setattr, dfd, path, flags, attr, size);
 }
 
 static long sys_move_mount(int from_dfd, const char *from, int to_dfd, const char *to, unsigned flags)
 {
-	char m[PATH_MAX + 16];
-	if (diag.dry) /* the tree of from_dfd (open_tree's) to to, relative to the working directory */
-		sfmt(m, sizeof(m), " moved to %s", to);
-	return plan_at("mount", from_dfd, from, m) ? 0 : syscall(SYS_move_mount, from_dfd, from, to_dfd, to, flags);
+	return plan("mount", "the copy moved to %s", to) ? 0 : syscall(SYS_move_mount, from_dfd, from, to_dfd, to, flags);
 }
 
 /*
@@ -1748,7 +1830,7 @@ static const char *mount_flags(unsigned long f, char *buf, size_t size)
 static int dry_mount(const char *src, const char *dst, const char *type, unsigned long flags, const void *data)
 {
 	char f[80];
-	return plan("mount", "%s on %s type %s (%s)", src, dst, type ? type : "-", mount_flags(flags, f, sizeof(f)))
+	return plan("mount", "%s on %s type %s (%s)", src ? src : "-", dst, type ? type : "-", mount_flags(flags, f, sizeof(f)))
 		       ? 0 : (mount)(src, dst, type, flags, data);
 }
 #define mount(...) dry_mount(__VA_ARGS__)
@@ -1797,8 +1879,10 @@ static int dry_unlinkat(int dfd, const char *path, int flags)
 
 static int dry_renameat(int dfd, const char *from, int dfd2, const char *to)
 {
-	return plan_at("rename", dfd, from, " (over the next)") + plan_at("to", dfd2, to, "") ? 0
-	       : (renameat)(dfd, from, dfd2, to);
+	char m[PATH_MAX + 8] = " to ";
+	if (diag.dry)
+		at_path(dfd2, to, m + 4);
+	return plan_at("rename", dfd, from, m) ? 0 : (renameat)(dfd, from, dfd2, to);
 }
 #define renameat(...) dry_renameat(__VA_ARGS__)
 #define rename(a, b) dry_renameat(AT_FDCWD, a, AT_FDCWD, b)
@@ -2409,6 +2493,18 @@ struct opts {
 };
 
 enum { OPT_NS = 1 /* a namespace option; opt_ns is its ns_table index */ };
+
+/* --dry-run and its --json, rows of exec, newns and userns-handle (newns's --json is its own). */
+enum { OPT_DRY_RUN = 900, OPT_DRY_JSON };
+#define DRY_ROW OPT("dry-run", "\tprint each step, in order, and do none (--json: as JSON lines)", OPT_DRY_RUN, 0)
+
+/* Once the options are read: --dry-run (diag.dry 1) with --json (4) into diag.dry, 1 text, 2 JSON lines. */
+static void dry_set(void)
+{
+	if (diag.dry == 4)
+		die_usage("--json: goes with --dry-run");
+	diag.dry = diag.dry ? 1 + (diag.dry > 1) : 0;
+}
 static struct opt opt_last; /* the row opt_get matched last, for messages: "--%s", opt_last.name */
 static int opt_ns;
 
@@ -2639,7 +2735,7 @@ static void mntns_above(uint64_t outer)
 static int dir_propagation(const char *dir, unsigned long prop)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = -1;
-	if (fd < 0)
+	if (fd < 0 && !diag.dry) /* a dry run did not make it */
 		return -1;
 	flock(fd, LOCK_EX);
 	if ((prop == MS_SHARED && mount(NULL, dir, NULL, MS_SHARED, NULL) == 0) ||
@@ -2655,12 +2751,14 @@ static int dir_propagation(const char *dir, unsigned long prop)
  * Make the mount point for a pin of type at path, exclusively and without following a
  * symlink. An empty file there (a stale pin) is replaced; a live pin of the same type is
  * reused with exist_ok (returns 1) and refused otherwise, as is anything else. 0 when
- * made, or -1 with r set.
+ * made, or -1 with r set. A dry run meets what is there as a real run would (EEXIST),
+ * and creates after the unlink of a stale one, which it did not do.
  */
 static int pin_file(const char *path, int type, int exist_ok, struct result *r)
 {
 	for (int tries = 0; tries < 2; tries++) {
-		int fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
+		int fd = diag.dry && !tries && pin_kind(path) != PIN_NONE
+				 ? (errno = EEXIST, -1) : open(path, O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
 		if (fd >= 0)
 			return close(fd), 0;
 		int err = errno, kind = err == EEXIST ? pin_kind(path) : PIN_ERR;
@@ -3790,6 +3888,8 @@ static int nh_stop(pid_t pid)
 {
 	int fd = pid > 0 ? (int)sys_pidfd_open(pid, 0) : -1, err = errno;
 	int alive = pid > 0 && (fd >= 0 || err != ESRCH) ? nh_alive(pid) : 0;
+	if (alive > 0 && plan("kill", "the network helper (pid %d): SIGTERM, SIGKILL after 2 s", (int)pid))
+		alive = 0;
 	if (alive <= 0 && fd >= 0)
 		close(fd), fd = -1;
 	int rc = alive < 0 ? -1 : !alive ? 0 : fd >= 0 ? nh_stop_fd(fd) : kill(pid, SIGKILL);
@@ -5772,7 +5872,8 @@ static int persist_one(pid_t pid, int ns, const char *file, struct result *r)
 	/* The time namespace is the one children get; a PID namespace is pinned from its PID 1. */
 	const char *name = ns_table[ns].flag == CLONE_NEWTIME ? "_for_children" : "";
 	sfmt(src, sizeof(src), "/proc/%d/ns/%s%s", (int)pid, ns_table[ns].name, name);
-	if ((fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444)) >= 0) {
+	if ((fd = diag.dry && pin_kind(file) != PIN_NONE ? (errno = EEXIST, -1) /* as a real run meets it */
+		  : open(file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444)) >= 0) {
 		close(fd);
 		created = 1;
 	} else if (errno != EEXIST || (kind = pin_kind(file)) == PIN_OTHER || kind == PIN_ERR) {
@@ -6262,7 +6363,7 @@ enum {
 	OPT_NO_LO, OPT_KILL_CHILD, OPT_REAPER, OPT_KEEP_CAPS, OPT_MAP_USERS, OPT_MAP_GROUPS, OPT_MAP_AUTO,
 	OPT_MONOTONIC, OPT_BOOTTIME, OPT_BLOCK_FD, OPT_STATUS_FD, OPT_FORWARD, OPT_CLEAR_ENV, OPT_KEEP_ENV,
 	OPT_MAP_SUBIDS, OPT_HOSTNAME, OPT_EVACUATE, OPT_PORT_DRIVER, OPT_FWD_UNIX, OPT_STATE_DIR, OPT_OWNER,
-	OPT_BINFMT, OPT_NO_INIT, OPT_MAP_BACK, OPT_DRY_RUN, OPT_DRY_JSON,
+	OPT_BINFMT, OPT_NO_INIT, OPT_MAP_BACK,
 };
 
 /* An fd given on the command line: open, and made close-on-exec (it is rnsbox's, not the command's). */
@@ -6364,7 +6465,7 @@ static const struct opt exec_rows[] = {
 	OPT("whitelist-env", "VAR[,VAR]...\tkeep only these variables (repeatable)", OPT_KEEP_ENV, ARG_REQ),
 	OPT("no-lo", "\tleave loopback down", OPT_NO_LO, 0),
 	OPT("block-fd", "FD\twait for a byte or EOF on FD first", OPT_BLOCK_FD, ARG_REQ),
-	OPT("dry-run", "\tprint each step, in order, and do none (--json: as JSON lines)", OPT_DRY_RUN, 0),
+	DRY_ROW,
 	OPT("json", "", OPT_DRY_JSON, 0),
 	OPT("json-status-fd", "FD\tJSON lines on FD: {pid, namespaces}, then {exit-code}", OPT_STATUS_FD, ARG_REQ),
 	NH_ROWS,
@@ -6596,9 +6697,7 @@ static void exec_parse(struct exec_opts *o, int argc, char **argv)
 	}
 	if (optind < argc)
 		o->run.argv = argv + optind;
-	if (diag.dry == 4)
-		die_usage("--json: goes with --dry-run");
-	diag.dry = diag.dry ? 1 + (diag.dry > 1) : 0; /* 1 text, 2 JSON lines */
+	dry_set();
 	exec_idmaps(o);
 	exec_implied(o);
 }
@@ -7433,44 +7532,33 @@ static int newns_file(struct newns_opts *o, int i)
 }
 
 /*
- * A user, PID or mount namespace cannot be made by rnsbox itself: it could not come back
- * to pin a mount namespace in the caller's, nor come back from a user namespace, and a PID
- * namespace shows as pid_for_children only once it has a PID 1. A child makes all of the
- * namespaces then (and a PID 1 that waits for it), sets their network up, reports, and
- * waits (child_start's protocol) while rnsbox pins them from /proc/CHILD/ns. A go byte
- * means keep; EOF (rnsbox failed or died) makes the child delete its veth pair first.
- * Returns the child's pid, with c set; 0 or -1 with r set.
+ * A user or mount namespace cannot be made by rnsbox itself: it could not come back to
+ * pin a mount namespace in the caller's, nor come back from a user namespace (a PID
+ * namespace, which would need a PID 1 to stay, is refused: newns_check_types). A child
+ * makes all of the namespaces then, sets their network up, reports, and waits
+ * (child_start's protocol) while rnsbox pins them from /proc/CHILD/ns. A go byte means
+ * keep; EOF (rnsbox failed or died) makes the child delete its veth pair first. Returns
+ * the child's pid, with c set; 0 or -1 with r set. A dry run does the child's steps
+ * itself: its own pid, c->pid 0.
  */
 static pid_t newns_child(struct newns_opts *o, struct child *c, struct result *r)
 {
-	int init_pipe[2];
+	int dry = plan("fork", "a child makes the namespaces, rnsbox pins them from its /proc/PID/ns");
 	uint64_t outer = o->flags & CLONE_NEWNS ? mntns_id() : 0;
 	char k, names[64], why[40];
-	if (child_start(c) == 0) {
-		pid_t init = 1;
+	if (dry || child_start(c) == 0) {
 		r->ok = 1;
-		if (unshare(o->flags) < 0) {
+		if (unshare(o->flags) < 0)
 			result_fail(r, unshare_hint(errno, o->flags), "unshare %s: %s",
 				    ns_names(o->flags, names, sizeof(names)), strerror(errno));
-		} else {
-			if (o->flags & CLONE_NEWNS)
-				mntns_above(outer);
-			if ((o->flags & CLONE_NEWPID) && (pipe2(init_pipe, O_CLOEXEC) < 0 || (init = _Fork()) < 0))
-				result_fail(r, NULL, "start PID 1 of the new PID namespace: %s", strerror(errno));
-			else if (init == 0) { /* PID 1: it lives until its parent ends */
-				close(c->fd);
-				close(init_pipe[1]);
-				_exit(read(init_pipe[0], &k, 1) < 0);
-			} else if (o->flags & CLONE_NEWNET) {
-				newns_net(o, r);
-			}
-		}
+		else if (o->flags & CLONE_NEWNS)
+			mntns_above(outer);
+		if (r->ok && (o->flags & CLONE_NEWNET))
+			newns_net(o, r);
+		if (dry)
+			return c->pid = 0, getpid();
 		if (child_send(c->fd, r, sizeof(*r)) < 0 || child_recv(c->fd, &k, 1) < 0)
 			newns_unveth(o);
-		if (init > 1) {
-			close(init_pipe[1]);
-			waitpid(init, NULL, 0);
-		}
 		_exit(0);
 	}
 	if (c->pid < 0)
@@ -7488,16 +7576,17 @@ static pid_t newns_child(struct newns_opts *o, struct child *c, struct result *r
  * caller's environment; sudo strips the variable), by the namespace's inode, so that the
  * pin's directory (/run/netns, which ip netns lists) holds pins only. With make, the
  * directory is made (state_dir_as). "" when path is not a live network namespace pin.
+ * A dry run's pin is not made: INODE is 0.
  */
 static char *nh_pidfile(const char *shared, const char *path, int make, char *buf, size_t size)
 {
 	char rt[200];
 	const char *src, *dir;
-	struct stat st;
+	struct stat st = {0};
 	buf[0] = '\0';
 	if (shared) {
 		sfmt(buf, size, "%s/netns.pid", shared);
-	} else if (pin_kind(path) == CLONE_NEWNET && stat(path, &st) == 0) {
+	} else if ((make && diag.dry) || (pin_kind(path) == CLONE_NEWNET && stat(path, &st) == 0)) {
 		dir = make ? state_dir_as(rt, sizeof(rt), 0) : runtime_dir_as(rt, sizeof(rt), &src, 0);
 		sfmt(buf, size, "%s/helpers", dir);
 		if (make && mkdir(buf, 0700) < 0 && errno != EEXIST)
@@ -7512,11 +7601,11 @@ static char *nh_pidfile(const char *shared, const char *path, int make, char *bu
  * the caller's network namespace), its device configured by a child that enters the
  * namespace, and its pid file made (nh_pidfile; one left by a namespace gone before
  * with the same inode is replaced). 0, or -1 with r set (newns_fail ends the helper and
- * removes the pid file).
+ * removes the pid file). A dry run made no namespace: its steps are those for rnsbox's.
  */
 static int newns_helper(struct newns_opts *o, const char *path, struct result *r)
 {
-	struct nh_child c = {&o->nh, open(path, O_RDONLY | O_CLOEXEC), {0}};
+	struct nh_child c = {&o->nh, open(diag.dry ? "/proc/self/ns/net" : path, O_RDONLY | O_CLOEXEC), {0}};
 	char pidfile[PATH_MAX], api[PATH_MAX], why[32];
 	int st;
 	if (c.fd < 0)
@@ -7556,26 +7645,26 @@ static void newns_etc(struct newns_opts *o, struct result *r)
 	const char *name = o->paths[0] + 11;
 	if (getuid() || strncmp(o->paths[0], "/run/netns/", 11) || strchr(name, '/'))
 		return;
+	char file[PATH_MAX + 16];
+	int rc = -1;
 	sfmt(o->etc, sizeof(o->etc), "/etc/netns/%s", name);
+	sfmt(file, sizeof(file), "%s/resolv.conf", o->etc);
 	if ((mkdir("/etc/netns", 0755) < 0 && errno != EEXIST) || (mkdir(o->etc, 0755) < 0 && errno != EEXIST))
 		return result_fail(r, NULL, "mkdir %s: %s", o->etc, strerror(errno));
 	o->etc_made = 1; /* newns_fail removes rnsbox's file there, and the directory if empty */
-	int dfd = open(o->etc, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), rc = -1;
-	for (int k = 0; dfd >= 0 && k < 2 && (rc = nh_etc_file(&o->nh, dfd, "resolv.conf", 2)) < 0 && errno == EEXIST; k++)
+	for (int k = 0; k < 2 && (rc = nh_etc_file(&o->nh, AT_FDCWD, file, 2)) < 0 && errno == EEXIST; k++)
 		if (k || !netns_etc_ours(o->etc, 1)) /* rnsbox's, left by a newns killed: replaced */
-			warn("%s/resolv.conf exists, not rnsbox's: left as it is", o->etc), rc = 0, k = 2;
+			warn("%s exists, not rnsbox's: left as it is", file), rc = 0, k = 2;
 	if (rc < 0)
-		result_fail(r, NULL, "create %s/resolv.conf: %s", o->etc, strerror(errno));
-	if (dfd >= 0)
-		close(dfd);
+		result_fail(r, NULL, "create %s: %s", file, strerror(errno));
 }
 
-/* The paths made, one a line, with one write; where the caller cannot learn them, all is undone. */
+/* The paths made, one a line, with one write; where the caller cannot learn them, all is undone. None in a dry run. */
 static int newns_print(struct newns_opts *o)
 {
 	struct result r = {.ok = 1};
 	struct out out = {.fmt = FMT_TEXT};
-	for (int i = 0; i < o->ntypes; i++) {
+	for (int i = 0; !diag.dry && i < o->ntypes; i++) {
 		out_s(&out, o->paths[i]);
 		out_s(&out, "\n");
 	}
@@ -7607,11 +7696,11 @@ static int newns_create(struct newns_opts *o, int n, char **paths)
 		sfmt(self, sizeof(self), "%d", (int)o->attach);
 	else if (live == 0 && o->veth[0][0] && (rc = nl_open(&o->host)) < 0)
 		result_fail(&r, NULL, "netlink socket: %s", strerror(-rc));
-	else if (live == 0 && ((o->flags & (CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS)) || o->nh.name)) {
-		newns_child(o, &child, &r);
-		sfmt(self, sizeof(self), "%d", (int)child.pid);
-		for (int k = 0; r.ok && child.pid > 0 && (o->flags & CLONE_NEWUSER) && k < 2; k++)
-			map_write(child.pid, k, k ? &o->gids : &o->uids, &r); /* before the pins: a joiner finds the maps */
+	else if (live == 0 && ((o->flags & (CLONE_NEWUSER | CLONE_NEWNS)) || o->nh.name)) {
+		pid_t pid = newns_child(o, &child, &r);
+		sfmt(self, sizeof(self), "%d", (int)pid);
+		for (int k = 0; r.ok && pid > 0 && (o->flags & CLONE_NEWUSER) && k < 2; k++)
+			map_write(pid, k, k ? &o->gids : &o->uids, &r); /* before the pins: a joiner finds the maps */
 	} else if (live == 0 && unshare(o->flags) < 0) /* rnsbox stays in them: it exits soon */
 		result_fail(&r, unshare_hint(errno, o->flags), "unshare %s: %s", ns_names(o->flags, names, sizeof(names)),
 			    strerror(errno));
@@ -7622,7 +7711,7 @@ static int newns_create(struct newns_opts *o, int n, char **paths)
 		if ((flag == CLONE_NEWNS) != (k < o->ntypes))
 			continue;
 		sfmt(src, sizeof(src), "/proc/%s/ns/%s%s", self, ns_table[ns].name,
-			 flag & (CLONE_NEWPID | CLONE_NEWTIME) && !o->attach ? "_for_children" : "");
+			 flag == CLONE_NEWTIME && !o->attach ? "_for_children" : "");
 		if (pin_mount(src, ns, o->paths[i], &r) == 0)
 			o->made[i] = 2;
 	}
@@ -7844,14 +7933,14 @@ static int newns_rm(const char *path, const char *shared)
 	}
 	/* while the pin still tells the inode, by which a helper whose pid was never recorded is found */
 	unsigned long long ino = (kind = pin_kind(path)) == CLONE_NEWNET && stat(path, &st) == 0 ? st.st_ino : 0;
-	int ends[8], nends = ino && !shared ? veth_ends(path, ends, 8) : 0;
+	int ends[8], nends = ino && !shared && !diag.dry ? veth_ends(path, ends, 8) : 0;
 	if (shared || ino)
 		nh_pidfile(shared, path, 0, pidfile, sizeof(pidfile));
 	else
 		pidfile[0] = '\0';
 	if (newns_unhelper(pidfile, ino) < 0) /* first: the helper holds the pin open, which makes umount EBUSY */
 		return -1;
-	for (; kind > 0 && n < 64; kind = pin_kind(path)) {
+	for (; kind > 0 && n < 64; kind = diag.dry ? PIN_STALE : pin_kind(path)) { /* a dry run: one pin */
 		if (umount2(path, UMOUNT_NOFOLLOW | (busy > 7 ? MNT_DETACH : 0)) == 0) {
 			n++;
 		} else if (errno == EBUSY) {
@@ -8564,8 +8653,9 @@ static const struct opts newns_set = {
 		OPT("publish", "SPEC\t[HOSTIP:]HOSTPORT:PORT[/tcp|udp]: a host port to the namespace", 'p', ARG_REQ),
 		OPT("rm", "\tunpin the PATHs (ending their helpers)", OPT_RM, 0),
 		OPT("list", "\tthe pins here", OPT_LIST, 0),
-		OPT("json", "\twith --list: JSON", OPT_JSON, 0),
+		OPT("json", "\twith --list: JSON; with --dry-run, JSON lines", OPT_JSON, 0),
 		OPT("shared", "DIR\tthe shared netns kept in DIR", OPT_SHARED, ARG_REQ),
+		DRY_ROW,
 		{0},
 	},
 	0, NULL,
@@ -8606,8 +8696,11 @@ static void newns_check(struct newns_opts *o, int argc, int created, int autom)
 {
 	if (o->mode && created)
 		die_usage("--%s takes no other option", o->mode == OPT_RM ? "rm" : "list");
-	if (o->json && o->mode != OPT_LIST)
-		die_usage("--json goes with --list");
+	if (o->json && o->mode != OPT_LIST && !diag.dry)
+		die_usage("--json goes with --list or --dry-run");
+	if (diag.dry && (o->mode == OPT_LIST || o->shared))
+		die_usage("--dry-run: for making and removing pins; --list and --shared's verbs have none");
+	diag.dry += diag.dry && o->json;
 	if (o->mode == OPT_LIST && optind < argc)
 		die_usage("--list takes no PATH");
 	if (!o->ntypes) {
@@ -8633,7 +8726,7 @@ static void newns_parse(struct newns_opts *o, int argc, char **argv)
 {
 	int c, created = 0, autom = 0;
 	while ((c = opt_get(argc, argv, &newns_set)) != -1) {
-		created += c != OPT_RM && c != OPT_LIST && c != OPT_JSON;
+		created += c != OPT_RM && c != OPT_LIST && c != OPT_JSON && c != OPT_DRY_RUN;
 		switch (c) {
 		case 't': newns_types(o, optarg); break;
 		case OPT_VETH: newns_veth(o, optarg); break;
@@ -8657,6 +8750,7 @@ static void newns_parse(struct newns_opts *o, int argc, char **argv)
 		case OPT_RM:
 		case OPT_LIST: o->mode = c; break;
 		case OPT_JSON: o->json = 1; break;
+		case OPT_DRY_RUN: diag.dry = 1; break;
 		default:
 			if (c < OPT_NH || c > OPT_NH_IPV6)
 				die_option(c, argv);
@@ -8757,7 +8851,7 @@ static int uh_helper(void *arg)
  * rnsbox holds CAP_SETUID/CAP_SETGID or a map is just its own id, else through newuidmap
  * and newgidmap), open its /proc/PID/ns/user, and end and reap the helper on every path.
  * The helper runs one at a time, so its stack can live in this frame. The handle, or -1
- * with r set.
+ * with r set. A dry run does the steps for its own pid (its user namespace the handle).
  */
 static int userns_make(struct uh_opts *o, int i, struct result *r)
 {
@@ -8766,7 +8860,8 @@ static int userns_make(struct uh_opts *o, int i, struct result *r)
 	unsigned self[2] = {(unsigned)geteuid(), (unsigned)getegid()};
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return result_fail(r, NULL, "pipe: %s", strerror(errno)), -1;
-	pid_t pid = clone(uh_helper, stack + sizeof(stack), CLONE_VM | CLONE_NEWUSER | SIGCHLD, p);
+	pid_t pid = plan("clone", "a helper in a new user namespace (clone flags 0x%x)", CLONE_VM | CLONE_NEWUSER)
+			    ? getpid() : clone(uh_helper, stack + sizeof(stack), CLONE_VM | CLONE_NEWUSER | SIGCHLD, p);
 	if (pid < 0)
 		result_fail(r, unshare_hint(errno, CLONE_NEWUSER), "clone a user namespace: %s", strerror(errno));
 	for (int k = 0; r->ok && k < 2; k++) {
@@ -8785,7 +8880,7 @@ static int userns_make(struct uh_opts *o, int i, struct result *r)
 		result_fail(r, NULL, "open %s: %s", path, strerror(errno));
 	close(p[0]);
 	close(p[1]); /* the helper sees EOF and exits */
-	if (pid > 0)
+	if (pid > 0 && !diag.dry)
 		waitpid(pid, NULL, 0);
 	return fd;
 }
@@ -8817,6 +8912,8 @@ static void uh_print(struct uh_opts *o, int i)
 	struct out out = {.fmt = FMT_TEXT};
 	struct stat st;
 	int status;
+	if (plan("print", "%s, and the maps as the kernel reports them", uh_key(o, i)))
+		return;
 	if (in_child(uh_show_child, &s, sizeof(s), &status) < 0)
 		die("--print: the child reading the maps ended before it reported, %s", wait_why(status, s.why));
 	if (s.why[0] || fstat(s.fd, &st) < 0)
@@ -9024,6 +9121,8 @@ static const struct opts uh_set = {
 		OPT("fd", "N\tthe handle at fd N for COMMAND", OPT_UH_FD, ARG_REQ),
 		OPT("cache", "DIR\treuse a live pin per mapping (DIR: $RUNTIME_DIR/userns)", OPT_UH_CACHE, ARG_OPT),
 		OPT("print", "\teach mapping's key and maps, as the kernel reports them", OPT_UH_PRINT, 0),
+		DRY_ROW,
+		OPT("json", "", OPT_DRY_JSON, 0),
 		{0},
 	},
 	0, NULL,
@@ -9061,10 +9160,13 @@ static void uh_parse(struct uh_opts *o, int argc, char **argv)
 			o->cache = optarg ? optarg : "";
 		} else if (c == OPT_UH_REC || c == OPT_UH_RO || c == OPT_UH_PRINT) {
 			*(c == OPT_UH_REC ? &o->recursive : c == OPT_UH_RO ? &o->readonly : &o->print) = 1;
+		} else if (c == OPT_DRY_RUN || c == OPT_DRY_JSON) {
+			diag.dry |= c == OPT_DRY_RUN ? 1 : 4;
 		} else {
 			die_option(c, argv);
 		}
 	}
+	dry_set();
 	if (optind < argc || (o->open && o->print)) /* the last mapping's handle, for the command or --print */
 		o->reqs[o->nreqs++] = (struct uh_req){o->nmaps - 1, optind < argc ? 'c' : 'n', NULL};
 	if (!o->nreqs)
@@ -9181,6 +9283,8 @@ static int cmd_userns_handle(int argc, char **argv)
 			die_hint(EX_FAIL, r.hint[0] ? r.hint : NULL, "%s", r.msg);
 		}
 	}
+	if (diag.dry) /* the pins are in the plan */
+		out.len = 0;
 	if (out_commit(&out) < 0) { /* the caller cannot learn the paths: undo */
 		int err = errno;
 		uh_undo(o, o->nreqs);

@@ -1286,16 +1286,33 @@ assert_exit "exec --mount-binfmt without DIR and without -p is a usage error" 2 
 # of the command; the plan's other steps (idmap, fork, netlink...) have no counterpart.
 plan_steps() {
 	awk '$1 == "unshare" {sub(/\)$/, "", $NF); print "unshare", $NF} $1 == "write" || $1 == "create" {sub(/:$/, "", $2); print "open", $2}
-		$1 == "mount" {print "mount", $2, $4} $1 == "uts" {print "sethostname", $3} $1 == "chroot" || $1 == "chdir" {print $1, $2}
-		$1 == "exec" {n = split($2, p, "/"); print "exec", p[n]}'
+		$1 == "mount" && $3 == "on" {print "mount", $2, $4} $1 == "uts" {print "sethostname", $3} $1 == "chroot" || $1 == "chdir" {print $1, $2}
+		$1 == "exec" {n = split($2, p, "/"); print "exec", p[n]}' | pids_out
 }
+# /proc/PID/ as /proc/P/: a dry run does its child's steps in its own process
+pids_out() { sed 's,/proc/[0-9][0-9]*/,/proc/P/,g'; }
 strace_steps() {
 	awk -F'"' 'function hex(s,  n, i) { for (i = 3; i <= length(s); i++) n = n * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1; return n }
 		NR == 1 {next} /^[0-9]+ +unshare\(/ {sub(/.*unshare\(/, ""); sub(/\).*/, ""); print "unshare", $0; next}
 		/openat\(/ {match($3, /0x[0-9a-f]+/); f = hex(substr($3, RSTART, RLENGTH)); if (f % 4 || int(f / 64) % 2) print "open", $2; next}
 		/ mount\(/ {print "mount", $2, $4; next} /sethostname\(/ {print "sethostname", $2; next}
 		/ (chroot|chdir)\(/ {d = $2; sub(/^[0-9]+ +/, ""); sub(/\(.*/, ""); print $0, d; next}
-		/execve\(.*= 0$/ {n = split($2, p, "/"); print "exec", p[n]; exit}'
+		/execve\(.*= 0$/ {n = split($2, p, "/"); print "exec", p[n]; exit}' | pids_out
+}
+# dry_vs_strace NAME WHO ARG...: the plan of rnsbox ARG... with --dry-run, and what strace
+# sees a real run make (WHO: root or user), are the same steps
+dry_vs_strace() {
+	name=$1 who=$2
+	shift 2
+	if [ "$who" = root ]; then run=""; else run=as_user; fi
+	sub=$1
+	shift
+	$run "$R" "$sub" --dry-run "$@" >"$tmp/plan" 2>&1
+	$run strace -f -qq -X raw -e trace=unshare,mount,sethostname,openat,execve,chroot,chdir -e signal=none \
+		-o "$tmp/flags/st-$who" "$R" "$sub" "$@" >/dev/null
+	got=$(plan_steps <"$tmp/plan" | words)
+	assert_eq "$name ($who): the plan's steps are those strace sees a real run make, in order" \
+		"$(strace_steps <"$tmp/flags/st-$who" | words)" "$got"
 }
 group_dryrun() {
 if have strace; then
@@ -1335,6 +1352,72 @@ assert_eq "exec --dry-run --json: JSON lines (jq), the steps of the text plan" "
 assert_exit "exec --json without --dry-run is a usage error" 2 "$R" exec --json true
 assert_contains "saying so" "$out" "--json: goes with --dry-run"
 assert_exit "exec --dry-run with a bad option is a usage error all the same" 2 "$R" exec --dry-run --setgroups=maybe true
+# newns and userns-handle: the same code path, the same steps, nothing made
+d=$tmp/dryns
+mkdir -p "$d/src" "$d/dst"
+chmod 755 "$d"
+if have strace; then
+	if [ "${RNSBOX_TEST_NS-}" = 1 ]; then
+		dry_vs_strace "newns --dry-run, rnsbox in the namespaces" root newns -t net,uts "$d/n" "$d/u"
+		assert_contains "and there are such steps" "$got" "open $d/n open $d/u unshare 0x44000000 mount /proc/self/ns/net $d/n"
+		"$R" newns --rm "$d/n" "$d/u"
+		dry_vs_strace "newns --dry-run, a child in them" root newns -t net,user --map-users=0:100000:65536 \
+			--map-groups=0:100000:65536 "$d/n" "$d/u"
+		assert_contains "and there are such steps" "$got" "unshare 0x50000000 open /proc/P/uid_map open /proc/P/gid_map mount /proc/P/ns/net $d/n"
+		"$R" newns --rm "$d/n" "$d/u"
+		dry_vs_strace "userns-handle --dry-run" root userns-handle --map-users=0:100000:1000 --map-groups=0:100000:1000 --path "$d/h"
+		assert_contains "and there are such steps" "$got" "open /proc/P/uid_map open /proc/P/gid_map open $d/h mount /proc/self/fd/"
+		"$R" newns --rm "$d/h"
+	fi
+	dry_vs_strace "userns-handle --dry-run" user userns-handle --map-users="0:$tuid:1" --map-groups="0:$tgid:1" -- true
+	assert_contains "and there are such steps" "$got" "open /proc/P/uid_map open /proc/P/setgroups open /proc/P/gid_map exec true"
+else
+	skip "newns's and userns-handle's --dry-run against a real run: needs strace"
+fi
+if [ "${RNSBOX_TEST_NS-}" = 1 ]; then
+	pins0=$(pins)
+	hel=$(helpers)
+	nh=''
+	have pasta && nh=--net-helper=pasta
+	# shellcheck disable=SC2086 # $nh: one option or none
+	got=$("$R" newns --dry-run --veth dryh0:dryn0 --addr dryn0=10.251.0.2/24 --route default,via=10.251.0.1 $nh drytest 2>&1)
+	assert_eq "newns --dry-run: exits 0; no pin, no veth, no /etc/netns/NAME, no helper, no mount" \
+		"0 absent absent absent $hel $pins0" "$? $([ -e /run/netns/drytest ] && echo present || echo absent) \
+$(has_dev dryh0 && echo present || echo absent) $([ -e /etc/netns/drytest ] && echo present || echo absent) $(helpers) $(pins)"
+	assert_contains "the veth pair, the address and the route as the ip commands that make them" "$(echo "$got" | words)" \
+		"netlink ip link add dryh0 up type veth peer dryn0 netns (the new one) netlink ip link set dryn0 up netlink ip address add 10.251.0.2/24 dev dryn0 netlink ip route add default via 10.251.0.1 mount /proc/"
+	if [ -n "$nh" ]; then
+		assert_contains "the helper's command line, then its device configured in the namespace" "$(echo "$got" | words)" \
+			"exec $(command -v pasta) -q -I tap0"
+		assert_contains "its device configured in the namespace" "$(echo "$got" | words)" \
+			"netlink ip link set tap0 up mtu 65520 netlink ip address add 10.0.2.100/24 dev tap0 netlink ip route add default via 10.0.2.2 dev tap0"
+		assert_contains "and resolv.conf for ip netns exec" "$got" "create  /etc/netns/drytest/resolv.conf"
+	fi
+	"$R" newns "$d/keep" >/dev/null
+	assert_exit "newns --dry-run at a live pin: refused, as a real run is" 1 "$R" newns --dry-run "$d/keep"
+	assert_contains "saying so" "$out" "already a live net namespace pin"
+	got=$("$R" newns --rm --dry-run "$d/keep" | words)
+	assert_eq "newns --rm --dry-run: the pin unmounted and removed, in the plan only" "umount $d/keep unlink $d/keep net:[$(stat -L -c %i "$d/keep")]" \
+		"$got $(nsfs_at "$d/keep")"
+	"$R" newns --rm "$d/keep"
+	"$R" newns --dry-run --json -t net,uts "$d/n" "$d/u" >"$tmp/plan.json"
+	"$R" newns --dry-run -t net,uts "$d/n" "$d/u" >"$tmp/plan.txt"
+	assert_eq "newns --dry-run --json: JSON lines (jq), the steps of the text plan" "$(awk '{print $1}' "$tmp/plan.txt" | words)" \
+		"$(jq -r .step <"$tmp/plan.json" | words)"
+	"$R" userns-handle --dry-run --map-users=0:100000:1000 --map-groups=0:100000:1000 --path "$d/h" --idmap "$d/src:$d/dst" \
+		--print >"$tmp/plan"
+	assert_eq "userns-handle --dry-run: exits 0; no pin, no id-mapped mount" "0 absent 0" \
+		"$? $([ -e "$d/h" ] && echo present || echo absent) $(awk -v p="$d/dst" '$5 == p' /proc/self/mountinfo | wc -l)"
+	assert_contains "the helper, its maps, --print, the pin, and the id-mapped mount in three steps" "$(words <"$tmp/plan")" \
+		"print uid=0:100000:1000;gid=0:100000:1000, and the maps as the kernel reports them create $d/h mount /proc/self/fd/5 on $d/h type - (bind) mount a copy of $d/src (open_tree) mount the copy's attributes 0x100000 set mount the copy moved to $d/dst"
+fi
+assert_exit "newns --dry-run --list is a usage error" 2 "$R" newns --dry-run --list
+assert_contains "saying so" "$out" "--dry-run: for making and removing pins"
+assert_exit "newns --dry-run --shared is a usage error" 2 "$R" newns --dry-run --shared "$d/s" acquire
+assert_exit "newns --json without --list or --dry-run is a usage error" 2 "$R" newns --json "$d/n"
+assert_exit "userns-handle --json without --dry-run is a usage error" 2 "$R" userns-handle --json --map-users=0:0:1 --map-groups=0:0:1 --fd 3
+assert_exit "newns --dry-run fails where a real run would: rootless, no CAP_SYS_ADMIN" 1 as_user "$R" newns --dry-run "$d/n"
+assert_contains "saying so" "$out" "CAP_SYS_ADMIN"
 }
 
 # --- the applets exactly as util-linux (rnsbox exec keeps its own ways; README's table)
