@@ -7652,11 +7652,17 @@ static void newns_etc(struct newns_opts *o, struct result *r)
 	if ((mkdir("/etc/netns", 0755) < 0 && errno != EEXIST) || (mkdir(o->etc, 0755) < 0 && errno != EEXIST))
 		return result_fail(r, NULL, "mkdir %s: %s", o->etc, strerror(errno));
 	o->etc_made = 1; /* newns_fail removes rnsbox's file there, and the directory if empty */
-	for (int k = 0; k < 2 && (rc = nh_etc_file(&o->nh, AT_FDCWD, file, 2)) < 0 && errno == EEXIST; k++)
+	int dfd = open(o->etc, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0 && diag.dry) /* a dry run did not make it: the file by its whole path */
+		dfd = AT_FDCWD;
+	for (int k = 0; dfd != -1 && k < 2 && (rc = nh_etc_file(&o->nh, dfd, dfd == AT_FDCWD ? file : "resolv.conf", 2)) < 0 &&
+			errno == EEXIST; k++)
 		if (k || !netns_etc_ours(o->etc, 1)) /* rnsbox's, left by a newns killed: replaced */
 			warn("%s exists, not rnsbox's: left as it is", file), rc = 0, k = 2;
 	if (rc < 0)
 		result_fail(r, NULL, "create %s: %s", file, strerror(errno));
+	if (dfd >= 0)
+		close(dfd);
 }
 
 /* The paths made, one a line, with one write; where the caller cannot learn them, all is undone. None in a dry run. */
@@ -7968,7 +7974,6 @@ static int newns_rm(const char *path, const char *shared)
 	return 0;
 }
 
-/* --list: every nsfs mount in this mount namespace; mountinfo gives its root as "TYPE:[INODE]". */
 /*
  * The inode of the namespace ioctl req (NS_GET_PARENT, NS_GET_USERNS) gives for fd: lsns's
  * PNS and ONS. 0 where there is none (EINVAL: a type without parents; the initial user
@@ -7984,6 +7989,7 @@ static unsigned long long ns_related(int fd, unsigned long req)
 	return ino;
 }
 
+/* --list: every nsfs mount in this mount namespace; mountinfo gives its root as "TYPE:[INODE]". */
 static int newns_list(int json)
 {
 	struct lines l;
